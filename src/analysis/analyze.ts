@@ -1,0 +1,170 @@
+// The inherited-lock analysis: reads a trace into the task tree, finds the threads of forked
+// children blocked forever on a futex word (pass 1), and only when there are some, reads the trace
+// once more to collect the parent's calls on those words around each fork and name the holder
+// (pass 2). Both passes stream; a trace given on stdin was spooled to a file by resolveInputs.
+
+import { readTrace } from '../../parsers/index.js';
+import type { InputStats, TraceSource } from '../../parsers/types.js';
+import { returned } from '../model/events.js';
+import type { SyscallEvent, TraceEvent } from '../model/events.js';
+import { callText } from '../model/format.js';
+import { futexOpName } from '../model/futex.js';
+import { TaskTree } from '../model/tree.js';
+import type { Process } from '../model/tree.js';
+import { BlockWatcher } from './blocked.js';
+import type { HangCandidate } from './blocked.js';
+import { HolderCollector, inferHolder } from './holder.js';
+import type { QuotedCall } from './holder.js';
+import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSummary, Warning } from './types.js';
+
+/** Warnings kept for the report; past this only the count grows (a garbage file must not fill memory). */
+const MAX_WARNINGS = 1000;
+
+export interface AnalyzeOptions {
+  /** Sees every event of the first read, e.g. to index the trace for a view. */
+  onEvent?: (event: TraceEvent) => void;
+}
+
+export interface TraceAnalysis {
+  analysis: Analysis;
+  tree: TaskTree;
+  watcher: BlockWatcher;
+}
+
+export async function analyzeTrace(sources: TraceSource[], options: AnalyzeOptions = {}): Promise<Analysis> {
+  return (await analyzeTraceWithModel(sources, options)).analysis;
+}
+
+/** The analysis together with the model it was computed from, for views that show more. */
+export async function analyzeTraceWithModel(sources: TraceSource[], options: AnalyzeOptions = {}): Promise<TraceAnalysis> {
+  const inputs: InputStats[] = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+  const tree = new TaskTree();
+  const watcher = new BlockWatcher(tree);
+  const warnings: Warning[] = [];
+  for await (const event of readTrace(sources, inputs)) {
+    options.onEvent?.(event);
+    if (event.kind === 'warning') {
+      if (warnings.length < MAX_WARNINGS) warnings.push({ ...event.where, message: event.message });
+      continue;
+    }
+    tree.observe(event);
+    watcher.observe(event);
+  }
+  tree.finish();
+  const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
+  if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
+
+  const candidates = watcher.candidates();
+  const collector = new HolderCollector(candidates);
+  if (candidates.length > 0) {
+    const recount: InputStats[] = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+    for await (const event of readTrace(sources, recount)) collector.observe(event);
+  }
+  const findings = collector.histories.map((history) => {
+    const verdict = inferHolder(history);
+    return buildFinding(history.candidate, verdict.holderTid, verdict.confidence, verdict.reason, verdict.evidence, watcher);
+  });
+  return {
+    analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
+    tree,
+    watcher,
+  };
+}
+
+function buildFinding(
+  candidate: HangCandidate,
+  holderTid: number | null,
+  confidence: Finding['confidence'],
+  reason: string,
+  parentEvidence: QuotedCall[],
+  watcher: BlockWatcher,
+): Finding {
+  const { task, child, parent, wait } = candidate;
+  const futex = wait.first.futex!;
+  const chain = waitChain(child, watcher);
+  const quoted: QuotedCall[] = [...parentEvidence];
+  if (child.forkCall) quoted.push({ call: child.forkCall, role: 'fork-while-held' });
+  quoted.push({ call: wait.first, role: wait.pending && wait.timeouts === 0 ? 'blocked-forever' : 'timed-out' });
+  if (wait.last !== wait.first) quoted.push({ call: wait.last, role: wait.pending ? 'blocked-forever' : 'timed-out' });
+  const evidence: Evidence[] = quoted.map(({ call, role }) => ({
+    ...call.start.where,
+    tid: call.tid,
+    text: callText(call),
+    role,
+  }));
+  for (const { call } of chain) {
+    evidence.push({ ...call.start.where, tid: call.tid, text: callText(call), role: 'waits-for-child' });
+  }
+  const blocking = wait.pending
+    ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}`
+    : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}`;
+  const held =
+    holderTid === null
+      ? 'The trace does not show which thread of the parent held it.'
+      : `Thread ${holderTid} of the parent held it when thread ${child.forkTid} forked ${child.pid}.`;
+  return {
+    kind: 'inherited-lock',
+    pid: child.pid!,
+    tid: task.tid,
+    futex: futex.address,
+    parentPid: parent.pid,
+    forkTid: child.forkTid!,
+    holderTid,
+    confidence,
+    blockedSince: wait.first.start.text,
+    op: futexOpName(futex),
+    chain: chain.map(({ link }) => link),
+    evidence,
+    explanation: `Thread ${task.tid} of ${child.pid} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
+    source: 'trace',
+  };
+}
+
+/** Who waits for the hung process: a parent thread sitting in wait4/waitid on it, and so on upward. */
+function waitChain(child: Process, watcher: BlockWatcher): { link: ChainLink; call: SyscallEvent }[] {
+  const links: { link: ChainLink; call: SyscallEvent }[] = [];
+  const seen = new Set<Process>();
+  for (let waitedOn = child; waitedOn.parent && !seen.has(waitedOn); waitedOn = waitedOn.parent) {
+    seen.add(waitedOn);
+    const waiting = waitedOn.parent.threads
+      .map((t) => watcher.lastCallOf(t))
+      .find((call): call is SyscallEvent => call !== undefined && waitsFor(call, waitedOn));
+    if (!waiting) break;
+    const link = {
+      pid: waitedOn.parent.pid,
+      tid: waiting.tid,
+      waitsOn: `${waiting.name} ${waiting.wait!.pid ?? 'any'}`,
+      where: waiting.start.where,
+    };
+    links.push({ link, call: waiting });
+  }
+  return links;
+}
+
+function waitsFor(call: SyscallEvent, process: Process): boolean {
+  if (!call.wait || returned(call)) return false;
+  const pid = call.wait.pid;
+  // -1 waits for any child, 0 and < -1 for a process group (which the trace cannot check).
+  return pid === null || pid <= 0 || pid === process.pid;
+}
+
+function summarizeProcesses(tree: TaskTree, watcher: BlockWatcher): ProcessSummary[] {
+  return tree.processes().map((process) => ({
+    pid: process.pid,
+    parentPid: process.parent?.pid ?? null,
+    threads: process.threads.map((t) => t.tid),
+    command: process.command,
+    exit: process.exit,
+    state: processState(process, watcher),
+  }));
+}
+
+function processState(process: Process, watcher: BlockWatcher): ProcessState {
+  if (process.exit && 'signal' in process.exit) return 'killed';
+  const live = process.threads.filter((t) => !t.exited && !t.exit);
+  if (live.length === 0) return process.exit ? 'exited' : 'unknown';
+  if (live.some((t) => watcher.blockedWaitOf(t)?.pending)) return 'blocked-futex';
+  const pending = live.map((t) => watcher.lastCallOf(t)).filter((c) => c && !returned(c));
+  if (pending.some((c) => c!.wait)) return 'waiting-child';
+  return 'running';
+}

@@ -1,0 +1,143 @@
+// Pass 1 of the analysis: which threads end the trace blocked forever on a futex word.
+//
+// A thread is blocked forever on word A when its last futex call on A is a wait that never returns
+// (still unfinished when the trace ends, or the task was killed inside it), or when it keeps
+// retrying a timed wait on A that only ever times out. State is kept per thread and per word
+// woken, so memory grows with threads and locks, never with the length of the log.
+
+import { compareStamps, returned } from '../model/events.js';
+import type { Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
+import { isFutexWait, isFutexWake } from '../model/futex.js';
+import type { Process, Task, TaskTree } from '../model/tree.js';
+
+/** Calls a thread makes while retrying a timed wait; anything else means it moved on. */
+const CALLS_WHILE_RETRYING = new Set([
+  'futex',
+  'clock_gettime',
+  'clock_gettime64',
+  'gettimeofday',
+  'time',
+  'nanosleep',
+  'clock_nanosleep',
+  'sched_yield',
+]);
+
+export interface BlockedWait {
+  address: string;
+  /** The first wait of the run: when the thread became blocked. */
+  first: SyscallEvent;
+  /** The last wait of the run (the one still pending, or the last timeout). */
+  last: SyscallEvent;
+  /** How many waits of the run timed out. */
+  timeouts: number;
+  /** The last wait never returned. */
+  pending: boolean;
+}
+
+interface Wake {
+  at: Stamp;
+  private: boolean;
+}
+
+/** A thread of a forked child blocked forever on a word nothing in its reach wakes. */
+export interface HangCandidate {
+  task: Task;
+  child: Process;
+  parent: Process;
+  wait: BlockedWait;
+}
+
+export class BlockWatcher {
+  private readonly blocked = new Map<Task, BlockedWait>();
+  private readonly lastCall = new Map<Task, SyscallEvent>();
+  /** The last wake of each word by each task. */
+  private readonly lastWake = new Map<Task, Map<string, Wake>>();
+
+  constructor(private readonly tree: TaskTree) {}
+
+  /** Observe an event after the tree has. */
+  observe(event: TraceEvent): void {
+    if (event.kind === 'warning' || event.kind === 'signal' || event.kind === 'task') return;
+    const task = this.tree.task(event.tid);
+    if (!task) return;
+    if (event.kind === 'exit') {
+      // A thread that exits normally was not stuck; one killed inside its wait still was.
+      if (event.status && 'code' in event.status) this.blocked.delete(task);
+      return;
+    }
+    this.lastCall.set(task, event);
+    if (event.futex) this.observeFutex(task, event);
+    else if (this.blocked.has(task) && !CALLS_WHILE_RETRYING.has(event.name)) this.blocked.delete(task);
+  }
+
+  /** The last call each thread made (pending calls included): what it sits in at the end. */
+  lastCallOf(task: Task): SyscallEvent | undefined {
+    return this.lastCall.get(task);
+  }
+
+  blockedWaitOf(task: Task): BlockedWait | undefined {
+    return this.blocked.get(task);
+  }
+
+  /** Threads of forked children blocked on a word that no thread able to reach it woke afterwards. */
+  candidates(): HangCandidate[] {
+    const found: HangCandidate[] = [];
+    for (const [task, wait] of this.blocked) {
+      const child = task.process;
+      if (!child?.parent) continue;
+      if (this.wokenAfter(task, child, wait)) continue;
+      found.push({ task, child, parent: child.parent, wait });
+    }
+    return found.sort((a, b) => (a.child.pid ?? 0) - (b.child.pid ?? 0) || a.task.tid - b.task.tid);
+  }
+
+  private observeFutex(task: Task, call: SyscallEvent): void {
+    const futex = call.futex!;
+    const current = this.blocked.get(task);
+    if (isFutexWait(futex.command)) {
+      const sameRun = current?.address === futex.address && current.timeouts > 0;
+      if (!returned(call)) {
+        this.blocked.set(task, {
+          address: futex.address,
+          first: sameRun ? current.first : call,
+          last: call,
+          timeouts: sameRun ? current.timeouts : 0,
+          pending: true,
+        });
+      } else if (call.result!.errno === 'ETIMEDOUT') {
+        if (sameRun) {
+          current.last = call;
+          current.timeouts++;
+        } else {
+          this.blocked.set(task, { address: futex.address, first: call, last: call, timeouts: 1, pending: false });
+        }
+      } else {
+        this.blocked.delete(task);
+      }
+    } else if (isFutexWake(futex.command)) {
+      let wakes = this.lastWake.get(task);
+      if (!wakes) this.lastWake.set(task, (wakes = new Map()));
+      wakes.set(futex.address, { at: call.start, private: futex.private });
+      if (current?.address === futex.address) this.blocked.delete(task);
+    }
+  }
+
+  /**
+   * Whether something that can reach the word woke it after the wait began (or the trace cannot
+   * tell): another thread of the same process, or for a process-shared word any other task.
+   */
+  private wokenAfter(task: Task, child: Process, wait: BlockedWait): boolean {
+    const since = wait.first.start;
+    const shared = !wait.first.futex!.private;
+    for (const [waker, wakes] of this.lastWake) {
+      if (waker === task) continue;
+      const wake = wakes.get(wait.address);
+      if (!wake) continue;
+      const sameProcess = waker.process === child;
+      if (!sameProcess && !(shared && !wake.private)) continue;
+      const order = compareStamps(wake.at, since);
+      if (order === null || order > 0) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,310 @@
+// Pass 2 of the analysis: who held the lock in the parent when the child was forked.
+//
+// glibc's locks use the futex word as 0 free, 1 locked, 2 locked with waiters. Taking a free lock
+// and releasing an uncontended one make no system call, so a trace only shows a lock through its
+// contention: a FUTEX_WAIT that returns is a thread about to take the lock, a FUTEX_WAKE is its
+// holder releasing it (returning how many waiters it woke; 1 means the lock was handed to one).
+// From the parent's futex calls on the word around the fork this pass names the holder and says
+// how sure it is: `confirmed` when the order of events proves it, `likely` when it is inferred
+// without that order, `possible` when the parent shows nothing.
+
+import { compareStamps, returned } from '../model/events.js';
+import type { Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
+import { isFutexWait, isFutexWake } from '../model/futex.js';
+import type { HangCandidate } from './blocked.js';
+import type { Confidence, EvidenceRole } from './types.js';
+
+/** How many of a thread's calls on the word are kept on each side of the fork. */
+const WINDOW = 16;
+
+type Side = 'before' | 'after' | 'across' | 'unordered';
+
+interface LockCall {
+  call: SyscallEvent;
+  side: Side;
+}
+
+/** One thread's calls on the word, bounded: the last ones before the fork, the first ones after. */
+class ThreadLockHistory {
+  readonly before: SyscallEvent[] = [];
+  readonly after: SyscallEvent[] = [];
+  readonly across: SyscallEvent[] = [];
+  readonly unorderedHead: SyscallEvent[] = [];
+  readonly unorderedTail: SyscallEvent[] = [];
+
+  add({ call, side }: LockCall): void {
+    switch (side) {
+      case 'before':
+        pushRing(this.before, call);
+        break;
+      case 'after':
+        if (this.after.length < WINDOW) this.after.push(call);
+        break;
+      case 'across':
+        if (this.across.length < WINDOW) this.across.push(call);
+        break;
+      case 'unordered':
+        if (this.unorderedHead.length < WINDOW) this.unorderedHead.push(call);
+        else pushRing(this.unorderedTail, call);
+    }
+  }
+
+  unordered(): SyscallEvent[] {
+    return [...this.unorderedHead, ...this.unorderedTail];
+  }
+}
+
+function pushRing(list: SyscallEvent[], call: SyscallEvent): void {
+  list.push(call);
+  if (list.length > WINDOW) list.shift();
+}
+
+/** The parent's calls on the blocked word, for one candidate. */
+export class LockHistory {
+  readonly threads = new Map<number, ThreadLockHistory>();
+  private readonly parentTids: Set<number>;
+
+  constructor(readonly candidate: HangCandidate) {
+    this.parentTids = new Set(candidate.parent.threads.map((t) => t.tid));
+  }
+
+  observe(call: SyscallEvent): void {
+    if (!this.parentTids.has(call.tid) || call.futex?.address !== this.candidate.wait.address) return;
+    const fork = this.candidate.child.forkCall;
+    let history = this.threads.get(call.tid);
+    if (!history) this.threads.set(call.tid, (history = new ThreadLockHistory()));
+    history.add({ call, side: fork ? sideOf(call, fork) : 'unordered' });
+  }
+}
+
+function sideOf(call: SyscallEvent, fork: SyscallEvent): Side {
+  const forkEnd = fork.end ?? fork.start;
+  const endedBefore = compareStamps(call.end ?? call.start, fork.start);
+  if (call.end && endedBefore !== null && endedBefore < 0) return 'before';
+  const startedAfter = compareStamps(call.start, forkEnd);
+  if (startedAfter !== null && startedAfter > 0) return 'after';
+  const startedBefore = compareStamps(call.start, fork.start);
+  const endedAfter = call.end ? compareStamps(call.end, forkEnd) : 1;
+  if (startedBefore !== null && startedBefore < 0 && endedAfter !== null && endedAfter > 0) return 'across';
+  return 'unordered';
+}
+
+/** Collects, in one more read of the trace, the parent's calls on each candidate's word. */
+export class HolderCollector {
+  private readonly byAddress = new Map<string, LockHistory[]>();
+  readonly histories: LockHistory[];
+
+  constructor(candidates: HangCandidate[]) {
+    this.histories = candidates.map((c) => new LockHistory(c));
+    for (const history of this.histories) {
+      const list = this.byAddress.get(history.candidate.wait.address) ?? [];
+      list.push(history);
+      this.byAddress.set(history.candidate.wait.address, list);
+    }
+  }
+
+  observe(event: TraceEvent): void {
+    if (event.kind !== 'syscall' || !event.futex) return;
+    for (const history of this.byAddress.get(event.futex.address) ?? []) history.observe(event);
+  }
+}
+
+export interface QuotedCall {
+  call: SyscallEvent;
+  role: EvidenceRole;
+}
+
+export interface HolderVerdict {
+  holderTid: number | null;
+  confidence: Confidence;
+  /** Why, in plain words. */
+  reason: string;
+  evidence: QuotedCall[];
+}
+
+const isAcquire = (c: SyscallEvent) =>
+  isFutexWait(c.futex!.command) && returned(c) && (c.result!.value === 0 || c.result!.errno === 'EAGAIN');
+const isRelease = (c: SyscallEvent) => isFutexWake(c.futex!.command) && returned(c);
+const wokeWaiter = (c: SyscallEvent) => isRelease(c) && (c.result!.value ?? 0) > 0;
+
+/** Definitely before (-1), definitely after (1), or unknown (null). */
+function order(a: Stamp, b: Stamp): -1 | 1 | null {
+  const c = compareStamps(a, b);
+  return c === null || c === 0 ? null : c < 0 ? -1 : 1;
+}
+
+export function inferHolder(history: LockHistory): HolderVerdict {
+  const { candidate } = history;
+  const forkTid = candidate.child.forkTid;
+  const others = [...history.threads].filter(([tid]) => tid !== forkTid);
+  return (
+    waiterAcrossFork(history, others) ??
+    heldAcrossFork(others) ??
+    handedOverBeforeFork(history, forkTid) ??
+    releasedAfterFork(others) ??
+    forkingThreadHeld(history, forkTid) ?? {
+      holderTid: null,
+      confidence: 'possible',
+      reason:
+        'No thread of the parent shows this lock in the trace (taking a free lock makes no system call), ' +
+        'but the child waits on a private futex that no thread of it can wake.',
+      evidence: [],
+    }
+  );
+}
+
+/** A parent thread waited on the word from before the fork to after it: the lock was held throughout. */
+function waiterAcrossFork(history: LockHistory, others: [number, ThreadLockHistory][]): HolderVerdict | null {
+  for (const [waiterTid, waiter] of history.threads) {
+    const wait = waiter.across.find((c) => isFutexWait(c.futex!.command) && returned(c));
+    if (!wait) continue;
+    // The first release after the fork woke it; nobody released between its start and the fork.
+    const releasedMeanwhile = [...history.threads.values()].some((t) =>
+      t.before.some((c) => isRelease(c) && order(c.start, wait.start) === 1),
+    );
+    if (releasedMeanwhile) continue;
+    let first: { tid: number; call: SyscallEvent } | null = null;
+    for (const [tid, t] of others) {
+      const release = t.after.find(isRelease);
+      if (tid === waiterTid || !release || order(release.start, wait.end!) === 1) continue;
+      if (!first || order(release.start, first.call.start) === -1) first = { tid, call: release };
+    }
+    if (!first) continue;
+    return {
+      holderTid: first.tid,
+      confidence: 'confirmed',
+      reason:
+        `Thread ${waiterTid} of the parent waited for this lock from before the fork until after it, and ` +
+        `thread ${first.tid}'s release woke it: ${first.tid} held the lock when the child was forked.`,
+      evidence: [
+        { call: wait, role: 'contended-across-fork' },
+        { call: first.call, role: 'released-after-fork' },
+      ],
+    };
+  }
+  return null;
+}
+
+/** A thread took the lock before the fork (a wait returned) and released it after. */
+function heldAcrossFork(others: [number, ThreadLockHistory][]): HolderVerdict | null {
+  for (const [tid, t] of others) {
+    const lastBefore = t.before.at(-1);
+    if (!lastBefore || !isAcquire(lastBefore)) continue;
+    const releaseIndex = t.after.findIndex(isRelease);
+    if (releaseIndex < 0 || t.after.slice(0, releaseIndex).some(isAcquire)) continue;
+    return {
+      holderTid: tid,
+      confidence: 'confirmed',
+      reason: `Thread ${tid} took the lock before the fork and released it only after: it held the lock when the child was forked.`,
+      evidence: [
+        { call: lastBefore, role: 'lock-taken' },
+        { call: t.after[releaseIndex], role: 'released-after-fork' },
+      ],
+    };
+  }
+  return null;
+}
+
+/**
+ * Right before the fork a release woke a waiter (FUTEX_WAKE returned 1): the lock was handed to
+ * that waiter, a thread whose wait on the word returned. This is the PlashGlibc tst-fork1 case.
+ */
+function handedOverBeforeFork(history: LockHistory, forkTid: number | null): HolderVerdict | null {
+  const lastRelease = latestReleaseBeforeFork(history, forkTid);
+  if (!lastRelease || !wokeWaiter(lastRelease.call)) return null;
+  const fork = history.candidate.child.forkCall!;
+  for (const [tid, t] of history.threads) {
+    if (tid === lastRelease.tid) continue;
+    const acquisitions = [...t.before, ...t.across, ...t.unordered()].filter(
+      (c) => isAcquire(c) && order(c.end!, lastRelease.call.start) !== -1,
+    );
+    const acquire = acquisitions.at(-1);
+    if (!acquire) continue;
+    // Released again before the fork: it no longer held the lock.
+    if (t.before.some((c) => isRelease(c) && order(c.start, acquire.end!) === 1)) continue;
+    const releaseAfter = t.after.find(isRelease) ?? t.unordered().find((c) => isRelease(c) && order(c.start, acquire.end!) !== -1);
+    const proven =
+      order(acquire.end!, fork.start) === -1 &&
+      order(acquire.end!, lastRelease.call.end ?? lastRelease.call.start) === 1 &&
+      releaseAfter !== undefined &&
+      order(releaseAfter.start, fork.end ?? fork.start) === 1;
+    const evidence: QuotedCall[] = [
+      { call: lastRelease.call, role: 'handed-over' },
+      { call: acquire, role: 'lock-taken' },
+    ];
+    if (releaseAfter) evidence.push({ call: releaseAfter, role: 'released-after-fork' });
+    return {
+      holderTid: tid,
+      confidence: proven ? 'confirmed' : 'likely',
+      reason:
+        `Thread ${lastRelease.tid} released the lock right before the fork by handing it to a waiter ` +
+        `(its FUTEX_WAKE returned ${lastRelease.call.result!.value}), and thread ${tid} is the thread whose wait ` +
+        `on it returned, so ${tid} held the lock when the child was forked` +
+        (proven ? '.' : ' (the log does not order the two threads, so this is inferred).'),
+      evidence,
+    };
+  }
+  return null;
+}
+
+/** The last release of the word before the fork whose place relative to the others is known. */
+function latestReleaseBeforeFork(
+  history: LockHistory,
+  forkTid: number | null,
+): { tid: number; call: SyscallEvent } | null {
+  // The forking thread's own stream orders its calls against the fork even without timestamps.
+  const forker = forkTid === null ? undefined : history.threads.get(forkTid);
+  const forkerLast = forker?.before.at(-1);
+  if (forkerLast && isRelease(forkerLast)) {
+    const laterElsewhere = [...history.threads].some(
+      ([tid, t]) => tid !== forkTid && t.before.some((c) => isRelease(c) && order(c.start, forkerLast.start) !== -1),
+    );
+    if (!laterElsewhere) return { tid: forkTid!, call: forkerLast };
+  }
+  let latest: { tid: number; call: SyscallEvent } | null = null;
+  for (const [tid, t] of history.threads) {
+    const release = t.before.findLast(isRelease);
+    if (!release) continue;
+    if (!latest) latest = { tid, call: release };
+    else {
+      const o = order(release.start, latest.call.start);
+      if (o === null) return null;
+      if (o === 1) latest = { tid, call: release };
+    }
+  }
+  return latest;
+}
+
+/** A thread's first call on the word after the fork is a release: its acquisition made no syscall. */
+function releasedAfterFork(others: [number, ThreadLockHistory][]): HolderVerdict | null {
+  let first: { tid: number; call: SyscallEvent } | null = null;
+  for (const [tid, t] of others) {
+    const release = t.after[0];
+    if (!release || !isRelease(release)) continue;
+    if (!first || order(release.start, first.call.start) === -1) first = { tid, call: release };
+  }
+  if (!first) return null;
+  return {
+    holderTid: first.tid,
+    confidence: 'likely',
+    reason:
+      `Thread ${first.tid} released the lock after the fork without taking it through a system call since, ` +
+      'so it most likely held it when the child was forked (taking a free lock makes no system call).',
+    evidence: [{ call: first.call, role: 'released-after-fork' }],
+  };
+}
+
+/** The forking thread itself held the lock: the child's copy of it would have to release it. */
+function forkingThreadHeld(history: LockHistory, forkTid: number | null): HolderVerdict | null {
+  if (forkTid === null) return null;
+  const last = history.threads.get(forkTid)?.before.at(-1);
+  if (!last || !isAcquire(last)) return null;
+  return {
+    holderTid: forkTid,
+    confidence: 'possible',
+    reason:
+      `The forking thread ${forkTid} itself took the lock before forking; the child's copy of that thread ` +
+      'did not release it before waiting on it again.',
+    evidence: [{ call: last, role: 'lock-taken' }],
+  };
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// forkscope's command line. Each command lives in src/commands/ and registers itself here.
+
+import { Command } from 'commander';
+import { registerAnalyze } from './commands/analyze.js';
+import { registerTimeline } from './commands/timeline.js';
+
+const program = new Command('forkscope')
+  .description('Find the processes that hang after fork() in a multi-threaded program')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // commander exits 1 on usage errors; forkscope's contract is 2 (1 means "hang found").
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerAnalyze(program);
+registerTimeline(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,30 @@
+// `forkscope analyze TRACE...`: the text report, or the versioned JSON document with --json.
+// Exit code: 0 no hang found, 1 hang(s) found, 2 error.
+
+import type { Command } from 'commander';
+import { analyzeTrace } from '../analysis/analyze.js';
+import { renderJson } from '../views/json.js';
+import { wantsColor } from '../views/style.js';
+import { renderText } from '../views/text.js';
+import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import type { InputOptions } from './inputs.js';
+
+interface AnalyzeOptions extends InputOptions {
+  json?: boolean;
+  color: boolean;
+}
+
+export function registerAnalyze(program: Command): void {
+  withTraceInputs(program.command('analyze'))
+    .description('report the forked children that hang on a lock inherited locked from their parent')
+    .option('--json', 'print the forkscope/analysis@1 JSON document (docs/json.md)')
+    .option('--no-color', 'never colour the report (colour is only used on a terminal, and never with NO_COLOR)')
+    .action((paths: string[], options: AnalyzeOptions) =>
+      runCommand(async () => {
+        const analysis = await analyzeTrace(await loadSources(paths, options));
+        const color = options.color && wantsColor(process.stdout);
+        process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
+        return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
+      }),
+    );
+}

@@ -1,0 +1,38 @@
+// What every command that reads a trace shares: the TRACE arguments, --format, and turning a
+// failure into a clear message and exit code 2 (1 is reserved for "hang found").
+
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { resolveInputs } from '../../parsers/index.js';
+import { TRACE_FORMATS } from '../../parsers/types.js';
+import type { TraceFormat, TraceSource } from '../../parsers/types.js';
+
+export const EXIT_OK = 0;
+export const EXIT_HANG = 1;
+export const EXIT_ERROR = 2;
+
+export interface InputOptions {
+  format?: TraceFormat;
+}
+
+export function withTraceInputs(command: Command): Command {
+  return command
+    .argument('<trace...>', 'strace -f log, strace -ff files (or their prefix or directory), PlashGlibc log, bpftrace CSV, or - for stdin')
+    .addOption(new Option('--format <format>', 'force the input format instead of detecting it').choices([...TRACE_FORMATS]));
+}
+
+export async function loadSources(paths: string[], options: InputOptions): Promise<TraceSource[]> {
+  return resolveInputs(paths, { format: options.format });
+}
+
+/** Runs a command body; an error becomes `forkscope: message` and exit code 2. */
+export async function runCommand(body: () => Promise<number>): Promise<void> {
+  let code: number;
+  try {
+    code = await body();
+  } catch (error) {
+    process.stderr.write(`forkscope: ${error instanceof Error ? error.message : String(error)}\n`);
+    code = EXIT_ERROR;
+  }
+  process.exitCode = code;
+}

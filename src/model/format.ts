@@ -1,0 +1,45 @@
+// Text for calls and exit statuses, shared by the reports, the timeline and the TUI.
+
+import type { ExitStatus, SyscallEvent } from './events.js';
+import { futexOpName } from './futex.js';
+
+/**
+ * A call as one line of strace text, its halves joined: `futex(0x..., FUTEX_WAIT_PRIVATE, 2, NULL) = 0`.
+ * With `symbolic`, a futex op printed as a number (old strace, `-X raw`) is shown by name.
+ */
+export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {}): string {
+  let args = call.args;
+  if (options.symbolic && call.futex) {
+    const parts = splitFirstArgs(args, 2);
+    if (parts) args = `${parts[0]}, ${futexOpName(call.futex)}${parts[2]}`;
+  }
+  if (call.result === null) return `${call.name}(${args} <unfinished ...>`;
+  return `${call.name}(${args}) = ${call.result.raw}`;
+}
+
+/** Splits off the first `count` top-level arguments: [arg0, arg1, rest-with-leading-comma]. */
+function splitFirstArgs(args: string, count: number): [string, string, string] | null {
+  const cuts: number[] = [];
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < args.length && cuts.length < count; i++) {
+    const ch = args[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '{' || ch === '[' || ch === '(') depth++;
+    else if (ch === '}' || ch === ']' || ch === ')') depth--;
+    else if (ch === ',' && depth === 0) cuts.push(i);
+  }
+  if (cuts.length === 0) return null;
+  const first = args.slice(0, cuts[0]);
+  const second = cuts.length > 1 ? args.slice(cuts[0] + 1, cuts[1]) : args.slice(cuts[0] + 1);
+  const rest = cuts.length > 1 ? args.slice(cuts[1]) : '';
+  return [first.trim(), second.trim(), rest];
+}
+
+export function exitText(status: ExitStatus): string {
+  if ('code' in status) return `exited ${status.code}`;
+  return `killed by ${status.signal}${status.coreDumped ? ' (core dumped)' : ''}`;
+}

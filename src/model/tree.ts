@@ -1,0 +1,290 @@
+// Processes and threads reconstructed from a stream of trace events.
+//
+// strace names tasks by TID only; whether a new task is a thread or a process comes from the flags
+// of the clone that made it (CLONE_THREAD), fork/vfork always make processes. Tasks whose creation
+// the log never shows (the traced command itself, the top-level sections of a PlashGlibc excerpt,
+// threads strace attached to) are grouped into address spaces at the end: a private futex can only
+// be woken from inside one address space, so a task whose FUTEX_WAKE_PRIVATE woke a waiter on a
+// word that another such task waited on shares its address space.
+
+import { isFutexWait, isFutexWake } from './futex.js';
+import type { ExitStatus, Stamp, SyscallEvent, TraceEvent } from './events.js';
+import { returned } from './events.js';
+
+export interface Task {
+  tid: number;
+  /** The thread whose clone/fork made this task, when the log shows it. */
+  creatorTid: number | null;
+  creator: Task | null;
+  /** A name for a creator the log shows only by position (e.g. PlashGlibc's root section). */
+  creatorLabel: string | null;
+  /** What the creating call made; null when the log does not say. */
+  createdAs: 'thread' | 'process' | null;
+  /** The clone/fork call that made it, as seen in the creator's trace. */
+  creation: SyscallEvent | null;
+  /** A tgid the source knows for sure (bpftrace records it). */
+  tgid: number | null;
+  firstSeen: Stamp;
+  lastSeen: Stamp;
+  /** How the task ended: its `+++` line, its exit/exit_group call, or its parent's wait status. */
+  exit: ExitStatus | null;
+  exited: boolean;
+  /** argv of its last successful execve, or a name the source gave. */
+  command: string | null;
+  process: Process | null;
+}
+
+export interface Process {
+  /** The tgid, or null when the log never shows it (the leader is not in the trace). */
+  pid: number | null;
+  /** Unique even when pid is null. */
+  key: string;
+  threads: Task[];
+  parent: Process | null;
+  children: Process[];
+  /** The parent's thread that forked it, and the call, when the log shows them. */
+  forkTid: number | null;
+  forkCall: SyscallEvent | null;
+  command: string | null;
+  exit: ExitStatus | null;
+  /** How this process's membership was inferred, when it was (shown in reports). */
+  inference: string | null;
+}
+
+interface PrivateFutexUse {
+  /** Tasks whose wake on the word woke at least one waiter. */
+  wakers: Set<number>;
+  /** Tasks whose wait on the word returned because of a wake. */
+  woken: Set<number>;
+}
+
+export class TaskTree {
+  /** The current task of each tid (a tid can be reused after its task exits). */
+  private readonly current = new Map<number, Task>();
+  private readonly all: Task[] = [];
+  private readonly privateFutexUse = new Map<string, PrivateFutexUse>();
+  private processList: Process[] = [];
+
+  observe(event: TraceEvent): void {
+    if (event.kind === 'warning') return;
+    const stamp = event.kind === 'syscall' ? (event.end ?? event.start) : event.at;
+    const task = this.taskFor(event.tid, event.kind === 'syscall' ? event.start : event.at);
+    task.lastSeen = stamp;
+    switch (event.kind) {
+      case 'syscall':
+        this.observeCall(task, event);
+        break;
+      case 'exit':
+        task.exited = true;
+        if (event.status) task.exit = event.status;
+        if (event.supersededBy !== undefined) {
+          const heir = this.current.get(event.supersededBy);
+          if (heir && task.command) heir.command ??= task.command;
+        }
+        break;
+      case 'task':
+        if (event.creatorTid !== null && task.creatorTid === null) {
+          task.creatorTid = event.creatorTid;
+          task.creator = this.current.get(event.creatorTid) ?? null;
+        }
+        if (event.creatorLabel) task.creatorLabel ??= event.creatorLabel;
+        if (event.tgid !== undefined) task.tgid = event.tgid;
+        if (event.command) task.command ??= event.command;
+        break;
+      case 'signal':
+        break;
+    }
+  }
+
+  /** The task of a tid as of now (undefined if the tid never appeared). */
+  task(tid: number): Task | undefined {
+    return this.current.get(tid);
+  }
+
+  tasks(): readonly Task[] {
+    return this.all;
+  }
+
+  processes(): readonly Process[] {
+    return this.processList;
+  }
+
+  /** Resolves tasks into processes; call once the whole trace has been observed. */
+  finish(): void {
+    const processOf = new Map<Task, Process>();
+    const resolving = new Set<Task>();
+    const orphanGroups = this.groupOrphans();
+    const resolve = (task: Task): Process => {
+      const known = processOf.get(task);
+      if (known) return known;
+      resolving.add(task);
+      // A creator still being resolved means the log's creation links form a cycle (bad input).
+      const creator = task.creator && !resolving.has(task.creator) ? task.creator : null;
+      const tgidTask = task.tgid !== null && task.tgid !== task.tid ? this.current.get(task.tgid) : undefined;
+      let process: Process;
+      if (tgidTask && !resolving.has(tgidTask)) {
+        process = resolve(tgidTask);
+      } else if (task.createdAs === 'thread' && creator) {
+        process = resolve(creator);
+      } else if (!creator && orphanGroups.has(task)) {
+        const group = orphanGroups.get(task)!;
+        const resolvedMember = group.find((t) => processOf.has(t));
+        if (resolvedMember) {
+          process = processOf.get(resolvedMember)!;
+        } else {
+          process = this.newProcess(group.length === 1 ? task.tid : null, null);
+          if (group.length > 1) {
+            process.inference =
+              `threads ${group.map((t) => t.tid).join(', ')} share one address space ` +
+              '(a private futex wake by one woke a wait of another); the log does not show its pid';
+          }
+        }
+      } else {
+        process = this.newProcess(task.tid, creator ? resolve(creator) : null);
+        if (creator) {
+          process.forkTid = creator.tid;
+          process.forkCall = task.creation;
+          if (task.createdAs === null) {
+            process.inference = `the log does not show the flags of the clone that made ${task.tid}; taken as a new process`;
+          }
+        }
+      }
+      resolving.delete(task);
+      processOf.set(task, process);
+      task.process = process;
+      process.threads.push(task);
+      return process;
+    };
+    for (const task of this.all) resolve(task);
+    for (const process of this.processList) {
+      const leader = process.threads.find((t) => t.tid === process.pid) ?? process.threads[0];
+      process.command = leader?.command ?? process.threads.find((t) => t.command)?.command ?? null;
+      process.exit = leader?.exit ?? null;
+    }
+    // A forked child runs its parent's program until it execs.
+    for (const process of this.processList) {
+      let ancestor = process.parent;
+      while (!process.command && ancestor) {
+        process.command = ancestor.command;
+        ancestor = ancestor.parent;
+      }
+    }
+  }
+
+  private observeCall(task: Task, call: SyscallEvent): void {
+    if (call.clone && call.result?.value !== null && call.result !== null && call.result.value > 0) {
+      this.recordCreation(call);
+    } else if (call.exec && call.result?.value === 0) {
+      task.command = call.exec.argv ?? call.exec.path;
+    } else if (call.exitCode !== undefined && call.name === 'exit_group') {
+      task.exit ??= { code: call.exitCode };
+    } else if (call.wait?.status && call.result?.value) {
+      const reaped = this.current.get(call.result.value);
+      if (reaped) reaped.exit ??= call.wait.status;
+    } else if (call.futex?.private && returned(call)) {
+      this.recordPrivateFutex(task, call);
+    }
+  }
+
+  private recordCreation(call: SyscallEvent): void {
+    const childTid = call.result!.value!;
+    const creator = this.current.get(call.tid)!;
+    const child = this.taskFor(childTid, call.end ?? call.start);
+    if (child === creator) return;
+    child.creatorTid = call.tid;
+    child.creator = creator;
+    child.creatorLabel = null;
+    child.createdAs = call.clone!.creates ?? (call.clone!.syscall === 'fork' || call.clone!.syscall === 'vfork' ? 'process' : null);
+    child.creation = call;
+  }
+
+  private recordPrivateFutex(task: Task, call: SyscallEvent): void {
+    const futex = call.futex!;
+    const woke = isFutexWake(futex.command) && (call.result!.value ?? 0) > 0;
+    const wasWoken = isFutexWait(futex.command) && call.result!.value === 0;
+    if (!woke && !wasWoken) return;
+    let use = this.privateFutexUse.get(futex.address);
+    if (!use) {
+      use = { wakers: new Set(), woken: new Set() };
+      this.privateFutexUse.set(futex.address, use);
+    }
+    (woke ? use.wakers : use.woken).add(task.tid);
+  }
+
+  /** Tasks with no known creation, grouped by shared address space (union-find over futex evidence). */
+  private groupOrphans(): Map<Task, Task[]> {
+    const orphans = this.all.filter((t) => t.creatorTid === null && t.createdAs === null && t.tgid === null);
+    const parent = new Map<Task, Task>(orphans.map((t) => [t, t]));
+    const find = (t: Task): Task => {
+      while (parent.get(t) !== t) t = parent.get(t)!;
+      return t;
+    };
+    const threadsCreatedBy = (tid: number) =>
+      this.all.filter((t) => t.creatorTid === tid && t.createdAs === 'thread').map((t) => t.tid);
+    for (const use of this.privateFutexUse.values()) {
+      for (const wakerTid of use.wakers) {
+        const waker = this.current.get(wakerTid);
+        if (!waker || !parent.has(waker)) continue;
+        // Only infer when none of the waker's own known threads could have been the one woken.
+        if (threadsCreatedBy(wakerTid).some((tid) => use.woken.has(tid))) continue;
+        for (const wokenTid of use.woken) {
+          const woken = this.current.get(wokenTid);
+          if (!woken || woken === waker || !parent.has(woken)) continue;
+          if (woken.creatorLabel !== waker.creatorLabel) continue;
+          parent.set(find(woken), find(waker));
+        }
+      }
+    }
+    const groups = new Map<Task, Task[]>();
+    for (const t of orphans) {
+      const root = find(t);
+      const group = groups.get(root) ?? [];
+      group.push(t);
+      groups.set(root, group);
+    }
+    const byTask = new Map<Task, Task[]>();
+    for (const group of groups.values()) for (const t of group) byTask.set(t, group);
+    return byTask;
+  }
+
+  private newProcess(pid: number | null, parent: Process | null): Process {
+    const process: Process = {
+      pid,
+      key: pid === null ? `unknown-${this.processList.length}` : `${pid}#${this.processList.length}`,
+      threads: [],
+      parent,
+      children: [],
+      forkTid: null,
+      forkCall: null,
+      command: null,
+      exit: null,
+      inference: null,
+    };
+    parent?.children.push(process);
+    this.processList.push(process);
+    return process;
+  }
+
+  private taskFor(tid: number, stamp: Stamp): Task {
+    const existing = this.current.get(tid);
+    if (existing && !existing.exited) return existing;
+    const task: Task = {
+      tid,
+      creatorTid: null,
+      creator: null,
+      creatorLabel: null,
+      createdAs: null,
+      creation: null,
+      tgid: null,
+      firstSeen: stamp,
+      lastSeen: stamp,
+      exit: null,
+      exited: false,
+      command: null,
+      process: null,
+    };
+    this.current.set(tid, task);
+    this.all.push(task);
+    return task;
+  }
+}

@@ -1,0 +1,24 @@
+// The words every view uses for findings and evidence, so the text report, the timeline and the
+// TUI say the same thing the same way.
+
+import type { EvidenceRole, Finding } from '../analysis/types.js';
+
+export const ROLE_LABELS: Record<EvidenceRole, string> = {
+  'lock-taken': 'lock taken',
+  'handed-over': 'lock handed over to a waiter (WAKE woke one)',
+  'fork-while-held': 'fork while the lock is held',
+  'released-after-fork': 'released in the parent after the fork',
+  'contended-across-fork': 'waited for the lock across the fork',
+  'blocked-forever': 'BLOCKED FOREVER',
+  'timed-out': 'timed out, never acquired',
+  'waits-for-child': 'waits for the hung child',
+};
+
+/** One sentence: "18972 (child of 18969) blocked forever on futex 0x2b.., held by 18970 when 18969 forked it (likely)". */
+export function findingSentence(finding: Finding): string {
+  const holder = finding.holderTid === null ? 'a thread the trace does not show' : String(finding.holderTid);
+  return (
+    `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) blocked forever on futex ${finding.futex}, ` +
+    `held by ${holder} when ${finding.forkTid} forked it (${finding.confidence})`
+  );
+}
