@@ -1,0 +1,31 @@
+// `forkscope timeline TRACE... [--pid N] [--all]`: the per-process timeline in PlashGlibc's style.
+
+import type { Command } from 'commander';
+import { writeTimeline } from '../views/timeline.js';
+import { wantsColor } from '../views/style.js';
+import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import type { InputOptions } from './inputs.js';
+import { writeOut } from '../util/output.js';
+
+interface TimelineCommandOptions extends InputOptions {
+  pid?: string;
+  all?: boolean;
+  color: boolean;
+}
+
+export function registerTimeline(program: Command): void {
+  withTraceInputs(program.command('timeline'))
+    .description('print futex, clone, wait4, exit and signal lines per process, in the nested PlashGlibc style')
+    .option('--pid <pid>', 'only this process and its descendants')
+    .option('--all', 'show every system call, not only the ones that matter for fork hangs')
+    .option('--no-color', 'never colour the output')
+    .action((paths: string[], options: TimelineCommandOptions) =>
+      runCommand(async () => {
+        const pid = options.pid === undefined ? undefined : Number(options.pid);
+        if (pid !== undefined && !Number.isInteger(pid)) throw new Error(`--pid takes a number, not '${options.pid}'`);
+        const color = options.color && wantsColor(process.stdout);
+        const analysis = await writeTimeline(await loadSources(paths, options), { pid, all: Boolean(options.all), color }, writeOut);
+        return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
+      }),
+    );
+}

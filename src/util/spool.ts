@@ -1,0 +1,56 @@
+// Lines grouped by key, written out group after group: kept in memory up to a budget, then spilled
+// to one temporary file per group, so regrouping a multi-gigabyte log needs bounded memory.
+
+import { appendFileSync, mkdtempSync, rmSync, createReadStream, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export class GroupedSpool<K> {
+  private readonly memory = new Map<K, string[]>();
+  private readonly fileIds = new Map<K, number>();
+  private bufferedBytes = 0;
+  private directory: string | null = null;
+
+  constructor(private readonly budgetBytes = 16 * 1024 * 1024) {}
+
+  add(key: K, line: string): void {
+    let lines = this.memory.get(key);
+    if (!lines) this.memory.set(key, (lines = []));
+    lines.push(line);
+    this.bufferedBytes += line.length + 1;
+    if (this.bufferedBytes > this.budgetBytes) this.spill();
+  }
+
+  has(key: K): boolean {
+    return this.memory.has(key) || this.fileIds.has(key);
+  }
+
+  /** Writes one group's lines, in the order they were added. */
+  async writeGroup(key: K, write: (chunk: string) => Promise<void> | void): Promise<void> {
+    const id = this.fileIds.get(key);
+    if (id !== undefined && this.directory) {
+      const path = join(this.directory, String(id));
+      if (existsSync(path)) for await (const chunk of createReadStream(path, 'utf8')) await write(chunk as string);
+    }
+    const lines = this.memory.get(key);
+    if (lines?.length) await write(lines.join('\n') + '\n');
+  }
+
+  /** Removes the temporary files. */
+  dispose(): void {
+    if (this.directory) rmSync(this.directory, { recursive: true, force: true });
+    this.directory = null;
+  }
+
+  private spill(): void {
+    this.directory ??= mkdtempSync(join(tmpdir(), 'forkscope-spool-'));
+    for (const [key, lines] of this.memory) {
+      if (lines.length === 0) continue;
+      let id = this.fileIds.get(key);
+      if (id === undefined) this.fileIds.set(key, (id = this.fileIds.size));
+      appendFileSync(join(this.directory, String(id)), lines.join('\n') + '\n');
+      lines.length = 0;
+    }
+    this.bufferedBytes = 0;
+  }
+}
