@@ -189,7 +189,9 @@ export class TaskTree {
   private recordCreation(call: SyscallEvent): void {
     const childTid = call.result!.value!;
     const creator = this.current.get(call.tid)!;
-    const child = this.taskFor(childTid, call.end ?? call.start);
+    // strace may print a short-lived child's whole life, exit included, before its clone returns.
+    const early = this.current.get(childTid);
+    const child = early && early.creator === null ? early : this.taskFor(childTid, call.end ?? call.start);
     if (child === creator) return;
     child.creatorTid = call.tid;
     child.creator = creator;
