@@ -1,0 +1,199 @@
+// The inherited-lock analysis on real traces (samples/), the seed 002 PlashGlibc log, and a few
+// hand-written edge cases (test/fixtures/README.md), through the API and through the CLI.
+
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { resolveInputs } from '../parsers/index.js';
+import { analyzeTrace } from '../src/analysis/analyze.js';
+import type { Analysis, Finding } from '../src/analysis/types.js';
+import { repoPath, runCli } from './helpers/repo.js';
+
+async function analyze(...paths: string[]): Promise<Analysis> {
+  return analyzeTrace(await resolveInputs(paths.map((p) => repoPath(p)), {}));
+}
+
+const brief = (f: Finding) => ({
+  pid: f.pid,
+  tid: f.tid,
+  futex: f.futex,
+  parentPid: f.parentPid,
+  forkTid: f.forkTid,
+  holderTid: f.holderTid,
+  confidence: f.confidence,
+});
+
+describe('seed 002: PlashGlibc nptl/tst-fork1', () => {
+  it('finds 18972 blocked on 0x2b79a1b1e2c0, forked by 18969, lock held by 18970, 18969 in wait4', async () => {
+    const analysis = await analyze('samples/plash-tst-fork1/tst-fork1.log');
+    assert.equal(analysis.inputs[0].format, 'plash');
+    assert.deepEqual(analysis.findings.map(brief), [
+      { pid: 18972, tid: 18972, futex: '0x2b79a1b1e2c0', parentPid: null, forkTid: 18969, holderTid: 18970, confidence: 'likely' },
+    ]);
+    const [finding] = analysis.findings;
+    assert.deepEqual(finding.chain.map((l) => [l.tid, l.waitsOn]), [[18969, 'wait4 18972']]);
+    const roles = finding.evidence.map((e) => e.role);
+    for (const role of ['handed-over', 'lock-taken', 'fork-while-held', 'blocked-forever', 'waits-for-child'] as const) {
+      assert.ok(roles.includes(role), `evidence has ${role}: ${roles.join(', ')}`);
+    }
+    const handedOver = finding.evidence.find((e) => e.role === 'handed-over')!;
+    assert.equal(handedOver.tid, 18969);
+    assert.match(handedOver.text, /= 1$/);
+  });
+
+  it('groups threads 18969 and 18970 into one process and reports 18973 as exited 3, not hung', async () => {
+    const analysis = await analyze('samples/plash-tst-fork1/tst-fork1.log');
+    const parent = analysis.processes.find((p) => p.threads.includes(18969))!;
+    assert.deepEqual([...parent.threads].sort(), [18969, 18970]);
+    assert.equal(parent.pid, null);
+    const exited = analysis.processes.find((p) => p.pid === 18973)!;
+    assert.deepEqual(exited.exit, { code: 3 });
+    assert.equal(exited.state, 'exited');
+    assert.ok(!analysis.findings.some((f) => f.pid === 18973));
+  });
+
+  it('finds nothing in the non-deadlocked fragment alone', async () => {
+    const analysis = await analyze('samples/plash-tst-fork1/non-deadlocked.log');
+    assert.deepEqual(analysis.findings, []);
+  });
+});
+
+describe('hand-written edge cases', () => {
+  const cases: [string, Partial<ReturnType<typeof brief>>[]][] = [
+    ['held-across-fork.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, forkTid: 1000, holderTid: 1001, confidence: 'confirmed' }]],
+    ['waiter-across-fork.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, forkTid: 1000, holderTid: 1001, confidence: 'confirmed' }]],
+    ['child-thread-releases.log', []],
+    ['shared-futex-parent-wakes.log', []],
+    ['contention-resolves.log', []],
+    ['timed-wait-times-out.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, holderTid: null, confidence: 'possible' }]],
+  ];
+  for (const [file, expected] of cases) {
+    it(`${file}: ${expected.length ? 'reports the hang' : 'reports nothing'}`, async () => {
+      const analysis = await analyze(`test/fixtures/${file}`);
+      assert.equal(analysis.findings.length, expected.length, JSON.stringify(analysis.findings.map(brief)));
+      expected.forEach((want, i) => {
+        const got = brief(analysis.findings[i]);
+        for (const [key, value] of Object.entries(want)) assert.deepEqual(got[key as keyof typeof got], value, `${file}: ${key}`);
+      });
+    });
+  }
+
+  it('timed-wait-times-out.log: quotes the timeouts and the parent still in wait4 until the kill', async () => {
+    const [finding] = (await analyze('test/fixtures/timed-wait-times-out.log')).findings;
+    assert.deepEqual(finding.evidence.filter((e) => e.role === 'timed-out').map((e) => e.line), [4, 6]);
+    assert.equal(finding.blockedSince, '10:00:00.051000');
+  });
+});
+
+interface ExpectedHang {
+  pid: number;
+  tid?: number;
+  futex: string;
+  parentPid?: number | null;
+  forkTid?: number;
+  holderTid?: number | null;
+  confidence?: string;
+}
+
+describe('samples: every recorded trace gives the findings its expected.json states', () => {
+  const samples = readdirSync(repoPath('samples')).filter((name) => existsSync(repoPath('samples', name, 'expected.json')));
+  it('has samples to check', () => assert.ok(samples.length >= 5, `samples with expected.json: ${samples.join(', ')}`));
+  for (const sample of samples) {
+    const expected = JSON.parse(readFileSync(repoPath('samples', sample, 'expected.json'), 'utf8')) as Record<
+      string,
+      { hung: ExpectedHang[]; exited?: number[] }
+    >;
+    for (const [trace, want] of Object.entries(expected)) {
+      it(`${sample}/${trace}`, async () => {
+        const analysis = await analyze(`samples/${sample}/${trace}`);
+        const got = analysis.findings.map(brief);
+        assert.equal(got.length, want.hung.length, JSON.stringify(got));
+        for (const hang of want.hung) {
+          const match = got.find((f) => f.pid === hang.pid);
+          assert.ok(match, `pid ${hang.pid} reported: ${JSON.stringify(got)}`);
+          for (const [key, value] of Object.entries(hang)) {
+            assert.deepEqual(match[key as keyof typeof match], value, `${sample}/${trace} pid ${hang.pid}: ${key}`);
+          }
+        }
+        for (const pid of want.exited ?? []) assert.ok(!got.some((f) => f.pid === pid), `exited ${pid} not reported`);
+      });
+    }
+  }
+});
+
+describe('forkscope analyze (CLI)', () => {
+  it('exits 1 with a plain-words report when a hang is found', () => {
+    const run = runCli(['analyze', 'samples/plash-tst-fork1/tst-fork1.log']);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /18972 \(child of 18969\) blocked forever on futex 0x2b79a1b1e2c0, held by 18970 when 18969 forked it \(likely\)/);
+    assert.match(run.stdout, /Waiting on it:\n\s+thread 18969 .* wait4 18972/);
+    assert.match(run.stdout, /tst-fork1\.log:\d+/);
+    assert.doesNotMatch(run.stdout, /\x1b\[/, 'no colour when not a TTY');
+  });
+
+  it('exits 0 when nothing hangs, with and without --json', () => {
+    assert.equal(runCli(['analyze', 'test/fixtures/contention-resolves.log']).status, 0);
+    const run = runCli(['analyze', '--json', 'test/fixtures/contention-resolves.log']);
+    assert.equal(run.status, 0);
+    assert.deepEqual(JSON.parse(run.stdout).findings, []);
+  });
+
+  it('--json prints the versioned document with the same exit code', () => {
+    const run = runCli(['analyze', '--json', 'samples/plash-tst-fork1/tst-fork1.log']);
+    assert.equal(run.status, 1);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.schema, 'forkscope/analysis@1');
+    assert.deepEqual(Object.keys(doc), ['schema', 'inputs', 'processes', 'findings', 'warnings']);
+    assert.equal(doc.findings[0].futex, '0x2b79a1b1e2c0');
+    assert.equal(doc.inputs[0].format, 'plash');
+  });
+
+  it('reads stdin given as -', () => {
+    const log = readFileSync(repoPath('test/fixtures/held-across-fork.log'), 'utf8');
+    const run = runCli(['analyze', '--json', '-'], { input: log });
+    assert.equal(run.status, 1, run.stderr);
+    assert.equal(JSON.parse(run.stdout).findings[0].holderTid, 1001);
+  });
+
+  it('reports unreadable lines as file:line and still analyzes the rest', () => {
+    const log = readFileSync(repoPath('test/fixtures/held-across-fork.log'), 'utf8').split('\n');
+    log.splice(3, 0, 'this is not strace output', '1001  10:00:00.004500 futex(0x55d0c0a4e040, FUTEX_WAIT_PRIVATE');
+    const run = runCli(['analyze', '--json', '--format', 'strace', '-'], { input: log.join('\n') });
+    assert.equal(run.status, 1, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.findings[0].holderTid, 1001);
+    assert.ok(doc.warnings.some((w: { line: number }) => w.line === 4), JSON.stringify(doc.warnings));
+    assert.ok(doc.inputs[0].warnings >= 1);
+  });
+
+  it('exits 2 with a clear message for a missing file, an unknown format and bad usage', () => {
+    const missing = runCli(['analyze', 'no/such/trace.log']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /no\/such\/trace\.log/);
+    assert.equal(runCli(['analyze', '--format', 'nope', 'x']).status, 2);
+    assert.equal(runCli(['analyze']).status, 2);
+    assert.equal(runCli(['frobnicate']).status, 2);
+  });
+});
+
+describe('forkscope timeline', () => {
+  it('prints the seed 002 processes in the nested style with the lines that matter annotated', () => {
+    const run = runCli(['timeline', 'samples/plash-tst-fork1/tst-fork1.log']);
+    assert.equal(run.status, 1, run.stderr);
+    const sections = run.stdout.split('\n----\n');
+    assert.ok(sections.length >= 3, run.stdout);
+    assert.match(run.stdout, /\?: 18972: started pid 18972; forked by thread 18969/);
+    assert.match(run.stdout, /\?: 18972: futex\(0x2b79a1b1e2c0, FUTEX_WAIT_PRIVATE, 2 <unfinished \.\.\.> \(never returned\)\s+<-- BLOCKED FOREVER/);
+    assert.match(run.stdout, /\[18969\] futex\(0x2b79a1b1e2c0, FUTEX_WAKE_PRIVATE, 1\) = 1\s+<-- lock handed over/);
+    assert.match(run.stdout, /\[18969\] clone\(.*\) = 18972\s+<-- fork while the lock is held/);
+    assert.doesNotMatch(run.stdout, /sendmsg/, 'only futex/clone/wait4/exit lines by default');
+    assert.match(runCli(['timeline', '--all', 'samples/plash-tst-fork1/tst-fork1.log']).stdout, /sendmsg/);
+  });
+
+  it('--pid keeps one process and its descendants', () => {
+    const run = runCli(['timeline', '--pid', '18973', 'samples/plash-tst-fork1/tst-fork1.log']);
+    assert.doesNotMatch(run.stdout, /started pid 18972/);
+    assert.match(run.stdout, /started pid 18973/);
+    assert.equal(runCli(['timeline', '--pid', '4242', 'samples/plash-tst-fork1/tst-fork1.log']).status, 2);
+  });
+});
