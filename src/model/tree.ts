@@ -191,7 +191,9 @@ export class TaskTree {
     const creator = this.current.get(call.tid)!;
     // strace may print a short-lived child's whole life, exit included, before its clone returns.
     const early = this.current.get(childTid);
-    const child = early && early.creator === null ? early : this.taskFor(childTid, call.end ?? call.start);
+    // (its creator may already be known: bpftrace records a task's creation before the clone returns)
+    const bound = early && (early.creator === null || early.creator === creator);
+    const child = bound ? early : this.taskFor(childTid, call.end ?? call.start);
     if (child === creator) return;
     child.creatorTid = call.tid;
     child.creator = creator;
