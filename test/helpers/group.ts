@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface GroupRun {
+  /** The process group (the leader's pid), to check that nothing of it is left. */
+  pgid: number;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -53,7 +55,7 @@ export function runInGroup(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       killGroup('SIGKILL');
-      resolve({ code, signal, stdout, stderr, timedOut });
+      resolve({ pgid: child.pid!, code, signal, stdout, stderr, timedOut });
     });
   });
 }
