@@ -3,12 +3,15 @@
 
 import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerRecord } from './commands/record.js';
 import { registerTimeline } from './commands/timeline.js';
 
 const program = new Command('forkscope')
   .description('Find the processes that hang after fork() in a multi-threaded program')
   .version('0.1.0')
   .showHelpAfterError()
+  // `record` passes every option after its command's name on to that command.
+  .enablePositionalOptions()
   .exitOverride((err) => {
     // commander exits 1 on usage errors; forkscope's contract is 2 (1 means "hang found").
     process.exit(err.exitCode === 0 ? 0 : 2);
@@ -16,5 +19,6 @@ const program = new Command('forkscope')
 
 registerAnalyze(program);
 registerTimeline(program);
+registerRecord(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,86 @@
+// What `forkscope record` needs from a backend (strace or bpftrace), and what both share:
+// resolving the command without a shell, and turning a subprocess result into an exit status.
+
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { ExitStatus } from '../src/model/events.js';
+import type { TraceFormat } from '../parsers/types.js';
+import type { TreeTracker } from '../src/proc/tree.js';
+
+export interface RecordOptions {
+  /** The command and its arguments, exactly as given: never through a shell. */
+  argv: string[];
+  /** The directory the trace goes to (exists, mode 0700). */
+  dir: string;
+  /** Where the target's standard output goes: inherited, or forkscope's stderr (with --json). */
+  targetStdout: 'inherit' | 2;
+  stacks: boolean;
+  /** Syscalls to trace (strace -e trace=), null for all. */
+  syscalls: string[] | null;
+}
+
+export interface Collector {
+  backend: 'strace' | 'bpftrace';
+  /** e.g. `strace 6.1`, `bpftrace v0.17.0`. */
+  version: string;
+  tracePath: string;
+  format: TraceFormat;
+  /** The target's root process (the command itself). */
+  rootPid: number;
+  /** Every process of the traced tree, for the watchdog and for killing. */
+  tree: TreeTracker;
+  /** The tracer's pid: strace, or bpftrace. */
+  tracerPid: number;
+  /** Resolves with the command's own exit status once it has ended (null: unknown). */
+  rootExit: Promise<ExitStatus | null>;
+  /** Whether the whole traced tree has ended (nothing left to watch). */
+  finished(): boolean;
+  /** Ends the trace once the tree is gone, or with `detach`, leaves the tree running untraced. */
+  finish(options: { detach: boolean }): Promise<void>;
+  /** Kills the tracer at once (exit paths that cannot wait). Synchronous. */
+  abort(): void;
+  /** Things the report should say about the recording (lost events, missing features). */
+  warnings: string[];
+  /** bpftrace's count of events it could not keep (null for strace: ptrace loses nothing). */
+  lostEvents: number | null;
+}
+
+/** Checks the executable exists as execvp(3) would look for it, so a typo fails before tracing. */
+export function checkCommand(command: string): void {
+  const runnable = (path: string) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) {
+    if (runnable(command)) return;
+    throw new Error(`${command}: not found or not executable`);
+  }
+  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    if (runnable(join(dir || '.', command))) return;
+  }
+  throw new Error(`${command}: command not found in PATH`);
+}
+
+/** An exit status from execa's result fields: a code, or the signal that ended it. */
+export function exitStatusOf(result: { exitCode?: number; signal?: string }): ExitStatus | null {
+  if (result.signal) return { signal: result.signal };
+  if (result.exitCode !== undefined) return { code: result.exitCode };
+  return null;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for a subprocess to end, up to `ms`; false when it is still running. */
+export async function endsWithin(done: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const result = await Promise.race([done.then(() => true as const), timeout]);
+  clearTimeout(timer);
+  return result;
+}

@@ -1,0 +1,119 @@
+// The strace backend of `forkscope record`: `strace -f -tt -T -qq -o DIR/trace.strace -- CMD ARGS`
+// (+ `-k` with --stacks, + `--seccomp-bpf -e trace=LIST` with --syscalls). strace is started in a
+// new session, so a Ctrl-C at the terminal reaches forkscope only, which then stops the tree.
+
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { TreeTracker, childrenOf } from '../src/proc/tree.js';
+import { endsWithin, exitStatusOf, checkCommand, sleep } from './collector.js';
+import type { Collector, RecordOptions } from './collector.js';
+
+/** The calls the analysis reads: always traced, whatever --syscalls says. */
+export const ESSENTIAL_SYSCALLS = ['futex', 'clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid', 'execve', 'exit', 'exit_group'];
+
+export interface StraceFeatures {
+  version: string;
+  /** [major, minor] */
+  numeric: [number, number];
+  stacks: boolean;
+  seccompBpf: boolean;
+  killOnExit: boolean;
+}
+
+/** Runs `strace -V` and `strace -h`: which version, and which of the options record uses it has. */
+export async function straceFeatures(): Promise<StraceFeatures> {
+  const version = await execa('strace', ['-V'], { reject: false });
+  if (version.failed && (version as { code?: string }).code === 'ENOENT') {
+    throw new Error('strace is not installed (apt-get install strace), or use --backend bpftrace');
+  }
+  const match = /version (\d+)\.(\d+)/.exec(version.stdout);
+  if (!match) throw new Error(`cannot read the strace version from: ${version.stdout.split('\n')[0]}`);
+  const help = await execa('strace', ['-h'], { reject: false });
+  const numeric: [number, number] = [Number(match[1]), Number(match[2])];
+  return {
+    version: `strace ${match[1]}.${match[2]}`,
+    numeric,
+    stacks: /stack-trace=/.test(version.stdout),
+    // --seccomp-bpf appeared in strace 5.3.
+    seccompBpf: /--seccomp-bpf/.test(help.stdout),
+    killOnExit: /--kill-on-exit/.test(help.stdout),
+  };
+}
+
+export async function startStrace(options: RecordOptions): Promise<Collector> {
+  const features = await straceFeatures();
+  const warnings: string[] = [];
+  checkCommand(options.argv[0]);
+  const tracePath = join(options.dir, 'trace.strace');
+  // -I1: a SIGTERM makes strace detach and leave (used for --keep-running); the tree itself is
+  // killed by forkscope, and strace ends once its last tracee has.
+  const args = ['-f', '-tt', '-T', '-qq', '-I1', '-o', tracePath];
+  if (features.killOnExit) args.push('--kill-on-exit');
+  if (options.stacks) {
+    if (features.stacks) args.push('-k');
+    else warnings.push(`${features.version} was built without stack trace support (-k): recorded without --stacks`);
+  }
+  if (options.syscalls) {
+    const traced = [...new Set([...options.syscalls, ...ESSENTIAL_SYSCALLS])];
+    if (features.seccompBpf) args.push('--seccomp-bpf');
+    else warnings.push(`${features.version} has no --seccomp-bpf (strace >= 5.3): every syscall still stops the tracee`);
+    args.push('-e', `trace=${traced.join(',')}`);
+  }
+  args.push('--', ...options.argv);
+
+  const strace = execa('strace', args, {
+    detached: true,
+    cleanup: false,
+    reject: false,
+    stdin: 'inherit',
+    stdout: options.targetStdout,
+    stderr: 'inherit',
+  });
+  const tracerPid = strace.pid;
+  if (tracerPid === undefined) throw new Error(`cannot start strace: ${(await strace).message}`);
+  let ended = false;
+  // strace exits with its first tracee's status (re-raising the signal that killed it).
+  const rootExit = strace.then((result) => {
+    ended = true;
+    return exitStatusOf(result);
+  });
+  const rootPid = await firstChild(tracerPid, () => ended);
+  if (rootPid === null) {
+    await rootExit;
+    throw new Error(`strace did not start ${options.argv[0]} (see its message above)`);
+  }
+
+  return {
+    backend: 'strace',
+    version: features.version,
+    tracePath,
+    format: 'strace',
+    rootPid,
+    tree: new TreeTracker(tracerPid, { tracer: tracerPid }),
+    tracerPid,
+    rootExit,
+    finished: () => ended,
+    async finish({ detach }) {
+      if (detach) strace.kill('SIGTERM');
+      // Its tracees are gone (or detached): strace writes their ends and exits by itself.
+      if (!(await endsWithin(rootExit, 5000))) strace.kill('SIGKILL');
+      await rootExit;
+    },
+    abort() {
+      strace.kill('SIGKILL');
+    },
+    warnings,
+    lostEvents: null,
+  };
+}
+
+/** strace forks the command right away: its pid, or null if strace ended first. */
+async function firstChild(pid: number, ended: () => boolean): Promise<number | null> {
+  for (let waited = 0; waited < 10_000; waited += 10) {
+    const children = childrenOf(pid);
+    if (children.length > 0) return children[0];
+    if (ended()) return null;
+    await sleep(10);
+  }
+  return null;
+}

@@ -1,0 +1,288 @@
+// `forkscope record [--backend strace|bpftrace] [-o DIR] [--hang-timeout S] [--keep-running]
+// [--stacks] [--syscalls LIST] [--json] -- CMD ARGS...`: runs CMD (never through a shell) under a
+// tracer, stops the tree when the hang watchdog fires (or on Ctrl-C / SIGTERM), and reports as
+// `analyze` does. DIR (mode 0700, files 0600) keeps the trace, meta.json and, on a hang, the /proc
+// snapshot. Exit code: the command's own when it finished, 1 when a hang was found, 2 on an error.
+// No process started here outlives forkscope: the tree is killed by pid on every way out.
+
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { constants, release } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { startBpftrace } from '../../collectors/bpftrace.js';
+import { sleep } from '../../collectors/collector.js';
+import type { Collector, RecordOptions } from '../../collectors/collector.js';
+import { startStrace } from '../../collectors/strace.js';
+import { HangWatchdog } from '../../collectors/watchdog.js';
+import { resolveInputs } from '../../parsers/index.js';
+import { analyzeTrace } from '../analysis/analyze.js';
+import type { Analysis } from '../analysis/types.js';
+import type { ExitStatus } from '../model/events.js';
+import { exitText } from '../model/format.js';
+import { analyzeSnapshot, snapshotTree } from '../proc/snapshot.js';
+import type { TreeSnapshot } from '../proc/snapshot.js';
+import { renderJson } from '../views/json.js';
+import { wantsColor } from '../views/style.js';
+import { renderText } from '../views/text.js';
+import { EXIT_HANG, runCommand } from './inputs.js';
+
+/** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
+const POLL_MS = 250;
+
+interface RecordCliOptions {
+  backend: 'strace' | 'bpftrace';
+  output?: string;
+  hangTimeout: number;
+  keepRunning?: boolean;
+  stacks?: boolean;
+  syscalls?: string;
+  json?: boolean;
+  color: boolean;
+}
+
+export function registerRecord(program: Command): void {
+  program
+    .command('record')
+    .description('run a command under strace or bpftrace, stop it if it hangs, and report what hung')
+    .argument('<command...>', 'the command and its arguments (put them after --)')
+    .addOption(new Option('--backend <backend>', 'the tracer').choices(['strace', 'bpftrace']).default('strace'))
+    .option('-o, --output <dir>', 'directory for the trace (default ./forkscope-<cmd>-<YYYYmmdd-HHMMSS>/)')
+    .option('--hang-timeout <seconds>', 'no progress for this long, with a thread in a futex wait, is a hang', seconds, 10)
+    .option('--keep-running', 'leave a hung tree running (untraced) for `forkscope attach` instead of killing it')
+    .option('--stacks', 'record a stack with every call (strace -k; costly)')
+    .option('--syscalls <list>', 'trace only these syscalls, comma-separated (strace; the ones the analysis reads are added)')
+    .option('--json', 'print the forkscope/analysis@1 JSON document; the command\'s stdout goes to stderr')
+    .option('--no-color', 'never colour the report')
+    .passThroughOptions()
+    .action((argv: string[], options: RecordCliOptions) => runCommand(() => record(argv, options)));
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--hang-timeout wants a number of seconds > 0, not ${text}`);
+  return value;
+}
+
+async function record(argv: string[], options: RecordCliOptions): Promise<number> {
+  const started = new Date();
+  const dir = makeOutputDir(options.output ?? defaultDirName(argv[0], started));
+  const say = (message: string) => process.stderr.write(`forkscope: ${message}\n`);
+  const recordOptions: RecordOptions = {
+    argv,
+    dir,
+    targetStdout: options.json ? 2 : 'inherit',
+    stacks: Boolean(options.stacks),
+    syscalls: options.syscalls ? options.syscalls.split(',').map((s) => s.trim()).filter(Boolean) : null,
+  };
+  if (options.backend === 'strace') createPrivateFile(join(dir, 'trace.strace'));
+
+  const meta: Meta = {
+    forkscope: 'forkscope/record-meta@1',
+    command: argv,
+    cwd: process.cwd(),
+    backend: options.backend,
+    backendVersion: null,
+    kernel: release(),
+    start: started.toISOString(),
+    end: null,
+    trace: null,
+    format: null,
+    target: { pid: null, exit: null },
+    watchdog: { hangTimeoutSeconds: options.hangTimeout, fired: false, quietSince: null, firedAt: null, reason: null },
+    stoppedBy: null,
+    keptRunning: null,
+    lostEvents: null,
+    warnings: [],
+  };
+  const writeMeta = () => writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n', { mode: 0o600 });
+
+  // Every way out of this process kills the tree it started, unless told to leave a hang running.
+  let collector: Collector | null = null;
+  let leaveRunning = false;
+  const onExit = () => {
+    if (!collector) return;
+    if (!leaveRunning) collector.tree.killAll();
+    collector.abort();
+  };
+  let interrupted: NodeJS.Signals | null = null;
+  let wake: () => void = () => {};
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      // A second Ctrl-C: stop waiting for anything.
+      onExit();
+      process.exit(128 + constants.signals[signal]);
+    }
+    interrupted = signal;
+    wake();
+  };
+  process.on('exit', onExit);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  try {
+    collector = options.backend === 'strace' ? await startStrace(recordOptions) : await startBpftrace(recordOptions);
+    meta.backendVersion = collector.version;
+    meta.trace = basename(collector.tracePath);
+    meta.format = collector.format;
+    meta.target.pid = collector.rootPid;
+    writeMeta();
+    say(`recording ${argv.join(' ')} (pid ${collector.rootPid}) with ${collector.version} into ${dir}`);
+
+    const watchdog = new HangWatchdog(options.hangTimeout * 1000, collector.rootPid);
+    let snapshot: TreeSnapshot | null = null;
+    while (!interrupted && !collector.finished()) {
+      const pids = collector.tree.scan();
+      const verdict = watchdog.observe(pids, statSync(collector.tracePath).size);
+      if (verdict.hung) {
+        snapshot = snapshotTree(collector.rootPid, pids);
+        writeFileSync(join(dir, 'proc-snapshot.json'), JSON.stringify(snapshot, bigintAsHex, 2) + '\n', { mode: 0o600 });
+        meta.watchdog = {
+          ...meta.watchdog,
+          fired: true,
+          quietSince: new Date(watchdog.quietSince).toISOString(),
+          firedAt: new Date().toISOString(),
+          reason: verdict.reason,
+        };
+        say(`no progress for ${options.hangTimeout} s while ${verdict.reason}: hung. /proc snapshot in ${join(dir, 'proc-snapshot.json')}`);
+        break;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        void sleep(POLL_MS).then(resolve);
+      });
+    }
+    if (interrupted) {
+      meta.stoppedBy = `signal ${interrupted}`;
+      say(`${interrupted}: stopping the traced tree and analyzing what was recorded`);
+    } else if (snapshot) {
+      meta.stoppedBy = 'watchdog';
+    }
+
+    leaveRunning = snapshot !== null && Boolean(options.keepRunning);
+    if (leaveRunning) {
+      meta.keptRunning = collector.tree.scan();
+      say(`left running (untraced): ${meta.keptRunning.join(', ')}; inspect with: forkscope attach ${collector.rootPid}`);
+    } else {
+      const killed = collector.tree.killAll();
+      if (killed.length > 0) say(`killed ${killed.length} process${killed.length === 1 ? '' : 'es'} of the tree: ${killed.join(', ')}`);
+    }
+    await collector.finish({ detach: leaveRunning });
+    const rootExit = leaveRunning ? null : await collector.rootExit;
+    meta.target.exit = rootExit;
+    meta.lostEvents = collector.lostEvents;
+    meta.warnings = collector.warnings;
+    meta.end = new Date().toISOString();
+    writeMeta();
+    say(`${argv[0]} ${statusText(rootExit, leaveRunning, meta.stoppedBy)}`);
+
+    const analysis = await analyzeTrace(await resolveInputs([collector.tracePath], { format: collector.format }));
+    for (const message of collector.warnings) analysis.warnings.push({ file: collector.tracePath, line: 0, message });
+    if (snapshot) mergeSnapshot(analysis, snapshot);
+    const color = options.color && wantsColor(process.stdout);
+    process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
+
+    if (snapshot || analysis.findings.length > 0) return EXIT_HANG;
+    if (interrupted) return 128 + constants.signals[interrupted as NodeJS.Signals];
+    return exitCodeOf(rootExit);
+  } finally {
+    if (meta.end === null) {
+      meta.end = new Date().toISOString();
+      writeMeta();
+    }
+    onExit();
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+  }
+}
+
+interface Meta {
+  forkscope: string;
+  command: string[];
+  cwd: string;
+  backend: string;
+  backendVersion: string | null;
+  kernel: string;
+  start: string;
+  end: string | null;
+  /** The trace file's name in DIR: give DIR/<trace> to analyze, timeline or the TUI. */
+  trace: string | null;
+  format: string | null;
+  target: { pid: number | null; exit: ExitStatus | null };
+  watchdog: {
+    hangTimeoutSeconds: number;
+    fired: boolean;
+    quietSince: string | null;
+    firedAt: string | null;
+    reason: string | null;
+  };
+  stoppedBy: string | null;
+  keptRunning: number[] | null;
+  lostEvents: number | null;
+  warnings: string[];
+}
+
+function defaultDirName(command: string, at: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp =
+    `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-` +
+    `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
+  return `forkscope-${basename(command).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`;
+}
+
+/** Creates DIR mode 0700; an existing one must be empty (a recording never overwrites another). */
+function makeOutputDir(path: string): string {
+  const dir = resolve(path);
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new Error(`${path} exists and is not a directory`);
+    if (readdirSync(dir).length > 0) throw new Error(`${path} is not empty: give a new directory with -o`);
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+function createPrivateFile(path: string): void {
+  closeSync(openSync(path, 'wx', 0o600));
+}
+
+function bigintAsHex(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? '0x' + value.toString(16) : value;
+}
+
+function statusText(exit: ExitStatus | null, leftRunning: boolean, stoppedBy: string | null): string {
+  if (leftRunning) return 'was left running, hung';
+  if (!exit) return 'ended with an unknown status';
+  const by = stoppedBy === 'watchdog' ? ' (forkscope stopped the hung tree)' : stoppedBy ? ` (forkscope stopped it on ${stoppedBy})` : '';
+  return `${exitText(exit)}${by}`;
+}
+
+/** The shell's convention: the exit code, or 128 + the signal number. */
+function exitCodeOf(exit: ExitStatus | null): number {
+  if (!exit) return 2;
+  if ('code' in exit) return exit.code;
+  return 128 + (constants.signals[exit.signal as NodeJS.Signals] ?? 0);
+}
+
+/**
+ * Adds what /proc showed when the watchdog fired: a trace finding on the same wait gains the
+ * __owner proof (holder and `confirmed`), and a hang the trace missed is reported from /proc.
+ */
+function mergeSnapshot(analysis: Analysis, snapshot: TreeSnapshot): void {
+  const fromProc = analyzeSnapshot(snapshot);
+  analysis.warnings.push(...fromProc.warnings);
+  for (const proc of fromProc.findings) {
+    const traced = analysis.findings.find((f) => f.pid === proc.pid && f.tid === proc.tid && f.futex === proc.futex);
+    if (!traced) {
+      analysis.findings.push(proc);
+      continue;
+    }
+    traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
+    traced.explanation += ` When the watchdog fired, /proc showed: ${proc.explanation}`;
+    if (proc.confidence !== 'confirmed') continue;
+    if (traced.holderTid === null) traced.holderTid = proc.holderTid;
+    traced.confidence = 'confirmed';
+  }
+}
