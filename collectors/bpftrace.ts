@@ -120,7 +120,9 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
     tracerPid: bpftrace.pid!,
     rootExit,
     finished: () => rootEnded && tree.scan().length === 0,
-    async finish() {
+    async finish({ detach }) {
+      // A tree left running must not keep forkscope waiting for it.
+      if (detach) target.unref();
       // bpftrace's reader may still be behind: let it drain before stopping it.
       await untilStable(tracePath, 300, 5000);
       bpftrace.kill('SIGINT');

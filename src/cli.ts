@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerAttach } from './commands/attach.js';
 import { registerRecord } from './commands/record.js';
 import { registerTimeline } from './commands/timeline.js';
 
@@ -20,5 +21,6 @@ const program = new Command('forkscope')
 registerAnalyze(program);
 registerTimeline(program);
 registerRecord(program);
+registerAttach(program);
 
 await program.parseAsync(process.argv);

@@ -131,12 +131,17 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
 
     const watchdog = new HangWatchdog(options.hangTimeout * 1000, collector.rootPid);
     let snapshot: TreeSnapshot | null = null;
+    let hung = false;
+    const takeSnapshot = (pids: number[]) => {
+      snapshot = snapshotTree(collector!.rootPid, pids);
+      writeFileSync(join(dir, 'proc-snapshot.json'), JSON.stringify(snapshot, bigintAsHex, 2) + '\n', { mode: 0o600 });
+    };
     while (!interrupted && !collector.finished()) {
       const pids = collector.tree.scan();
       const verdict = watchdog.observe(pids, statSync(collector.tracePath).size);
       if (verdict.hung) {
-        snapshot = snapshotTree(collector.rootPid, pids);
-        writeFileSync(join(dir, 'proc-snapshot.json'), JSON.stringify(snapshot, bigintAsHex, 2) + '\n', { mode: 0o600 });
+        hung = true;
+        takeSnapshot(pids);
         meta.watchdog = {
           ...meta.watchdog,
           fired: true,
@@ -153,13 +158,15 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       });
     }
     if (interrupted) {
+      // What the tree sits in now is worth keeping too: /proc can prove a lock's owner.
+      takeSnapshot(collector.tree.scan());
       meta.stoppedBy = `signal ${interrupted}`;
       say(`${interrupted}: stopping the traced tree and analyzing what was recorded`);
-    } else if (snapshot) {
+    } else if (hung) {
       meta.stoppedBy = 'watchdog';
     }
 
-    leaveRunning = snapshot !== null && Boolean(options.keepRunning);
+    leaveRunning = hung && Boolean(options.keepRunning);
     if (leaveRunning) {
       meta.keptRunning = collector.tree.scan();
       say(`left running (untraced): ${meta.keptRunning.join(', ')}; inspect with: forkscope attach ${collector.rootPid}`);
@@ -182,7 +189,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     const color = options.color && wantsColor(process.stdout);
     process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
 
-    if (snapshot || analysis.findings.length > 0) return EXIT_HANG;
+    if (hung || analysis.findings.length > 0) return EXIT_HANG;
     if (interrupted) return 128 + constants.signals[interrupted as NodeJS.Signals];
     return exitCodeOf(rootExit);
   } finally {
@@ -280,7 +287,7 @@ function mergeSnapshot(analysis: Analysis, snapshot: TreeSnapshot): void {
       continue;
     }
     traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
-    traced.explanation += ` When the watchdog fired, /proc showed: ${proc.explanation}`;
+    traced.explanation += ` When forkscope stopped the tree, /proc showed: ${proc.explanation}`;
     if (proc.confidence !== 'confirmed') continue;
     if (traced.holderTid === null) traced.holderTid = proc.holderTid;
     traced.confidence = 'confirmed';

@@ -16,7 +16,8 @@ export interface TextOptions {
 export function renderText(analysis: Analysis, options: TextOptions): string {
   const style = styleFor(options.color);
   const out: string[] = [];
-  const inputs = analysis.inputs.map((i) => `${i.path} (${i.format}, ${i.lines} lines)`).join(', ');
+  const inputs =
+    analysis.inputs.map((i) => `${i.path} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
   const count = analysis.findings.length;
   out.push(
     count === 0
