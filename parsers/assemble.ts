@@ -36,7 +36,7 @@ export class CallAssembler {
     }
     switch (body.kind) {
       case 'call':
-        this.held = buildCall(tid, body.name, body.args, body.result, stamp, stamp, body.durationUs);
+        this.held = buildCall(tid, body.name, body.args, body.result, stamp, endOfWholeLine(stamp, body.durationUs), body.durationUs);
         break;
       case 'unfinished': {
         const previous = this.pending.get(tid);
@@ -94,6 +94,15 @@ export class CallAssembler {
     yield this.held;
     this.held = null;
   }
+}
+
+/**
+ * A whole call's line carries its start time; it ended `-T` later. Without `-T` its end is only
+ * placed in its own stream (by line), not in time.
+ */
+function endOfWholeLine(start: Stamp, durationUs: number | null): Stamp {
+  const us = start.us !== null && durationUs !== null ? start.us + durationUs : null;
+  return { ...start, us, text: null };
 }
 
 function joinArgs(first: string, second: string): string {

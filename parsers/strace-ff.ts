@@ -75,11 +75,11 @@ export async function* readStraceFf(files: string[], stats: InputStats, newStrea
   }
 }
 
-/** When an event happened, for merging: a call when it completed, others at their stamp. */
+/** When an event happened, for merging: a call when it started (a file's lines carry start times). */
 function mergeKey(event: TraceEvent): number | null {
   switch (event.kind) {
     case 'syscall':
-      return event.end?.us ?? null;
+      return event.start.us;
     case 'warning':
       return -Infinity;
     default:

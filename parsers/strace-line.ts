@@ -111,6 +111,9 @@ function parseBody(text: string): LineBody | { error: string } {
   const unfinished = /\s*<unfinished \.\.\.>\s*$/.exec(afterName);
   if (unfinished) return { kind: 'unfinished', name: call[1], args: afterName.slice(0, unfinished.index).trim() };
   const tail = splitCallTail(afterName, 0);
+  // A line cut before its ")" is a call still in progress when the output stopped: `-ff` files
+  // have no "<unfinished ...>" marker, strace just never finishes the line.
+  if (!tail && findClose(afterName, 0) < 0) return { kind: 'unfinished', name: call[1], args: afterName.trim() };
   if (!tail || !tail.result) return { error: `call to ${call[1]} without a result` };
   return { kind: 'call', name: call[1], args: tail.args, result: tail.result, durationUs: tail.durationUs };
 }
@@ -202,7 +205,8 @@ export function splitArgs(args: string): string[] {
 export function decodeCloneFlags(text: string): string[] | null {
   const names: string[] = [];
   let bits = 0n;
-  for (const part of text.split('|').map((p) => p.trim())) {
+  // `-X verbose` follows each number with its names in a comment: `0x1200000 /* CLONE_... */|17 /* SIGCHLD */`.
+  for (const part of text.replace(/\/\*.*?\*\//g, '').split('|').map((p) => p.trim())) {
     if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) bits |= BigInt(part);
     else if (/^[A-Z_0-9]+$/.test(part)) names.push(part);
     else return null;
@@ -235,7 +239,7 @@ export function decodeFutex(args: string): FutexCall | undefined {
 export function decodeClone(name: string, args: string): CloneCall | undefined {
   if (name === 'fork' || name === 'vfork') return { syscall: name, flags: null, creates: 'process' };
   if (name !== 'clone' && name !== 'clone2' && name !== 'clone3') return undefined;
-  const labelled = /(?:^|[{\s,])flags=([^,}]+)/.exec(args);
+  const labelled = /(?:^|[{\s,])flags=((?:[^,}/]|\/\*.*?\*\/)+)/.exec(args);
   let flagsText = labelled?.[1];
   // Fully raw clone (no labels): flags is the first argument on x86_64.
   if (!flagsText && name !== 'clone3') flagsText = splitArgs(args)[0];

@@ -51,6 +51,8 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
     watcher.observe(event);
   }
   tree.finish();
+  const unlinked = missingCreationWarning(tree, inputs);
+  if (unlinked) warnings.push(unlinked);
   const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
   if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
 
@@ -167,4 +169,17 @@ function processState(process: Process, watcher: BlockWatcher): ProcessState {
   const pending = live.map((t) => watcher.lastCallOf(t)).filter((c) => c && !returned(c));
   if (pending.some((c) => c!.wait)) return 'waiting-child';
   return 'running';
+}
+
+/** Several tasks and not one clone/fork: the trace was filtered (`-e trace=`) without them. */
+function missingCreationWarning(tree: TaskTree, inputs: InputStats[]): Warning | null {
+  const tasks = tree.tasks();
+  if (tasks.length < 2 || tasks.some((t) => t.creation !== null || t.creatorTid !== null || t.tgid !== null)) return null;
+  return {
+    file: inputs[0]?.path ?? '-',
+    line: 0,
+    message:
+      `${tasks.length} tasks but no clone, clone3, fork or vfork call in the trace, so which tasks are forked ` +
+      'children cannot be told: trace those calls too (e.g. strace -e trace=futex,clone,clone3,fork,vfork,wait4)',
+  };
 }

@@ -132,11 +132,15 @@ export class TaskTree {
         if (resolvedMember) {
           process = processOf.get(resolvedMember)!;
         } else {
-          process = this.newProcess(group.length === 1 ? task.tid : null, null);
+          // A task the log shows being created by an unseen task may be a thread: its tid is no pid.
+          const known = group.length === 1 && task.creatorLabel === null;
+          process = this.newProcess(known ? task.tid : null, null);
           if (group.length > 1) {
             process.inference =
               `threads ${group.map((t) => t.tid).join(', ')} share one address space ` +
               '(a private futex wake by one woke a wait of another); the log does not show its pid';
+          } else if (!known) {
+            process.inference = `${task.tid} was created by a task the log does not show, as a thread or a process`;
           }
         }
       } else {
