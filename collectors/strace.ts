@@ -4,7 +4,8 @@
 
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { TreeTracker, childrenOf } from '../src/proc/tree.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { TreeTracker } from '../src/proc/tree.js';
 import { endsWithin, exitStatusOf, checkCommand, sleep } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
 
@@ -77,7 +78,7 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
     ended = true;
     return exitStatusOf(result);
   });
-  const rootPid = await firstChild(tracerPid, () => ended);
+  const rootPid = await tracedCommand(tracePath, () => ended);
   if (rootPid === null) {
     await rootExit;
     throw new Error(`strace did not start ${options.argv[0]} (see its message above)`);
@@ -107,13 +108,28 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   };
 }
 
-/** strace forks the command right away: its pid, or null if strace ended first. */
-async function firstChild(pid: number, ended: () => boolean): Promise<number | null> {
+/**
+ * The command's pid: the pid column of the trace's first line (its execve). strace's first child
+ * is not it: strace forks a short-lived child of its own first, to test ptrace options.
+ */
+async function tracedCommand(tracePath: string, ended: () => boolean): Promise<number | null> {
   for (let waited = 0; waited < 10_000; waited += 10) {
-    const children = childrenOf(pid);
-    if (children.length > 0) return children[0];
-    if (ended()) return null;
+    const pid = firstPid(tracePath);
+    if (pid !== null) return pid;
+    if (ended()) return firstPid(tracePath);
     await sleep(10);
   }
   return null;
+}
+
+function firstPid(path: string): number | null {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const text = head.toString('latin1', 0, readSync(fd, head, 0, head.length, 0));
+    const match = /^(\d+) /.exec(text);
+    return match ? Number(match[1]) : null;
+  } finally {
+    closeSync(fd);
+  }
 }

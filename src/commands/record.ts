@@ -149,7 +149,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
           firedAt: new Date().toISOString(),
           reason: verdict.reason,
         };
-        say(`no progress for ${options.hangTimeout} s while ${verdict.reason}: hung. /proc snapshot in ${join(dir, 'proc-snapshot.json')}`);
+        say(`hang (no progress for ${options.hangTimeout} s): ${verdict.reason}. /proc snapshot in ${join(dir, 'proc-snapshot.json')}`);
         break;
       }
       await new Promise<void>((resolve) => {
@@ -185,7 +185,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
 
     const analysis = await analyzeTrace(await resolveInputs([collector.tracePath], { format: collector.format }));
     for (const message of collector.warnings) analysis.warnings.push({ file: collector.tracePath, line: 0, message });
-    if (snapshot) mergeSnapshot(analysis, snapshot);
+    if (snapshot) mergeSnapshot(analysis, snapshot, collector.rootPid);
     const color = options.color && wantsColor(process.stdout);
     process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
 
@@ -277,10 +277,11 @@ function exitCodeOf(exit: ExitStatus | null): number {
  * Adds what /proc showed when the watchdog fired: a trace finding on the same wait gains the
  * __owner proof (holder and `confirmed`), and a hang the trace missed is reported from /proc.
  */
-function mergeSnapshot(analysis: Analysis, snapshot: TreeSnapshot): void {
+function mergeSnapshot(analysis: Analysis, snapshot: TreeSnapshot, rootPid: number): void {
   const fromProc = analyzeSnapshot(snapshot);
   analysis.warnings.push(...fromProc.warnings);
-  for (const proc of fromProc.findings) {
+  // The command itself was exec'd, not forked from the traced program: it inherited no lock.
+  for (const proc of fromProc.findings.filter((f) => f.pid !== rootPid)) {
     const traced = analysis.findings.find((f) => f.pid === proc.pid && f.tid === proc.tid && f.futex === proc.futex);
     if (!traced) {
       analysis.findings.push(proc);

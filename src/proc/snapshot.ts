@@ -24,6 +24,8 @@ export interface SyscallState {
 export interface FutexWord {
   address: string;
   op: string;
+  /** FUTEX_PRIVATE_FLAG: only threads of the same process can wake it. */
+  private: boolean;
   /** The wait's timeout argument was not NULL: it returns by itself eventually. */
   timed: boolean;
   /** The word now (a mutex: 0 free, 1 locked, 2 locked with waiters); null if unreadable. */
@@ -136,6 +138,7 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
   return {
     address: '0x' + uaddr.toString(16),
     op: futexOpName(decoded),
+    private: decoded.private,
     timed: isFutexWait(decoded.command) && timeout !== 0n,
     word,
     expected: Number(BigInt.asIntN(32, val)),
@@ -167,8 +170,9 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
   const findings: Finding[] = [];
   for (const child of snapshot.processes) {
     const own = new Set(child.threads.map((t) => t.tid));
-    // Something in the child can still wake a waiter as long as one of its threads is not blocked.
-    const allBlocked = child.threads.every((t) => t.syscall !== null && t.state !== 'R');
+    // A private futex can only be woken by a thread of its own process: if every one of them sits
+    // in an untimed futex wait, nothing can (a thread asleep or reading may still release a lock).
+    const allBlocked = child.threads.every(isUntimedWait);
     for (const thread of child.threads) {
       if (!isUntimedWait(thread)) continue;
       const futex = thread.futex!;
@@ -177,8 +181,8 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
       const ownerElsewhere = futex.owner !== null && !own.has(futex.owner);
       let confidence: Finding['confidence'];
       if (ownerInParent && !own.has(futex.owner!)) confidence = 'confirmed';
-      else if (ownerElsewhere && allBlocked) confidence = 'likely';
-      else if (futex.owner === null && allBlocked && futex.word === futex.expected) confidence = 'possible';
+      else if (ownerElsewhere && allBlocked && futex.private) confidence = 'likely';
+      else if (futex.owner === null && allBlocked && futex.private && futex.word === futex.expected) confidence = 'possible';
       else continue;
       findings.push(snapshotFinding(child, thread, futex, parent, confidence, byPid));
     }
@@ -220,8 +224,8 @@ function snapshotFinding(
     file: `/proc/${child.pid}/mem`,
     line: 1,
     tid: futex.owner ?? thread.tid,
-    text: `${futex.address}: word ${futex.word ?? '?'} (${futexWordMeaning(futex.word)}), ${ownerText}`,
-    role: 'lock-taken',
+    text: `${futex.address}: word ${futex.word ?? '?'} (${futexWordMeaning(futex)}), ${ownerText}`,
+    role: futex.owner === null ? 'blocked-forever' : 'lock-taken',
   });
   const chain = waitChain(child, byPid);
   for (const { thread: waiting, pid } of chain) {
@@ -253,11 +257,11 @@ function snapshotFinding(
   };
 }
 
-function futexWordMeaning(word: number | null): string {
-  if (word === 0) return 'free';
-  if (word === 1) return 'locked';
-  if (word === 2) return 'locked, with waiters';
-  return word === null ? 'unreadable' : 'taken';
+function futexWordMeaning(futex: FutexWord): string {
+  if (futex.word === null) return 'unreadable';
+  if (futex.owner !== null) return futex.word === 2 ? 'mutex locked, with waiters' : 'mutex locked';
+  if (futex.word === futex.expected) return 'the value the waiter sleeps on';
+  return `changed from the ${futex.expected} the waiter sleeps on: a wake is due`;
 }
 
 /** Parents sitting in wait4/waitid for the hung process, then theirs, upward within the tree. */
