@@ -128,19 +128,21 @@ async function watchTree(before: TreeSnapshot, seconds: number): Promise<Watch> 
     await sleep(300);
     const start = snapshotTree(before.root, pids);
     await sleep(seconds * 1000);
-    const after = snapshotTree(before.root, pids);
+    const end = snapshotTree(before.root, pids);
     strace.kill('SIGINT');
     if (!(await endsWithin(strace, 5000))) strace.kill('SIGKILL');
     const result = await strace;
+    // The tree as strace left it (a sleeping thread it interrupted shows restart_syscall).
+    const after = snapshotTree(before.root, pids);
     if ((result as { code?: string }).code === 'ENOENT') {
-      return { after, summary: `watched ${seconds} s through /proc only (strace is not installed); ${cpuSummary(start, after)}` };
+      return { after, summary: `watched ${seconds} s through /proc only (strace is not installed); ${cpuSummary(start, end)}` };
     }
     const resumed = resumeStopped(pids, wasStopped);
     const moved = await countCompletions(log);
     const straceSays = result.stderr.trim() ? ` (strace: ${result.stderr.trim().split('\n')[0]})` : '';
     const summary =
       `Watched ${seconds} s with strace -p${straceSays}: ${moved === 0 ? 'no system call completed' : `${moved} system calls or signals completed`} in the tree; ` +
-      `${cpuSummary(start, after)}${resumed.length ? `; sent SIGCONT to ${resumed.join(', ')} left stopped by the attach` : ''}.`;
+      `${cpuSummary(start, end)}${resumed.length ? `; sent SIGCONT to ${resumed.join(', ')} left stopped by the attach` : ''}.`;
     return { after, summary };
   } finally {
     strace.kill('SIGKILL');
