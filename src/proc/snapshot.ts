@@ -169,7 +169,6 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
   const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
   const findings: Finding[] = [];
   for (const child of snapshot.processes) {
-    const own = new Set(child.threads.map((t) => t.tid));
     // A private futex can only be woken by a thread of its own process: if every one of them sits
     // in an untimed futex wait, nothing can (a thread asleep or reading may still release a lock).
     const allBlocked = child.threads.every(isUntimedWait);
@@ -177,14 +176,13 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
       if (!isUntimedWait(thread)) continue;
       const futex = thread.futex!;
       const parent = byPid.get(child.ppid) ?? snapshotParent(child.ppid);
-      const ownerInParent = futex.owner !== null && parent !== null && parent.threads.some((t) => t.tid === futex.owner);
-      const ownerElsewhere = futex.owner !== null && !own.has(futex.owner);
+      const owner = ownerOf(futex, child, parent);
       let confidence: Finding['confidence'];
-      if (ownerInParent && !own.has(futex.owner!)) confidence = 'confirmed';
-      else if (ownerElsewhere && allBlocked && futex.private) confidence = 'likely';
-      else if (futex.owner === null && allBlocked && futex.private && futex.word === futex.expected) confidence = 'possible';
+      if (owner === 'parent-thread' || owner === 'former-parent-thread') confidence = 'confirmed';
+      else if (owner === 'elsewhere' && allBlocked && futex.private) confidence = 'likely';
+      else if (owner === null && allBlocked && futex.private && futex.word === futex.expected) confidence = 'possible';
       else continue;
-      findings.push(snapshotFinding(child, thread, futex, parent, confidence, byPid));
+      findings.push(snapshotFinding(child, thread, futex, parent, confidence, owner, byPid));
     }
   }
   return {
@@ -193,6 +191,24 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
     findings,
     warnings: snapshot.warnings.map((message): Warning => ({ file: `/proc/${snapshot.root}`, line: 0, message })),
   };
+}
+
+type OwnerVerdict = 'parent-thread' | 'former-parent-thread' | 'elsewhere' | 'own-thread' | null;
+
+/**
+ * Whose thread the mutex's __owner is. After the fork the child's copy of the word is written only
+ * by the child's own threads, whose TIDs all come after the child's pid: an owner TID allocated
+ * between the parent's pid and the child's, and now no live thread of another process, locked it
+ * in the parent before the fork, even if that thread has exited since.
+ */
+function ownerOf(futex: FutexWord, child: ProcessSnapshot, parent: ProcessSnapshot | null): OwnerVerdict {
+  const owner = futex.owner;
+  if (owner === null) return null;
+  if (child.threads.some((t) => t.tid === owner)) return 'own-thread';
+  if (parent?.threads.some((t) => t.tid === owner)) return 'parent-thread';
+  const alive = readText(`/proc/${owner}/status`) !== null;
+  if (parent && !alive && parent.pid < owner && owner < child.pid) return 'former-parent-thread';
+  return 'elsewhere';
 }
 
 /** A parent outside the examined tree (attach was given the hung child itself). */
@@ -213,6 +229,7 @@ function snapshotFinding(
   futex: FutexWord,
   parent: ProcessSnapshot | null,
   confidence: Finding['confidence'],
+  owner: OwnerVerdict,
   byPid: Map<number, ProcessSnapshot>,
 ): Finding {
   const where = (p: number, t: number, file: string) => ({ file: `/proc/${p}/task/${t}/${file}`, line: 1 });
@@ -232,12 +249,17 @@ function snapshotFinding(
     evidence.push({ ...where(pid, waiting.tid, 'syscall'), tid: waiting.tid, text: waiting.syscall!.text, role: 'waits-for-child' });
   }
   const named = futex.symbol ? `${futex.address} = ${futex.symbol}` : futex.address;
+  const inherited = 'the child inherited the lock locked at fork and nothing in it can release it.';
   const holder =
-    confidence === 'confirmed'
-      ? `Its __owner is thread ${futex.owner}, a thread of the parent ${parent!.pid} and not of ${child.pid}: the child inherited the lock locked at fork and nothing in it can release it.`
-      : confidence === 'likely'
-        ? `Its __owner ${futex.owner} is no thread of ${child.pid}, and every thread of ${child.pid} is blocked: nothing in it can release the lock.`
-        : `The word still holds ${futex.word}, the value the waiter sleeps on, and every thread of ${child.pid} is blocked, so nothing in it can wake the waiter; /proc cannot show who held it.`;
+    owner === 'parent-thread'
+      ? `Its __owner is thread ${futex.owner}, a thread of the parent ${parent!.pid} and not of ${child.pid}: ${inherited}`
+      : owner === 'former-parent-thread'
+        ? `Its __owner is thread ${futex.owner}, no thread of ${child.pid} and no longer running: its TID comes ` +
+          `between the parent ${parent!.pid} and the child, so it took the lock in the parent before the fork (the ` +
+          `child's own threads all came later): ${inherited}`
+        : confidence === 'likely'
+          ? `Its __owner ${futex.owner} is no thread of ${child.pid}, and every thread of ${child.pid} is blocked: nothing in it can release the lock.`
+          : `The word still holds ${futex.word}, the value the waiter sleeps on, and every thread of ${child.pid} is blocked, so nothing in it can wake the waiter; /proc cannot show who held it.`;
   return {
     kind: 'inherited-lock',
     pid: child.pid,
@@ -246,7 +268,7 @@ function snapshotFinding(
     parentPid: parent?.pid ?? child.ppid,
     // /proc does not record which thread forked a process: the parent's main thread stands in.
     forkTid: parent?.pid ?? child.ppid,
-    holderTid: confidence === 'confirmed' ? futex.owner : null,
+    holderTid: owner === 'parent-thread' || owner === 'former-parent-thread' ? futex.owner : null,
     confidence,
     blockedSince: null,
     op: futex.op,
