@@ -100,6 +100,7 @@ function buildFinding(
   const blocking = wait.pending
     ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}`
     : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}`;
+  const subject = task.tid === child.pid ? `Process ${child.pid}` : `Thread ${task.tid} of process ${child.pid}`;
   const held =
     holderTid === null
       ? 'The trace does not show which thread of the parent held it.'
@@ -117,7 +118,7 @@ function buildFinding(
     op: futexOpName(futex),
     chain: chain.map(({ link }) => link),
     evidence,
-    explanation: `Thread ${task.tid} of ${child.pid} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
+    explanation: `${subject} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
     source: 'trace',
   };
 }

@@ -5,7 +5,7 @@ import type { Analysis, Finding, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
-import { ROLE_LABELS, findingSentence } from './words.js';
+import { ROLE_LABELS, findingSentence, processLabel } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -21,7 +21,7 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
   const count = analysis.findings.length;
   out.push(
     count === 0
-      ? `forkscope: no child hung on an inherited lock in ${inputs}`
+      ? `forkscope: no forked child hung on an inherited lock in ${inputs}`
       : style.bold(`forkscope: ${count} ${count === 1 ? 'thread' : 'threads'} of forked children hung on a lock inherited locked`) +
           ` in ${inputs}`,
   );
@@ -46,7 +46,8 @@ function renderFinding(finding: Finding, style: Style): string[] {
     lines.push('  Waiting on it:');
     for (const link of finding.chain) {
       const where = link.where ? style.dim(`  (${link.where.file}:${link.where.line})`) : '';
-      lines.push(`    thread ${link.tid} of ${link.pid ?? 'an unnamed process'} sits in ${link.waitsOn}${where}`);
+      const owner = link.pid === null ? 'a process the log does not name' : `process ${link.pid}`;
+      lines.push(`    thread ${link.tid} of ${owner} sits in ${link.waitsOn}${where}`);
     }
   }
   return lines;
@@ -58,9 +59,9 @@ function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   const parts = [`${processes.length} processes, ${threads} threads`];
   if (hung.size) parts.push(`hung: ${[...hung].join(', ')}`);
   const ended = processes.filter((p) => p.exit && !hung.has(p.pid ?? NaN));
-  if (ended.length) parts.push(`ended: ${ended.map((p) => `${p.pid ?? '?'} ${exitText(p.exit!)}`).join(', ')}`);
+  if (ended.length) parts.push(`ended: ${ended.map((p) => `${processLabel(p)} ${exitText(p.exit!)}`).join(', ')}`);
   const waiting = processes.filter((p) => p.state === 'waiting-child');
-  if (waiting.length) parts.push(`waiting for children: ${waiting.map((p) => p.pid ?? '?').join(', ')}`);
+  if (waiting.length) parts.push(`waiting for children: ${waiting.map(processLabel).join(', ')}`);
   return `Tree: ${parts.join('; ')}`;
 }
 

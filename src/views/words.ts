@@ -7,7 +7,7 @@ export const ROLE_LABELS: Record<EvidenceRole, string> = {
   'lock-taken': 'lock taken',
   'handed-over': 'lock handed over to a waiter (WAKE woke one)',
   'fork-while-held': 'fork while the lock is held',
-  'released-after-fork': 'released in the parent after the fork',
+  'released-after-fork': 'the holder releases it, in the parent only',
   'contended-across-fork': 'waited for the lock across the fork',
   'blocked-forever': 'BLOCKED FOREVER',
   'timed-out': 'timed out, never acquired',
@@ -21,4 +21,9 @@ export function findingSentence(finding: Finding): string {
     `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) blocked forever on futex ${finding.futex}, ` +
     `held by ${holder} when ${finding.forkTid} forked it (${finding.confidence})`
   );
+}
+
+/** A process's name in prose: its pid, or its threads when the log never shows the pid. */
+export function processLabel(process: { pid: number | null; threads: number[] }): string {
+  return process.pid !== null ? String(process.pid) : `the process of threads ${process.threads.join(', ')}`;
 }
