@@ -21,6 +21,7 @@ import {
   isRestartErrno,
   signalName,
 } from '../src/proc/abi.js';
+import { MinHeap } from '../src/util/heap.js';
 import type { InputStats, TraceSource } from './types.js';
 
 /** The first line of every file the collector writes: how the format is recognised. */
@@ -157,63 +158,26 @@ function toRow(fields: string[], line: number, offset: number): Row | string {
   };
 }
 
-/** A min-heap on (ns, line) releasing rows once they are older than the newest by the window. */
+/** Rows ordered by (ns, line), released once they are older than the newest by the window. */
 class ReorderBuffer {
-  private readonly heap: Row[] = [];
+  private readonly heap = new MinHeap<Row>((a, b) => a.ns < b.ns || (a.ns === b.ns && a.line < b.line));
   private newest = 0n;
 
   push(row: Row): Row[] {
     if (row.ns > this.newest) this.newest = row.ns;
-    this.insert(row);
+    this.heap.push(row);
     const ready: Row[] = [];
-    while (
-      this.heap.length > 0 &&
-      (this.heap[0].ns + REORDER_WINDOW_NS <= this.newest || this.heap.length > REORDER_MAX_LINES)
-    ) {
-      ready.push(this.pop());
+    for (let oldest = this.heap.peek(); oldest; oldest = this.heap.peek()) {
+      if (oldest.ns + REORDER_WINDOW_NS > this.newest && this.heap.size <= REORDER_MAX_LINES) break;
+      ready.push(this.heap.pop()!);
     }
     return ready;
   }
 
   drain(): Row[] {
     const rest: Row[] = [];
-    while (this.heap.length > 0) rest.push(this.pop());
+    for (let row = this.heap.pop(); row; row = this.heap.pop()) rest.push(row);
     return rest;
-  }
-
-  private static before(a: Row, b: Row): boolean {
-    return a.ns < b.ns || (a.ns === b.ns && a.line < b.line);
-  }
-
-  private insert(row: Row): void {
-    const heap = this.heap;
-    heap.push(row);
-    for (let i = heap.length - 1; i > 0; ) {
-      const up = (i - 1) >> 1;
-      if (!ReorderBuffer.before(heap[i], heap[up])) break;
-      [heap[i], heap[up]] = [heap[up], heap[i]];
-      i = up;
-    }
-  }
-
-  private pop(): Row {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      for (let i = 0; ; ) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let least = i;
-        if (left < heap.length && ReorderBuffer.before(heap[left], heap[least])) least = left;
-        if (right < heap.length && ReorderBuffer.before(heap[right], heap[least])) least = right;
-        if (least === i) break;
-        [heap[i], heap[least]] = [heap[least], heap[i]];
-        i = least;
-      }
-    }
-    return top;
   }
 }
 

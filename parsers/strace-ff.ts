@@ -5,6 +5,7 @@
 // and only each thread's own order is known.
 
 import type { TraceEvent } from '../src/model/events.js';
+import { MinHeap } from '../src/util/heap.js';
 import { readStraceLog } from './strace.js';
 import type { InputStats } from './types.js';
 
@@ -34,44 +35,16 @@ export async function* readStraceFf(files: string[], stats: InputStats, newStrea
     }
     return;
   }
-  // A binary heap of the next event of every file, ordered by time (untimed and unfinished last).
-  const heap: { event: TraceEvent; key: number; reader: number }[] = [];
-  const less = (a: (typeof heap)[number], b: (typeof heap)[number]) => a.key < b.key || (a.key === b.key && a.reader < b.reader);
-  const push = (item: (typeof heap)[number]) => {
-    heap.push(item);
-    for (let i = heap.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (!less(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
-      i = parent;
-    }
-  };
-  const pop = () => {
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let smallest = i;
-        if (l < heap.length && less(heap[l], heap[smallest])) smallest = l;
-        if (r < heap.length && less(heap[r], heap[smallest])) smallest = r;
-        if (smallest === i) break;
-        [heap[i], heap[smallest]] = [heap[smallest], heap[i]];
-        i = smallest;
-      }
-    }
-    return top;
-  };
+  // The next event of every file, ordered by time (untimed and unfinished last, ties by file).
+  type Head = { event: TraceEvent; key: number; reader: number };
+  const heap = new MinHeap<Head>((a, b) => a.key < b.key || (a.key === b.key && a.reader < b.reader));
   heads.forEach((head, reader) => {
-    if (!head.done) push({ event: head.value, key: mergeKey(head.value) ?? Infinity, reader });
+    if (!head.done) heap.push({ event: head.value, key: mergeKey(head.value) ?? Infinity, reader });
   });
-  while (heap.length > 0) {
-    const { event, reader } = pop();
-    yield event;
-    const next = await readers[reader].next();
-    if (!next.done) push({ event: next.value, key: mergeKey(next.value) ?? Infinity, reader });
+  for (let head = heap.pop(); head; head = heap.pop()) {
+    yield head.event;
+    const next = await readers[head.reader].next();
+    if (!next.done) heap.push({ event: next.value, key: mergeKey(next.value) ?? Infinity, reader: head.reader });
   }
 }
 
