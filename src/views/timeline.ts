@@ -10,6 +10,7 @@ import { analyzeTraceWithModel } from '../analysis/analyze.js';
 import type { TraceEvent } from '../model/events.js';
 import { callText, exitText } from '../model/format.js';
 import type { Process } from '../model/tree.js';
+import { MinHeap } from '../util/heap.js';
 import { GroupedSpool } from '../util/spool.js';
 import { styleFor } from './style.js';
 import { ROLE_LABELS } from './words.js';
@@ -30,6 +31,16 @@ export const TIMELINE_CALLS = new Set([
   'exit',
   'exit_group',
 ]);
+
+/** Lines held back to be put in start order: a call pending longer than this many lines shows late. */
+const REORDER_WINDOW = 50_000;
+
+interface Pending {
+  key: number;
+  order: number;
+  process: Process;
+  line: string;
+}
 
 export interface TimelineOptions {
   /** Only this process and its descendants. */
@@ -70,16 +81,23 @@ export async function writeTimeline(
   const spool = new GroupedSpool<Process>();
   try {
     const stats: InputStats[] = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+    // A call is read when it completes; shown where it started, through a bounded reorder window.
+    const window = new MinHeap<Pending>((a, b) => a.key < b.key || (a.key === b.key && a.order < b.order));
+    let order = 0;
+    const release = (pending: Pending) => spool.add(pending.process, pending.line);
     for await (const event of readTrace(sources, stats)) {
       if (event.kind === 'warning') continue;
       const process = processOfTid.get(event.tid);
       if (!process) continue;
       const line = formatEvent(event, process, options.all);
       if (line === null) continue;
-      const where = event.kind === 'syscall' ? event.start.where : event.at.where;
-      const notes = annotations.get(`${where.file}:${where.line}`);
-      spool.add(process, notes ? `${line}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : line);
+      const start = event.kind === 'syscall' ? event.start : event.at;
+      const notes = annotations.get(`${start.where.file}:${start.where.line}`);
+      const annotated = notes ? `${line}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : line;
+      window.push({ key: start.us ?? start.seq, order: order++, process, line: annotated });
+      if (window.size > REORDER_WINDOW) release(window.pop()!);
     }
+    for (let pending = window.pop(); pending; pending = window.pop()) release(pending);
     let first = true;
     for (const { process, prefix } of ordered) {
       if (!first) await write('----\n');
