@@ -227,14 +227,17 @@ export class TaskTree {
       while (parent.get(t) !== t) t = parent.get(t)!;
       return t;
     };
-    const threadsCreatedBy = (tid: number) =>
-      this.all.filter((t) => t.creatorTid === tid && t.createdAs === 'thread').map((t) => t.tid);
+    const threadsCreatedBy = new Map<number, number[]>();
+    for (const t of this.all) {
+      if (t.creatorTid === null || t.createdAs !== 'thread') continue;
+      threadsCreatedBy.set(t.creatorTid, [...(threadsCreatedBy.get(t.creatorTid) ?? []), t.tid]);
+    }
     for (const use of this.privateFutexUse.values()) {
       for (const wakerTid of use.wakers) {
         const waker = this.current.get(wakerTid);
         if (!waker || !parent.has(waker)) continue;
         // Only infer when none of the waker's own known threads could have been the one woken.
-        if (threadsCreatedBy(wakerTid).some((tid) => use.woken.has(tid))) continue;
+        if (threadsCreatedBy.get(wakerTid)?.some((tid) => use.woken.has(tid))) continue;
         for (const wokenTid of use.woken) {
           const woken = this.current.get(wokenTid);
           if (!woken || woken === waker || !parent.has(woken)) continue;
