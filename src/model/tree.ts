@@ -230,7 +230,9 @@ export class TaskTree {
     const threadsCreatedBy = new Map<number, number[]>();
     for (const t of this.all) {
       if (t.creatorTid === null || t.createdAs !== 'thread') continue;
-      threadsCreatedBy.set(t.creatorTid, [...(threadsCreatedBy.get(t.creatorTid) ?? []), t.tid]);
+      const siblings = threadsCreatedBy.get(t.creatorTid);
+      if (siblings) siblings.push(t.tid);
+      else threadsCreatedBy.set(t.creatorTid, [t.tid]);
     }
     for (const use of this.privateFutexUse.values()) {
       for (const wakerTid of use.wakers) {
