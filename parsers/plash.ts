@@ -11,7 +11,7 @@
 
 import type { Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler } from './assemble.js';
-import { readLines } from './lines.js';
+import { readLineBatches } from './lines.js';
 import { parseStraceLine } from './strace-line.js';
 import type { InputStats } from './types.js';
 
@@ -30,7 +30,7 @@ interface Section {
 export async function* readPlashLog(file: string, stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent> {
   const assembler = new CallAssembler();
   const sections = new Map<string, Section>();
-  for await (const line of readLines(file)) {
+  for await (const batch of readLineBatches(file)) for (const line of batch) {
     stats.lines++;
     const where = { file, line: line.line, offset: line.offset };
     const path: string[] = [];

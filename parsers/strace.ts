@@ -7,7 +7,7 @@
 
 import type { Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, StreamClock } from './assemble.js';
-import { readLines } from './lines.js';
+import { readLineBatches, readLines } from './lines.js';
 import { STRACE_MESSAGE, parseStraceLine } from './strace-line.js';
 import type { InputStats } from './types.js';
 
@@ -27,7 +27,7 @@ export async function* readStraceLog(
   let unprefixedTid: number | null = options.tid ?? null;
   /** The head of a line that a `strace: Process N attached` message cut in two (stderr output). */
   let cutLine: string | null = null;
-  for await (const line of readLines(file)) {
+  for await (const batch of readLineBatches(file)) for (const line of batch) {
     stats.lines++;
     const where = { file, line: line.line, offset: line.offset };
     let text = line.text;

@@ -50,8 +50,8 @@ export interface HangCandidate {
 export class BlockWatcher {
   private readonly blocked = new Map<Task, BlockedWait>();
   private readonly lastCall = new Map<Task, SyscallEvent>();
-  /** The last wake of each word by each task. */
-  private readonly lastWake = new Map<Task, Map<string, Wake>>();
+  /** The last wake of each word by each task, by word. */
+  private readonly lastWake = new Map<string, Map<Task, Wake>>();
 
   constructor(private readonly tree: TaskTree) {}
 
@@ -115,9 +115,9 @@ export class BlockWatcher {
         this.blocked.delete(task);
       }
     } else if (isFutexWake(futex.command)) {
-      let wakes = this.lastWake.get(task);
-      if (!wakes) this.lastWake.set(task, (wakes = new Map()));
-      wakes.set(futex.address, { at: call.start, private: futex.private });
+      let wakes = this.lastWake.get(futex.address);
+      if (!wakes) this.lastWake.set(futex.address, (wakes = new Map()));
+      wakes.set(task, { at: call.start, private: futex.private });
       if (current?.address === futex.address) this.blocked.delete(task);
     }
   }
@@ -129,10 +129,8 @@ export class BlockWatcher {
   private wokenAfter(task: Task, child: Process, wait: BlockedWait): boolean {
     const since = wait.first.start;
     const shared = !wait.first.futex!.private;
-    for (const [waker, wakes] of this.lastWake) {
+    for (const [waker, wake] of this.lastWake.get(wait.address) ?? []) {
       if (waker === task) continue;
-      const wake = wakes.get(wait.address);
-      if (!wake) continue;
       const sameProcess = waker.process === child;
       if (!sameProcess && !(shared && !wake.private)) continue;
       const order = compareStamps(wake.at, since);
