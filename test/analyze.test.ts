@@ -52,6 +52,13 @@ describe('seed 002: PlashGlibc nptl/tst-fork1', () => {
     assert.ok(!analysis.findings.some((f) => f.pid === 18973));
   });
 
+  it('gives the same finding when the two fragments are given as two files', async () => {
+    const analysis = await analyze('samples/plash-tst-fork1/non-deadlocked.log', 'samples/plash-tst-fork1/deadlocked.log');
+    assert.deepEqual(analysis.findings.map(brief), [
+      { pid: 18972, tid: 18972, futex: '0x2b79a1b1e2c0', parentPid: null, forkTid: 18969, holderTid: 18970, confidence: 'likely' },
+    ]);
+  });
+
   it('finds nothing in the non-deadlocked fragment alone', async () => {
     const analysis = await analyze('samples/plash-tst-fork1/non-deadlocked.log');
     assert.deepEqual(analysis.findings, []);
