@@ -5,6 +5,7 @@
 // thread's CPU time, to show that nothing in it moves. Nothing is ever written to a target, and
 // no target is left stopped.
 
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,13 +40,13 @@ export function registerAttach(program: Command): void {
 }
 
 function pidArgument(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`not a pid: ${text}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`not a pid: ${text}`);
   return Number(text);
 }
 
 function positive(text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--duration wants a number of seconds > 0, not ${text}`);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('a number of seconds > 0');
   return value;
 }
 

@@ -5,7 +5,7 @@
 // snapshot. Exit code: the command's own when it finished, 1 when a hang was found, 2 on an error.
 // No process started here outlives forkscope: the tree is killed by pid on every way out.
 
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { constants, release } from 'node:os';
@@ -60,7 +60,7 @@ export function registerRecord(program: Command): void {
 
 function seconds(text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--hang-timeout wants a number of seconds > 0, not ${text}`);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('a number of seconds > 0');
   return value;
 }
 

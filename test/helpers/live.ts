@@ -3,13 +3,11 @@
 // starts carries a marker in its environment: afterwards the test asserts that no live process
 // has it, and kills any that does (pass or fail).
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInGroup } from './group.js';
 import type { GroupRun } from './group.js';
 import { CLI, REPO, repoPath } from './repo.js';
 
@@ -51,9 +49,38 @@ export function killMarked(mark: string): number[] {
   return left;
 }
 
-/** `forkscope ARGS` in its own process group, bounded by a timeout. */
+/**
+ * `forkscope ARGS` in its own process group, bounded by a timeout. Done when forkscope exits: a
+ * tree it left running (--keep-running) still holds the output pipes, so their end cannot be awaited.
+ */
 export function forkscope(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<GroupRun> {
-  return runInGroup([process.execPath, CLI, ...args], { cwd: REPO, env, timeoutMs });
+  return new Promise((resolve, reject) => {
+    const cli = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    cli.stdout.on('data', (d) => (stdout += d));
+    cli.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-cli.pid!, 'SIGKILL');
+    }, timeoutMs);
+    cli.on('error', reject);
+    cli.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // Let what forkscope wrote last come through the pipes, then stop reading them.
+      setTimeout(() => {
+        try {
+          process.kill(-cli.pid!, 'SIGKILL');
+        } catch {
+          // the group is gone
+        }
+        cli.stdout.destroy();
+        cli.stderr.destroy();
+        resolve({ code, signal, stdout, stderr, timedOut, pgid: cli.pid! });
+      }, 200);
+    });
+  });
 }
 
 /** Compiles a sample's C program into a fresh temporary directory. */
