@@ -74,7 +74,7 @@ export async function* readBpftraceCsv(
   }
 
   const reorder = new ReorderBuffer();
-  const joiner = new CallJoiner(file, streamId);
+  const joiner = new CallJoiner(file, streamId, stats);
   let lateLines = 0;
   let lastEmitted = -1n;
   const release = function* (rows: Row[]): Generator<TraceEvent> {
@@ -189,6 +189,7 @@ class CallJoiner {
   constructor(
     private readonly file: string,
     private readonly stream: number,
+    private readonly stats: InputStats,
   ) {}
 
   *accept(row: Row): Generator<TraceEvent> {
@@ -269,6 +270,7 @@ class CallJoiner {
   }
 
   private warn(row: Row, message: string): TraceEvent {
+    this.stats.warnings++;
     return { kind: 'warning', where: { file: this.file, line: row.line, offset: row.offset }, message };
   }
 
