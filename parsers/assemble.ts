@@ -3,9 +3,33 @@
 // the calls forkscope reads (futex, clone, wait, execve, exit), and at the end of the input emits
 // the calls that never completed. Shared by every strace-based format (one log, -ff files, PlashGlibc).
 
-import type { Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
+import type { SourceLine, Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
 import type { LineBody, LineTime } from './strace-line.js';
-import { decodeClone, decodeExec, decodeFutex, decodeWait, splitArgs } from './strace-line.js';
+import { decodeClone, decodeExec, decodeExitCode, decodeFutex, decodeWait } from './strace-line.js';
+import type { InputStats } from './types.js';
+
+/** Collects the events of a batch of lines, counting warnings into the input's stats. */
+export class EventSink {
+  private events: TraceEvent[] = [];
+
+  constructor(private readonly stats: InputStats) {}
+
+  emit(event: TraceEvent): void {
+    this.events.push(event);
+  }
+
+  warn(where: SourceLine, message: string): void {
+    this.stats.warnings++;
+    this.events.push({ kind: 'warning', where, message });
+  }
+
+  /** The events collected since the last call. */
+  take(): TraceEvent[] {
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+}
 
 interface PendingCall {
   name: string;
@@ -21,19 +45,18 @@ export class CallAssembler {
   private readonly lastCall = new Map<number, SyscallEvent>();
   private lastExitCall: SyscallEvent | null = null;
 
-  *feed(tid: number, body: LineBody, stamp: Stamp): Generator<TraceEvent> {
+  constructor(private readonly sink: EventSink) {}
+
+  feed(tid: number, body: LineBody, stamp: Stamp): void {
+    const sink = this.sink;
     if (body.kind === 'stack') {
       const call = this.held ?? this.lastExitCall;
       if (call) (call.stack ??= []).push(body.frame);
-      else yield warning(stamp, 'a -k stack frame that follows no call');
+      else sink.warn(stamp.where, 'a -k stack frame that follows no call');
       return;
     }
-    yield* this.release();
+    this.release();
     this.lastExitCall = null;
-    if (body.kind === 'exit') {
-      this.lastExitCall = this.lastCall.get(tid) ?? null;
-      this.lastCall.delete(tid);
-    }
     switch (body.kind) {
       case 'call':
         this.held = buildCall(tid, body.name, body.args, body.result, stamp, endOfWholeLine(stamp, body.durationUs), body.durationUs);
@@ -41,8 +64,8 @@ export class CallAssembler {
       case 'unfinished': {
         const previous = this.pending.get(tid);
         if (previous) {
-          yield warning(stamp, `task ${tid} starts ${body.name} while ${previous.name} (line ${previous.start.where.line}) is unfinished`);
-          yield buildCall(tid, previous.name, previous.args, null, previous.start, null, null);
+          sink.warn(stamp.where, `task ${tid} starts ${body.name} while ${previous.name} (line ${previous.start.where.line}) is unfinished`);
+          sink.emit(buildCall(tid, previous.name, previous.args, null, previous.start, null, null));
         }
         this.pending.set(tid, { name: body.name, args: body.args, start: stamp });
         break;
@@ -50,31 +73,43 @@ export class CallAssembler {
       case 'resumed': {
         const started = this.pending.get(tid);
         this.pending.delete(tid);
-        if (!started) yield warning(stamp, `"<... ${body.name} resumed>" of task ${tid} with no unfinished ${body.name} before it`);
-        else if (started.name !== body.name) {
-          yield warning(stamp, `task ${tid} resumes ${body.name} but ${started.name} (line ${started.start.where.line}) was unfinished`);
+        const matches = started?.name === body.name;
+        if (!started) sink.warn(stamp.where, `"<... ${body.name} resumed>" of task ${tid} with no unfinished ${body.name} before it`);
+        else if (!matches) {
+          sink.warn(stamp.where, `task ${tid} resumes ${body.name} but ${started.name} (line ${started.start.where.line}) was unfinished`);
+          sink.emit(buildCall(tid, started.name, started.args, null, started.start, null, null));
         }
-        const args = started?.name === body.name ? joinArgs(started.args, body.args) : body.args;
-        const start = started?.name === body.name ? started.start : stamp;
-        this.held = buildCall(tid, body.name, args, body.result, start, stamp, body.durationUs);
+        const args = matches ? joinArgs(started.args, body.args) : body.args;
+        this.held = buildCall(tid, body.name, args, body.result, matches ? started.start : stamp, stamp, body.durationUs);
         break;
       }
       case 'signal':
-        yield { kind: 'signal', tid, signal: body.signal, info: body.info, at: stamp };
+        sink.emit({ kind: 'signal', tid, signal: body.signal, info: body.info, at: stamp });
         break;
       case 'exit': {
         // A call the task was in when it died never returns.
         const inCall = this.pending.get(tid);
         if (inCall) {
           this.pending.delete(tid);
-          yield buildCall(tid, inCall.name, inCall.args, null, inCall.start, null, null);
+          sink.emit(buildCall(tid, inCall.name, inCall.args, null, inCall.start, null, null));
         }
-        const superseded = body.supersededBy === undefined ? {} : { supersededBy: body.supersededBy };
-        yield { kind: 'exit', tid, status: body.status, at: stamp, ...superseded };
+        this.lastExitCall = this.lastCall.get(tid) ?? null;
+        this.lastCall.delete(tid);
+        if (body.supersededBy === undefined) {
+          sink.emit({ kind: 'exit', tid, status: body.status, at: stamp });
+          break;
+        }
+        sink.emit({ kind: 'exit', tid, status: body.status, supersededBy: body.supersededBy, at: stamp });
+        // A thread's execve replaced the leader: strace prints the rest of that execve under the leader's pid.
+        const execve = this.pending.get(body.supersededBy);
+        if (execve) {
+          this.pending.delete(body.supersededBy);
+          this.pending.set(tid, execve);
+        }
         break;
       }
       case 'message':
-        if (body.attached !== undefined) yield { kind: 'task', tid: body.attached, creatorTid: null, at: stamp };
+        if (body.attached !== undefined) sink.emit({ kind: 'task', tid: body.attached, creatorTid: null, at: stamp });
         break;
       case 'blank':
         break;
@@ -82,16 +117,16 @@ export class CallAssembler {
   }
 
   /** The end of the input: the held call, then every call still unfinished (they never returned). */
-  *finish(): Generator<TraceEvent> {
-    yield* this.release();
-    for (const [tid, call] of this.pending) yield buildCall(tid, call.name, call.args, null, call.start, null, null);
+  finish(): void {
+    this.release();
+    for (const [tid, call] of this.pending) this.sink.emit(buildCall(tid, call.name, call.args, null, call.start, null, null));
     this.pending.clear();
   }
 
-  private *release(): Generator<TraceEvent> {
+  private release(): void {
     if (!this.held) return;
     this.lastCall.set(this.held.tid, this.held);
-    yield this.held;
+    this.sink.emit(this.held);
     this.held = null;
   }
 }
@@ -102,11 +137,13 @@ export class CallAssembler {
  */
 function endOfWholeLine(start: Stamp, durationUs: number | null): Stamp {
   const us = start.us !== null && durationUs !== null ? start.us + durationUs : null;
-  return { ...start, us, text: null };
+  return { us, text: null, stream: start.stream, seq: start.seq, where: start.where };
 }
 
 function joinArgs(first: string, second: string): string {
-  return [first.trim(), second.trim()].filter(Boolean).join(' ');
+  if (!first) return second;
+  if (!second) return first;
+  return `${first} ${second}`;
 }
 
 export function buildCall(
@@ -122,6 +159,7 @@ export function buildCall(
   if (name === 'futex' || name === 'futex_time64') {
     const futex = decodeFutex(args);
     if (futex) call.futex = futex;
+    return call;
   }
   const clone = decodeClone(name, args);
   if (clone) call.clone = clone;
@@ -129,36 +167,40 @@ export function buildCall(
   if (wait) call.wait = wait;
   const exec = decodeExec(name, args);
   if (exec) call.exec = exec;
-  if (name === 'exit' || name === 'exit_group') {
-    const code = Number(splitArgs(args)[0]);
-    if (Number.isInteger(code)) call.exitCode = code;
-  }
+  const exitCode = decodeExitCode(name, args);
+  if (exitCode !== undefined) call.exitCode = exitCode;
   return call;
 }
 
-export function warning(stamp: Stamp, message: string): TraceEvent {
-  return { kind: 'warning', where: stamp.where, message };
-}
+const DAY_US = 86_400e6;
 
 /**
- * Absolute times for one stream: sums `-r` deltas, and carries `-t`/`-tt` times of day past
- * midnight. Times of the epoch (`-ttt`) pass through.
+ * Absolute times for the lines of one trace (one log, or every file of one `-ff` trace).
+ * `-t`/`-tt` times of day are put on the day that brings them nearest to the last time read, so a
+ * trace may run past midnight (and `-ff` files read side by side agree on the day). `-r` deltas
+ * are summed when the trace is one stream; in `-ff` files they are deltas from the previous line
+ * of any file, so their sum means nothing and such times are dropped. `-ttt` passes through.
  */
-export class StreamClock {
+export class TraceClock {
   private last: number | null = null;
-  private dayOffset = 0;
+  private relativeSum = 0;
+  /** `-r` times were read and dropped (the clock does not sum deltas). */
+  deltasDropped = false;
+
+  constructor(private readonly sumsDeltas: boolean) {}
 
   absolute(time: LineTime | null): number | null {
     if (!time) return null;
     if (time.relative) {
-      this.last = (this.last ?? 0) + time.us;
-      return this.last;
+      if (!this.sumsDeltas) {
+        this.deltasDropped = true;
+        return null;
+      }
+      this.relativeSum += time.us;
+      return this.relativeSum;
     }
-    let us = time.us + this.dayOffset;
-    if (time.us < 86_400e6 && this.last !== null && us < this.last - 43_200e6) {
-      this.dayOffset += 86_400e6;
-      us += 86_400e6;
-    }
+    let us = time.us;
+    if (us < DAY_US && this.last !== null) us += Math.round((this.last - us) / DAY_US) * DAY_US;
     this.last = us;
     return us;
   }

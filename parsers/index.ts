@@ -1,6 +1,7 @@
 // From what the user typed to events: resolves TRACE arguments into sources (an `-ff` prefix or
-// directory into its files, stdin into a spooled file so it can be read twice), detects each
-// source's format, and reads sources in turn through the parser of their format.
+// directory into its files, several `prefix.TID` files into one `-ff` trace, stdin into a spooled
+// file so it can be read twice), detects each source's format from its first lines, and reads
+// sources in turn through the parser of their format.
 
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +9,18 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { TraceEvent } from '../src/model/events.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
-import { readLines } from './lines.js';
+import { readLineBatches } from './lines.js';
 import { isPlashLine, readPlashLog } from './plash.js';
 import { readStraceFf, tidOfFfFile } from './strace-ff.js';
+import { parseStraceLine } from './strace-line.js';
 import { readStraceLog } from './strace.js';
 import type { InputStats, TraceFormat, TraceSource } from './types.js';
 
 export type { InputStats, TraceFormat, TraceSource } from './types.js';
+export { parseStraceLine } from './strace-line.js';
+
+/** Lines read to detect a format. */
+const DETECT_LINES = 50;
 
 /** What stdin was spooled to, per process; the file is removed when the process exits. */
 let stdinSpool: string | null = null;
@@ -25,7 +31,7 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
   for (const path of paths) {
     if (path === '-') {
       const file = await spoolStdin();
-      sources.push({ path: '-', format: options.format ?? (await detectFormat(file)), files: [file] });
+      sources.push({ path: '-', format: options.format ?? (await detectFormat(file, '-')), files: [file] });
       continue;
     }
     if (!existsSync(path)) {
@@ -39,14 +45,13 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
       continue;
     }
     const format = options.format ?? (await detectFormat(path));
-    const tid = tidOfFfFile(path);
-    if ((format === 'strace' && tid !== null && !options.format) || format === 'strace-ff') {
+    if (format === 'strace-ff') {
       // `prefix.TID` files given one by one are the threads of one trace.
       const prefix = path.replace(/\.\d+$/, '');
       const group = ffGroups.get(prefix);
       if (group) group.files.push(path);
       else {
-        const source: TraceSource = { path: prefix, format: 'strace-ff', files: [path] };
+        const source: TraceSource = { path: prefix, format, files: [path] };
         ffGroups.set(prefix, source);
         sources.push(source);
       }
@@ -57,23 +62,30 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
   return sources;
 }
 
-/** A directory: the files of an `-ff` trace in it, or else each trace file in it. */
+/** A directory: the files of an `-ff` trace in it, or else each trace file in it (other files skipped). */
 async function sourcesInDirectory(directory: string, format: TraceFormat | undefined): Promise<TraceSource[]> {
   const files = readdirSync(directory)
+    .sort()
     .map((name) => join(directory, name))
-    .filter((file) => statSync(file).isFile() && !file.endsWith('.json'));
+    .filter((file) => statSync(file).isFile());
   const numbered = files.filter((f) => tidOfFfFile(f) !== null);
   if (numbered.length > 0) {
     const prefixes = new Set(numbered.map((f) => f.replace(/\.\d+$/, '')));
-    return [...prefixes].sort().map((prefix) => ({
+    return [...prefixes].map((prefix) => ({
       path: prefix,
       format: format ?? 'strace-ff',
       files: numbered.filter((f) => f.replace(/\.\d+$/, '') === prefix).sort(byTid),
     }));
   }
-  if (files.length === 0) throw new Error(`${directory}: no trace files in this directory`);
   const sources: TraceSource[] = [];
-  for (const file of files.sort()) sources.push({ path: file, format: format ?? (await detectFormat(file)), files: [file] });
+  for (const file of files) {
+    if (format) sources.push({ path: file, format, files: [file] });
+    else {
+      const detected = await detectFormat(file).catch(() => null);
+      if (detected) sources.push({ path: file, format: detected, files: [file] });
+    }
+  }
+  if (sources.length === 0) throw new Error(`${directory}: no trace files in this directory`);
   return sources;
 }
 
@@ -89,15 +101,38 @@ function ffFilesOfPrefix(prefix: string): string[] {
 
 const byTid = (a: string, b: string) => (tidOfFfFile(a) ?? 0) - (tidOfFfFile(b) ?? 0);
 
-/** The format of a file, from its first lines. */
-export async function detectFormat(file: string): Promise<TraceFormat> {
-  let count = 0;
-  for await (const { text, line } of readLines(file)) {
-    if (line === 1 && text === BPFTRACE_CSV_HEADER) return 'bpftrace-csv';
-    if (isPlashLine(text)) return 'plash';
-    if (++count >= 50) break;
+/**
+ * The format of a file, from its first lines: the bpftrace collector's CSV header, `cloned N:`
+ * prefixes (PlashGlibc), or strace lines (`-ff` when the name ends in `.TID` and the lines have no
+ * pid column). `shownAs` names the file in errors. Throws when the file cannot be read or none of
+ * its first lines is a trace line; an empty file is an empty strace log.
+ */
+export async function detectFormat(file: string, shownAs = file): Promise<TraceFormat> {
+  let straceLines = 0;
+  let pidColumn = false;
+  let seen = 0;
+  try {
+    for await (const batch of readLineBatches(file, { chunkBytes: 64 << 10 })) {
+      for (const { text, line } of batch) {
+        if (line === 1 && text === BPFTRACE_CSV_HEADER) return 'bpftrace-csv';
+        if (isPlashLine(text)) return 'plash';
+        const parsed = parseStraceLine(text);
+        if (!('error' in parsed) && parsed.body.kind !== 'blank') {
+          straceLines++;
+          if (parsed.pid !== null) pidColumn = true;
+        }
+        if (text.trim() !== '') seen++;
+        if (line >= DETECT_LINES) break;
+      }
+      if (batch.at(-1)!.line >= DETECT_LINES) break;
+    }
+  } catch (error) {
+    throw new Error(`${shownAs}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return 'strace';
+  if (straceLines === 0 && seen > 0) {
+    throw new Error(`${shownAs}: not a trace forkscope reads (its first lines are neither strace output, a PlashGlibc log nor a forkscope bpftrace CSV)`);
+  }
+  return !pidColumn && tidOfFfFile(file) !== null ? 'strace-ff' : 'strace';
 }
 
 async function spoolStdin(): Promise<string> {
@@ -111,37 +146,34 @@ async function spoolStdin(): Promise<string> {
 }
 
 /**
- * Every event of every source, source after source. Stream ids are handed out in reading order,
- * so two reads of the same sources give the same ids (the analysis compares stamps across reads).
+ * Every event of every source, source after source, filling `stats` (one per source). Stream ids
+ * are handed out in reading order, so two reads of the same sources give the same ids (the
+ * analysis compares stamps across reads).
  */
 export async function* readTrace(sources: TraceSource[], stats: InputStats[]): AsyncGenerator<TraceEvent> {
   let nextStream = 0;
   const newStream = () => nextStream++;
   for (const [i, source] of sources.entries()) {
-    const events = readSource(source, stats[i], newStream);
-    if (source.path !== '-') {
-      yield* events;
+    const fromStdin = source.path === '-';
+    if (source.format === 'bpftrace-csv') {
+      for await (const event of readBpftraceCsv(source, stats[i], newStream())) yield fromStdin ? renameStdin(event, source.files[0]) : event;
       continue;
     }
-    for await (const event of events) yield renameStdin(event, source.files[0]);
+    for await (const batch of readStraceSource(source, stats[i], newStream)) {
+      for (const event of batch) yield fromStdin ? renameStdin(event, source.files[0]) : event;
+    }
   }
 }
 
-function readSource(source: TraceSource, stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent> {
-  switch (source.format) {
-    case 'strace':
-      return readEach(source.files, (file) => readStraceLog(file, stats, newStream()));
-    case 'strace-ff':
-      return readStraceFf(source.files, stats, newStream);
-    case 'plash':
-      return readEach(source.files, (file) => readPlashLog(file, stats, newStream));
-    case 'bpftrace-csv':
-      return readBpftraceCsv(source, stats, newStream());
+async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
+  if (source.format === 'strace-ff') {
+    yield* readStraceFf(source.files, stats, newStream);
+    return;
   }
-}
-
-async function* readEach(files: string[], read: (file: string) => AsyncGenerator<TraceEvent>): AsyncGenerator<TraceEvent> {
-  for (const file of files) yield* read(file);
+  for (const file of source.files) {
+    if (source.format === 'plash') yield* readPlashLog(file, stats, newStream);
+    else yield* readStraceLog(file, stats, newStream());
+  }
 }
 
 /** Events read from the stdin spool say `-`, as the user typed it, not the temporary file. */

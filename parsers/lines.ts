@@ -1,8 +1,10 @@
-// Streaming line reader: a file read in chunks, split on '\n', with 1-based line numbers and the
-// byte offset where each line starts (so a view can re-read a line later). Never holds more than
-// one chunk and one partial line; invalid UTF-8 decodes to U+FFFD instead of throwing.
+// Streaming line reader: a file read a chunk at a time, split on '\n' (a '\r' before it is dropped),
+// with 1-based line numbers and the byte offset where each line starts, so a view can re-read a
+// line later. Holds one chunk and one partial line at most; invalid UTF-8 decodes to U+FFFD
+// instead of throwing; a last line without '\n' is still a line. The file is opened for each chunk
+// and closed again, so a merge of thousands of `-ff` files holds no file descriptor while it waits.
 
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface Line {
   text: string;
@@ -10,60 +12,90 @@ export interface Line {
   offset: number;
 }
 
-/** Lines longer than this are cut (and flagged): a trace line is a few kB at most. */
+export type ReadLine = Line & {
+  /** The line was longer than MAX_LINE_BYTES: `text` holds its start only. */
+  truncated: boolean;
+};
+
+/** Lines longer than this are cut (and flagged): a strace line is a few kB unless `-s` is huge. */
 export const MAX_LINE_BYTES = 1 << 20;
+
+/** Bytes read at a time when the caller does not say. */
+export const DEFAULT_CHUNK_BYTES = 128 << 10;
 
 export interface ReadLinesOptions {
   /** Byte offset to start at (must be a line start); line numbers then start at `firstLine`. */
   start?: number;
   firstLine?: number;
+  /** Bytes read at a time: smaller when many files are read side by side. */
+  chunkBytes?: number;
 }
-
-export type ReadLine = Line & { truncated: boolean };
 
 /** Lines one at a time. */
 export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<ReadLine> {
   for await (const batch of readLineBatches(path, options)) yield* batch;
 }
 
-/** Lines a chunk at a time: one await per megabyte, not per line, for the parsers' hot loops. */
+/** Lines a chunk at a time: one await per chunk, not per line, for the parsers' hot loops. */
 export async function* readLineBatches(path: string, options: ReadLinesOptions = {}): AsyncGenerator<ReadLine[]> {
+  const buffer = Buffer.allocUnsafe(options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  let position = options.start ?? 0;
   let lineNumber = options.firstLine ?? 1;
-  let offset = options.start ?? 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let droppedBytes = 0;
-  const take = (tail: Buffer) => {
-    const whole = pending.length ? Buffer.concat([...pending, tail]) : tail;
-    pending = [];
-    pendingBytes = 0;
-    let end = whole.length;
-    if (end > 0 && whole[end - 1] === 0x0d) end--;
-    const truncated = end > MAX_LINE_BYTES || droppedBytes > 0;
-    const text = whole.toString('utf8', 0, Math.min(end, MAX_LINE_BYTES));
-    const line = { text, line: lineNumber++, offset, truncated };
-    offset += whole.length + droppedBytes + 1;
-    droppedBytes = 0;
+  let lineStart = position;
+  /** The start of the current line, copied out of earlier chunks (up to MAX_LINE_BYTES of it). */
+  let head: Buffer[] = [];
+  let headBytes = 0;
+  let lineBytes = 0;
+
+  const finishLine = (tail: Buffer): ReadLine => {
+    let whole = tail;
+    if (head.length > 0) {
+      head.push(tail);
+      whole = Buffer.concat(head);
+    }
+    lineBytes += tail.length;
+    let end = Math.min(whole.length, MAX_LINE_BYTES);
+    const truncated = lineBytes > MAX_LINE_BYTES;
+    if (!truncated && end > 0 && whole[end - 1] === 0x0d) end--;
+    const line: ReadLine = { text: whole.toString('utf8', 0, end), line: lineNumber++, offset: lineStart, truncated };
+    lineStart += lineBytes + 1;
+    head = [];
+    headBytes = 0;
+    lineBytes = 0;
     return line;
   };
-  for await (const chunk of createReadStream(path, { start: options.start, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    let from = 0;
+
+  for (;;) {
+    const bytesRead = await readAt(path, buffer, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const chunk = buffer.subarray(0, bytesRead);
     const batch: ReadLine[] = [];
-    for (let nl = chunk.indexOf(0x0a, from); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
-      batch.push(take(chunk.subarray(from, nl)));
+    let from = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
+      batch.push(finishLine(chunk.subarray(from, nl)));
       from = nl + 1;
     }
-    if (batch.length) yield batch;
     if (from < chunk.length) {
-      // Keep at most a little past the cap of a runaway line; the rest of it is dropped.
+      // The buffer is reused for the next chunk: keep a copy of the line's start, up to the cap.
       const rest = chunk.subarray(from);
-      if (pendingBytes <= MAX_LINE_BYTES) {
-        pending.push(rest);
-        pendingBytes += rest.length;
-      } else {
-        droppedBytes += rest.length;
+      const kept = Math.min(rest.length, Math.max(0, MAX_LINE_BYTES - headBytes));
+      if (kept > 0) {
+        head.push(Buffer.from(rest.subarray(0, kept)));
+        headBytes += kept;
       }
+      lineBytes += rest.length;
     }
+    if (batch.length > 0) yield batch;
   }
-  if (pending.length) yield [take(Buffer.alloc(0))];
+  if (lineBytes > 0) yield [finishLine(Buffer.alloc(0))];
+}
+
+async function readAt(path: string, buffer: Buffer, position: number): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    return (await handle.read(buffer, 0, buffer.length, position)).bytesRead;
+  } finally {
+    await handle.close();
+  }
 }

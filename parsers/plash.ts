@@ -6,16 +6,20 @@
 //   ----
 // Each `cloned N: ` level is a task: the Nth task cloned by the task one level up; `started pid N`
 // names its tid; the rest of the line is old strace output with no pid and no timestamp. Every
-// section (task) is its own stream, so only each task's own order is known. The top-level tasks'
-// creator (the root, whose section an excerpt omits) is named `plash-root`.
+// section (prefix path) is its own stream, so only each task's own order is known. A section's
+// creator is the task of the path one level up; the top-level tasks' creator (the root, whose
+// section an excerpt omits) is named `plash-root`, and a nested section whose parent section never
+// said its pid yet is named after that parent's path, so siblings still group (and gets its
+// creator once the parent's `started pid` line comes).
 
 import type { Stamp, TraceEvent } from '../src/model/events.js';
-import { CallAssembler } from './assemble.js';
+import { CallAssembler, EventSink } from './assemble.js';
 import { readLineBatches } from './lines.js';
 import { parseStraceLine } from './strace-line.js';
 import type { InputStats } from './types.js';
 
 const LEVEL = /^cloned (\d+): /;
+const STARTED = /^started pid (\d+)\s*$/;
 
 /** Whether a line looks like a PlashGlibc log line (for format detection). */
 export function isPlashLine(text: string): boolean {
@@ -27,50 +31,68 @@ interface Section {
   stream: number;
 }
 
-export async function* readPlashLog(file: string, stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent> {
-  const assembler = new CallAssembler();
+export async function* readPlashLog(file: string, stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
+  const sink = new EventSink(stats);
+  const assembler = new CallAssembler(sink);
   const sections = new Map<string, Section>();
-  for await (const batch of readLineBatches(file)) for (const line of batch) {
-    stats.lines++;
-    const where = { file, line: line.line, offset: line.offset };
-    const path: string[] = [];
-    let text = line.text;
-    for (let m = LEVEL.exec(text); m; m = LEVEL.exec(text)) {
-      path.push(m[1]);
-      text = text.slice(m[0].length);
+  /** Tasks whose parent section had not said its pid yet. */
+  let orphans: { tid: number; parentKey: string; at: Stamp }[] = [];
+  for await (const batch of readLineBatches(file)) {
+    for (const line of batch) {
+      stats.lines++;
+      const where = { file, line: line.line, offset: line.offset };
+      const path: string[] = [];
+      let text = line.text;
+      for (let m = LEVEL.exec(text); m; m = LEVEL.exec(text)) {
+        path.push(m[1]);
+        text = text.slice(m[0].length);
+      }
+      if (line.truncated) sink.warn(where, 'line longer than 1 MiB, cut');
+      if (path.length === 0) {
+        const trimmed = text.trim();
+        if (trimmed !== '----' && trimmed !== '') sink.warn(where, `not a PlashGlibc log line (no "cloned N:" prefix): ${text.slice(0, 100)}`);
+        continue;
+      }
+      const key = sectionKey(path);
+      let section = sections.get(key);
+      if (!section) sections.set(key, (section = { tid: null, stream: newStream() }));
+      const stamp: Stamp = { us: null, text: null, stream: section.stream, seq: line.line, where };
+      const started = STARTED.exec(text);
+      if (started) {
+        const tid = (section.tid = Number(started[1]));
+        const creator = creatorOf(path, sections);
+        sink.emit({ kind: 'task', tid, ...creator, at: stamp });
+        if (creator.creatorTid === null && path.length > 1) orphans.push({ tid, parentKey: sectionKey(path.slice(0, -1)), at: stamp });
+        // Sections printed before their parent's: now their creator is known.
+        for (const orphan of orphans.filter((o) => o.parentKey === key)) {
+          sink.emit({ kind: 'task', tid: orphan.tid, creatorTid: tid, at: orphan.at });
+        }
+        orphans = orphans.filter((o) => o.parentKey !== key);
+        continue;
+      }
+      if (section.tid === null) {
+        sink.warn(where, `a line of "${key}" before its "started pid" line`);
+        continue;
+      }
+      const parsed = parseStraceLine(text, false);
+      if ('error' in parsed) sink.warn(where, `${parsed.error}: ${text.slice(0, 100)}`);
+      else assembler.feed(section.tid, parsed.body, stamp);
     }
-    if (path.length === 0) {
-      if (text.trim() === '----' || text.trim() === '') continue;
-      stats.warnings++;
-      yield { kind: 'warning', where, message: `not a PlashGlibc log line (no "cloned N:" prefix): ${text.slice(0, 100)}` };
-      continue;
-    }
-    const key = path.join(' ');
-    let section = sections.get(key);
-    if (!section) sections.set(key, (section = { tid: null, stream: newStream() }));
-    const stamp: Stamp = { us: null, text: null, stream: section.stream, seq: line.line, where };
-    const started = /^started pid (\d+)\s*$/.exec(text);
-    if (started) {
-      section.tid = Number(started[1]);
-      const creator = path.length > 1 ? (sections.get(path.slice(0, -1).join(' '))?.tid ?? null) : null;
-      yield { kind: 'task', tid: section.tid, creatorTid: creator, ...(creator === null ? { creatorLabel: 'plash-root' } : {}), at: stamp };
-      continue;
-    }
-    if (section.tid === null) {
-      stats.warnings++;
-      yield { kind: 'warning', where, message: `a line of "cloned ${path.join(': cloned ')}" before its "started pid" line` };
-      continue;
-    }
-    const parsed = parseStraceLine(text, false);
-    if ('error' in parsed) {
-      stats.warnings++;
-      yield { kind: 'warning', where, message: `${parsed.error}: ${text.slice(0, 100)}` };
-      continue;
-    }
-    for (const event of assembler.feed(section.tid, parsed.body, stamp)) {
-      if (event.kind === 'warning') stats.warnings++;
-      yield event;
-    }
+    const events = sink.take();
+    if (events.length > 0) yield events;
   }
-  for (const event of assembler.finish()) yield event;
+  assembler.finish();
+  const events = sink.take();
+  if (events.length > 0) yield events;
+}
+
+function sectionKey(path: string[]): string {
+  return path.map((n) => `cloned ${n}`).join(': ');
+}
+
+function creatorOf(path: string[], sections: Map<string, Section>): { creatorTid: number | null; creatorLabel?: string } {
+  if (path.length === 1) return { creatorTid: null, creatorLabel: 'plash-root' };
+  const parentKey = sectionKey(path.slice(0, -1));
+  const parentTid = sections.get(parentKey)?.tid ?? null;
+  return parentTid === null ? { creatorTid: null, creatorLabel: `plash: ${parentKey}` } : { creatorTid: parentTid };
 }

@@ -1,11 +1,14 @@
 // Format: the files of `strace -ff -o PREFIX`: one file per thread (not per process), named
 // `PREFIX.TID`, whose lines carry no pid column. Reference: strace(1), option -ff.
-// Each file is its own stream. With timestamps the files are merged into one stream of events by
-// time (a k-way merge holding one event per file); without them they are read one after another,
-// and only each thread's own order is known.
+// Each file is its own stream. With timestamps (-t, -tt, -ttt) the files are merged into one
+// sequence of events by time, a k-way merge holding one chunk of each file; without them (or with
+// -r, whose deltas run across files) they are read one after another, and only each thread's own
+// order is known.
 
 import type { TraceEvent } from '../src/model/events.js';
 import { MinHeap } from '../src/util/heap.js';
+import { TraceClock } from './assemble.js';
+import { DEFAULT_CHUNK_BYTES } from './lines.js';
 import { readStraceLog } from './strace.js';
 import type { InputStats } from './types.js';
 
@@ -15,36 +18,79 @@ export function tidOfFfFile(file: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** More files than this are read one after another instead of merged (one open file each). */
-const MAX_MERGED_FILES = 4096;
+/** Bytes of all files read ahead at once: the merge's memory stays bounded however many threads ran. */
+const READ_AHEAD_BUDGET = 32 << 20;
+const MIN_CHUNK_BYTES = 4 << 10;
+/** Events handed on together. */
+const OUTPUT_BATCH = 4096;
 
-export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent> {
-  const readers = files.map((file) => readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0 }));
-  if (readers.length > MAX_MERGED_FILES) {
-    yield { kind: 'warning', where: { file: files[0], line: 0 }, message: `${files.length} files: read one after another, not merged by time` };
-    for (const reader of readers) yield* reader;
-    return;
+export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
+  const clock = new TraceClock(false);
+  const chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.min(DEFAULT_CHUNK_BYTES, Math.floor(READ_AHEAD_BUDGET / Math.max(1, files.length))));
+  const cursors = files.map(
+    (file) => new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes })),
+  );
+  // One file at a time: thousands of files are never all opened at once.
+  const heads: (TraceEvent | null)[] = [];
+  for (const cursor of cursors) heads.push(await cursor.next());
+  if (clock.deltasDropped) {
+    stats.warnings++;
+    yield [
+      {
+        kind: 'warning',
+        where: { file: files[0], line: 1 },
+        message: '-r times in -ff files are deltas from the previous line of any file: the files are not merged by time',
+      },
+    ];
   }
-  const heads = await Promise.all(readers.map((r) => r.next()));
-  const timed = heads.some((h) => !h.done && mergeKey(h.value) !== null);
-  if (!timed) {
-    for (let i = 0; i < readers.length; i++) {
-      if (heads[i].done) continue;
-      yield heads[i].value as TraceEvent;
-      yield* readers[i];
+  if (!heads.some((head) => head !== null && head.kind !== 'warning' && mergeKey(head) !== null)) {
+    for (const [i, cursor] of cursors.entries()) {
+      if (heads[i] !== null) yield [heads[i]!];
+      yield* cursor.rest();
     }
     return;
   }
-  // The next event of every file, ordered by time (untimed and unfinished last, ties by file).
-  type Head = { event: TraceEvent; key: number; reader: number };
-  const heap = new MinHeap<Head>((a, b) => a.key < b.key || (a.key === b.key && a.reader < b.reader));
-  heads.forEach((head, reader) => {
-    if (!head.done) heap.push({ event: head.value, key: mergeKey(head.value) ?? Infinity, reader });
+  // The next event of every file, ordered by time (untimed last, ties by file).
+  type Head = { event: TraceEvent; key: number; cursor: number };
+  const heap = new MinHeap<Head>((a, b) => a.key < b.key || (a.key === b.key && a.cursor < b.cursor));
+  heads.forEach((event, cursor) => {
+    if (event) heap.push({ event, key: mergeKey(event) ?? Infinity, cursor });
   });
+  let out: TraceEvent[] = [];
   for (let head = heap.pop(); head; head = heap.pop()) {
-    yield head.event;
-    const next = await readers[head.reader].next();
-    if (!next.done) heap.push({ event: next.value, key: mergeKey(next.value) ?? Infinity, reader: head.reader });
+    out.push(head.event);
+    if (out.length >= OUTPUT_BATCH) {
+      yield out;
+      out = [];
+    }
+    const event = await cursors[head.cursor].next();
+    if (event) heap.push({ event, key: mergeKey(event) ?? Infinity, cursor: head.cursor });
+  }
+  if (out.length > 0) yield out;
+}
+
+/** Reads a batched event stream one event at a time. */
+class EventCursor {
+  private batch: TraceEvent[] = [];
+  private index = 0;
+
+  constructor(private readonly source: AsyncGenerator<TraceEvent[]>) {}
+
+  async next(): Promise<TraceEvent | null> {
+    while (this.index >= this.batch.length) {
+      const read = await this.source.next();
+      if (read.done) return null;
+      this.batch = read.value;
+      this.index = 0;
+    }
+    return this.batch[this.index++];
+  }
+
+  /** The events not taken yet, a batch at a time. */
+  async *rest(): AsyncGenerator<TraceEvent[]> {
+    if (this.index < this.batch.length) yield this.batch.slice(this.index);
+    this.batch = [];
+    yield* this.source;
   }
 }
 

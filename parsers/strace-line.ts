@@ -1,17 +1,21 @@
 // One line of strace output (strace 4.x to 6.x), parsed without context.
 // Format reference: strace(1) (https://man7.org/linux/man-pages/man1/strace.1.html), and the
-// printers in strace's src/strace.c (printleader, tprints of "<unfinished ...>", "<... %s resumed>",
-// "+++ exited with %d +++", "--- %s ---") and src/futex.c, src/clone.c, src/wait.c for arguments.
+// printers in strace's src/strace.c (printleader, "<unfinished ...>", "<... %s resumed>",
+// "+++ exited with %d +++", "--- %s ---"), src/futex.c, src/clone.c and src/wait.c for arguments.
 //
-// A line is: an optional pid column (`1234 ` with -f -o, `[pid  1234] ` on stderr), an optional
-// timestamp (-t, -tt, -ttt or -r), then one of: a whole call `name(args) = result <dur>`, a call's
-// first half `name(args <unfinished ...>`, its second half `<... name resumed>args) = result`, a
-// signal `--- SIGCHLD {...} ---`, an exit `+++ exited with 0 +++`, a -k stack frame ` > lib(fn+0x1)`,
-// or a message of strace itself (`strace: Process 1234 attached`).
+// A line is: an optional pid column (`1234 ` with -f -o, `1234<comm> ` with -Y, `[pid  1234] ` on
+// stderr), an optional timestamp (-t `HH:MM:SS`, -tt `HH:MM:SS.uuuuuu`, -ttt `epoch.uuuuuu`, -r
+// `  0.000123` delta), an optional `[ nnn]` syscall number (-n) and `[ip]` (-i), then one of: a
+// whole call `name(args) = result <dur>`, a call's first half `name(args <unfinished ...>` (or
+// `<detached ...>` when strace let go of the task in it), its second half
+// `<... name resumed>args) = result`, a signal `--- SIGCHLD {...} ---`, an exit `+++ exited with 0
+// +++`, a -k stack frame ` > lib(fn+0x1) [0x...]`, or a message of strace itself
+// (`strace: Process 1234 attached`). A call cut before its `)` is a call the output stopped in
+// (`-ff` files end so when strace is killed): it is read as unfinished.
 
 import type { CloneCall, ExecCall, ExitStatus, FutexCall, SyscallResult, WaitCall } from '../src/model/events.js';
-import { normalizeAddress, parseFutexOp } from '../src/model/futex.js';
-import { cloneFlagNames } from '../src/proc/abi.js';
+import { isFutexWait, normalizeAddress, parseFutexOp } from '../src/model/futex.js';
+import { cloneFlagNames, decodeWaitStatus, signalName } from '../src/proc/abi.js';
 
 export interface LineTime {
   /** Microseconds: of the day (-t, -tt), of the epoch (-ttt), or of the delta since the previous line (-r). */
@@ -39,166 +43,308 @@ export interface ParsedLine {
 
 export type LineParse = ParsedLine | { error: string };
 
-const PID_COLUMN = /^(?:\[pid\s+(\d+)\]|(\d+))\s+/;
-const TIME_OF_DAY = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s+/;
-const SECONDS = /^(\d+)\.(\d{1,9})\s+/;
+/** strace's note that it attached to or detached from a task; on stderr it can cut another line in two. */
 export const STRACE_MESSAGE = /strace: Process (\d+) (attached|detached)(?: with \d+ threads)?$/;
 
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const PAREN_OPEN = 0x28;
+const PAREN_CLOSE = 0x29;
+const STAR = 0x2a;
+const PLUS = 0x2b;
+const COMMA = 0x2c;
+const DASH = 0x2d;
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const COLON = 0x3a;
+const LESS = 0x3c;
+const EQUALS = 0x3d;
+const GREATER = 0x3e;
+const BRACKET_OPEN = 0x5b;
+const BACKSLASH = 0x5c;
+const BRACKET_CLOSE = 0x5d;
+const BRACE_OPEN = 0x7b;
+const BRACE_CLOSE = 0x7d;
+
+/** How strace ends the first half of a call another line interrupted, or one it detached from. */
+const CUT_MARKERS = ['<unfinished ...>', '<detached ...>'];
+const PID_PREFIX = /^\[pid\s+(\d+)(?:<[^\]]*>)?\]/;
+/** `[ 202] ` (-n) and `[00007f1d2c3b4e2b] ` (-i) between the timestamp and the call. */
+const BRACKETED_NUMBER = /^\[[ 0-9a-f?]+\] /;
+
 /**
- * Parses one line. `withPid`: the log has a pid column on every line (-f -o FILE); otherwise a
- * leading number is only taken as a pid in the `[pid N]` form.
+ * Parses one line. `withPid`: a leading number may be a pid column (logs of -f); off for files
+ * that hold one task (`-ff`, PlashGlibc sections), where only `[pid N]` is read as a pid.
  */
 export function parseStraceLine(text: string, withPid = true): LineParse {
-  let rest = text;
+  let i = 0;
   let pid: number | null = null;
-  const pidMatch = PID_COLUMN.exec(rest);
-  if (pidMatch && (pidMatch[1] !== undefined || (withPid && !/^\d+\.\d/.test(rest)))) {
-    pid = Number(pidMatch[1] ?? pidMatch[2]);
-    rest = rest.slice(pidMatch[0].length);
+  const first = text.charCodeAt(0);
+  if (first === BRACKET_OPEN) {
+    const m = PID_PREFIX.exec(text);
+    if (m) {
+      pid = Number(m[1]);
+      i = skipSpaces(text, m[0].length);
+    }
+  } else if (withPid && isDigit(first)) {
+    const end = digitsEnd(text, 0);
+    let after = end;
+    // -Y names the command: `1234<python3> `.
+    if (text.charCodeAt(after) === LESS) {
+      const close = text.indexOf('> ', after);
+      if (close > 0) after = close + 1;
+    }
+    if (text.charCodeAt(after) === SPACE) {
+      pid = readUint(text, 0, end);
+      i = skipSpaces(text, after);
+    }
   }
-  const time = parseTime(rest);
-  if (time) rest = rest.slice(time.length);
-  const body = parseBody(rest);
+  let time: LineTime | null = null;
+  const timeStart = skipSpaces(text, i);
+  if (isDigit(text.charCodeAt(timeStart))) {
+    const parsed = parseTimeAt(text, timeStart);
+    if (parsed) {
+      time = parsed.time;
+      i = skipSpaces(text, parsed.end);
+    }
+  }
+  for (let k = 0; k < 2 && text.charCodeAt(i) === BRACKET_OPEN; k++) {
+    const m = BRACKETED_NUMBER.exec(text.slice(i, i + 40));
+    if (!m) break;
+    i = skipSpaces(text, i + m[0].length);
+  }
+  const body = parseBody(text, i);
   if ('error' in body) return body;
-  return { pid, time: time?.time ?? null, body };
+  return { pid, time, body };
 }
 
-function parseTime(text: string): { time: LineTime; length: number } | null {
-  const trimmed = text.replace(/^ +/, '');
-  const lead = text.length - trimmed.length;
-  const day = TIME_OF_DAY.exec(trimmed);
-  if (day) {
-    const fraction = day[4] ? Number(day[4].padEnd(6, '0').slice(0, 6)) : 0;
-    const us = ((Number(day[1]) * 60 + Number(day[2])) * 60 + Number(day[3])) * 1e6 + fraction;
-    return { time: { us, text: day[0].trim(), relative: false }, length: lead + day[0].length };
+function parseTimeAt(text: string, start: number): { time: LineTime; end: number } | null {
+  const integerEnd = digitsEnd(text, start);
+  const separator = text.charCodeAt(integerEnd);
+  if (separator === COLON) {
+    // HH:MM:SS[.fraction]
+    const minutes = integerEnd + 1;
+    const seconds = integerEnd + 4;
+    if (
+      integerEnd - start > 2 ||
+      !isDigit(text.charCodeAt(minutes)) ||
+      !isDigit(text.charCodeAt(minutes + 1)) ||
+      text.charCodeAt(minutes + 2) !== COLON ||
+      !isDigit(text.charCodeAt(seconds)) ||
+      !isDigit(text.charCodeAt(seconds + 1))
+    ) {
+      return null;
+    }
+    let end = seconds + 2;
+    let fraction = 0;
+    if (text.charCodeAt(end) === DOT) {
+      const fractionEnd = digitsEnd(text, end + 1);
+      if (fractionEnd === end + 1) return null;
+      fraction = readMicros(text, end + 1, fractionEnd);
+      end = fractionEnd;
+    }
+    if (text.charCodeAt(end) !== SPACE) return null;
+    const secondsOfDay = (readUint(text, start, integerEnd) * 60 + readUint(text, minutes, minutes + 2)) * 60 + readUint(text, seconds, seconds + 2);
+    return { time: { us: secondsOfDay * 1e6 + fraction, text: text.slice(start, end), relative: false }, end };
   }
-  const seconds = SECONDS.exec(trimmed);
-  if (seconds) {
-    const us = Number(seconds[1]) * 1e6 + Number(seconds[2].padEnd(6, '0').slice(0, 6));
-    // -r prints deltas, -ttt seconds since the epoch: no delta is anywhere near 1e8 s.
-    const relative = Number(seconds[1]) < 1e8;
-    return { time: { us, text: seconds[0].trim(), relative }, length: lead + seconds[0].length };
+  if (separator === DOT) {
+    const fractionEnd = digitsEnd(text, integerEnd + 1);
+    if (fractionEnd === integerEnd + 1 || text.charCodeAt(fractionEnd) !== SPACE) return null;
+    const wholeSeconds = readUint(text, start, integerEnd);
+    const us = wholeSeconds * 1e6 + readMicros(text, integerEnd + 1, fractionEnd);
+    // -r prints deltas, -ttt seconds since the epoch: no delta between two lines is near 3 years.
+    return { time: { us, text: text.slice(start, fractionEnd), relative: wholeSeconds < 1e8 }, end: fractionEnd };
   }
   return null;
 }
 
-function parseBody(text: string): LineBody | { error: string } {
-  if (text.trim() === '') return { kind: 'blank' };
-  if (text.startsWith(' > ')) return { kind: 'stack', frame: text.slice(3).trim() };
-  const message = STRACE_MESSAGE.exec(text);
-  if (message && message.index === 0) {
-    const pid = Number(message[1]);
-    return { kind: 'message', text, ...(message[2] === 'attached' ? { attached: pid } : { detached: pid }) };
+function parseBody(text: string, start: number): LineBody | { error: string } {
+  const end = trimmedEnd(text);
+  if (start >= end) return { kind: 'blank' };
+  switch (text.charCodeAt(start)) {
+    case SPACE:
+    case GREATER: {
+      const at = skipSpaces(text, start);
+      if (text.startsWith('> ', at)) return { kind: 'stack', frame: text.slice(at + 2, end).trim() };
+      if (at === start) return { error: 'not a strace line' };
+      return parseBody(text, at);
+    }
+    case PLUS:
+      return parseExit(text.slice(start, end));
+    case DASH:
+      return parseSignal(text.slice(start, end));
+    case LESS:
+      return parseResumed(text, start, end);
   }
-  if (text.startsWith('strace: ')) return { kind: 'message', text };
-  if (text.startsWith('+++ ')) return parseExit(text);
-  if (text.startsWith('--- ')) {
-    const m = /^--- (\S+)\s*(.*?)\s*---$/.exec(text);
-    if (!m) return { error: 'unterminated signal line' };
-    const signal = m[1] === 'stopped' ? (/by (SIG\w+)/.exec(m[2])?.[1] ?? 'SIGSTOP') : m[1];
-    return { kind: 'signal', signal, info: m[2] };
+  if (text.startsWith('strace: ', start)) {
+    const message = text.slice(start, end);
+    const known = STRACE_MESSAGE.exec(message);
+    if (known?.index === 0) {
+      const pid = Number(known[1]);
+      return { kind: 'message', text: message, ...(known[2] === 'attached' ? { attached: pid } : { detached: pid }) };
+    }
+    return { kind: 'message', text: message };
   }
-  if (text.startsWith('<... ')) {
-    const m = /^<\.\.\. ([\w]+) resumed>\s?/.exec(text);
-    if (!m) return { error: 'malformed "<... resumed>" line' };
-    const tail = splitCallTail(text.slice(m[0].length), 0);
-    if (!tail) return { error: `"<... ${m[1]} resumed>" without its closing ")"` };
-    return { kind: 'resumed', name: m[1], args: tail.args, result: tail.result, durationUs: tail.durationUs };
+  return parseCall(text, start, end);
+}
+
+function parseCall(text: string, start: number, end: number): LineBody | { error: string } {
+  const nameEnd = identifierEnd(text, start);
+  if (nameEnd === start || text.charCodeAt(nameEnd) !== PAREN_OPEN) return { error: 'not a strace line' };
+  const name = text.slice(start, nameEnd);
+  const argsStart = nameEnd + 1;
+  for (const marker of CUT_MARKERS) {
+    if (text.endsWith(marker, end)) return { kind: 'unfinished', name, args: text.slice(argsStart, end - marker.length).trim() };
   }
-  const call = /^([A-Za-z_][\w]*)\(/.exec(text);
-  if (!call) return { error: 'not a strace line' };
-  const afterName = text.slice(call[0].length);
-  const unfinished = /\s*<unfinished \.\.\.>\s*$/.exec(afterName);
-  if (unfinished) return { kind: 'unfinished', name: call[1], args: afterName.slice(0, unfinished.index).trim() };
-  const tail = splitCallTail(afterName, 0);
-  // A line cut before its ")" is a call still in progress when the output stopped: `-ff` files
-  // have no "<unfinished ...>" marker, strace just never finishes the line.
-  if (!tail && findClose(afterName, 0) < 0) return { kind: 'unfinished', name: call[1], args: afterName.trim() };
-  if (!tail || !tail.result) return { error: `call to ${call[1]} without a result` };
-  return { kind: 'call', name: call[1], args: tail.args, result: tail.result, durationUs: tail.durationUs };
+  const tail = splitCallTail(text, argsStart, end);
+  // No closing ")": the output stopped in this call (a `-ff` file has no "<unfinished ...>").
+  if (tail === 'unclosed') return { kind: 'unfinished', name, args: text.slice(argsStart, end).trim() };
+  if (tail === 'garbage' || tail.result === null) return { error: `call to ${name} without a result` };
+  return { kind: 'call', name, args: tail.args, result: tail.result, durationUs: tail.durationUs };
+}
+
+function parseResumed(text: string, start: number, end: number): LineBody | { error: string } {
+  const nameStart = start + 5;
+  const nameEnd = identifierEnd(text, nameStart);
+  if (!text.startsWith('<... ', start) || nameEnd === nameStart || !text.startsWith(' resumed>', nameEnd)) {
+    return { error: 'malformed "<... resumed>" line' };
+  }
+  const name = text.slice(nameStart, nameEnd);
+  const tail = splitCallTail(text, nameEnd + 9, end);
+  if (tail === 'unclosed' || tail === 'garbage') return { error: `"<... ${name} resumed>" without its closing ")" and result` };
+  return { kind: 'resumed', name, args: tail.args, result: tail.result, durationUs: tail.durationUs };
 }
 
 function parseExit(text: string): LineBody | { error: string } {
   let m = /^\+\+\+ exited with (-?\d+) \+\+\+$/.exec(text);
   if (m) return { kind: 'exit', status: { code: Number(m[1]) } };
-  m = /^\+\+\+ killed by (SIG\w+)( \(core dumped\))? \+\+\+$/.exec(text);
-  if (m) return { kind: 'exit', status: m[2] ? { signal: m[1], coreDumped: true } : { signal: m[1] } };
+  m = /^\+\+\+ killed by (SIG\w+|\d+)( \(core dumped\))? \+\+\+$/.exec(text);
+  if (m) {
+    const signal = /^\d+$/.test(m[1]) ? signalName(Number(m[1])) : m[1];
+    return { kind: 'exit', status: m[2] ? { signal, coreDumped: true } : { signal } };
+  }
   m = /^\+\+\+ superseded by execve in pid (\d+) \+\+\+$/.exec(text);
   if (m) return { kind: 'exit', status: null, supersededBy: Number(m[1]) };
   return { error: 'unknown "+++" line' };
 }
 
-/**
- * Splits `args) = result <dur>` at the `)` that closes the call, skipping strings, nested
- * brackets and comments (a string may hold ") = ").
- */
-function splitCallTail(text: string, startDepth: number): { args: string; result: SyscallResult | null; durationUs: number | null } | null {
-  const close = findClose(text, startDepth);
-  if (close < 0) return null;
-  const args = text.slice(0, close).trim();
-  const after = text.slice(close + 1);
-  const eq = /^\s*=\s*/.exec(after);
-  if (!eq) return after.trim() === '' ? { args, result: null, durationUs: null } : null;
-  let resultText = after.slice(eq[0].length).trim();
-  let durationUs: number | null = null;
-  const duration = /\s*<(\d+\.\d+|unavailable)>$/.exec(resultText);
-  if (duration) {
-    durationUs = duration[1] === 'unavailable' ? null : Math.round(Number(duration[1]) * 1e6);
-    resultText = resultText.slice(0, duration.index);
-  }
-  return { args, result: parseResult(resultText), durationUs };
+/** `--- SIGCHLD {si_signo=...} ---`, old `--- SIGCHLD (Child exited) @ 0 (0) ---`, `--- stopped by SIGSTOP ---`. */
+function parseSignal(text: string): LineBody | { error: string } {
+  if (!text.startsWith('--- ') || !text.endsWith(' ---') || text.length < 8) return { error: 'unterminated signal line' };
+  const inner = text.slice(4, -4).trim();
+  const space = inner.indexOf(' ');
+  const word = space < 0 ? inner : inner.slice(0, space);
+  const info = space < 0 ? '' : inner.slice(space + 1).trim();
+  if (word === 'stopped') return { kind: 'signal', signal: /by (SIG\w+)/.exec(info)?.[1] ?? 'SIGSTOP', info };
+  if (!/^SIG\w+$/.test(word)) return { error: `not a signal: ${word}` };
+  return { kind: 'signal', signal: word, info };
 }
 
-/** Index of the `)` closing depth `startDepth`, or -1. */
-function findClose(text: string, startDepth: number): number {
-  let depth = startDepth;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') {
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-    } else if (ch === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      if (end < 0) return -1;
-      i = end + 1;
-    } else if (ch === '(' || ch === '[' || ch === '{') depth++;
-    else if (ch === ']' || ch === '}') depth--;
-    else if (ch === ')') {
-      if (depth === 0) return i;
-      depth--;
+interface CallTail {
+  args: string;
+  result: SyscallResult | null;
+  durationUs: number | null;
+}
+
+/**
+ * Splits `args) = result <dur>` (from `from` to `end`) at the `)` that closes the call, skipping
+ * strings, nested brackets and comments: a string may hold `) = `.
+ */
+function splitCallTail(text: string, from: number, end: number): CallTail | 'unclosed' | 'garbage' {
+  const close = findTopLevel(text, from, end, PAREN_CLOSE);
+  if (close < 0) return 'unclosed';
+  const args = text.slice(from, close).trim();
+  const equals = skipSpaces(text, close + 1);
+  if (equals >= end) return { args, result: null, durationUs: null };
+  if (text.charCodeAt(equals) !== EQUALS) return 'garbage';
+  let resultEnd = end;
+  let durationUs: number | null = null;
+  // -T: ` <0.000123>` or ` <unavailable>` last (a -y result `3</path>` is no duration).
+  if (text.charCodeAt(end - 1) === GREATER) {
+    const open = text.lastIndexOf(' <', end);
+    if (open > equals) {
+      const inside = text.slice(open + 2, end - 1);
+      if (inside === 'unavailable' || /^\d+\.\d+$/.test(inside)) {
+        durationUs = inside === 'unavailable' ? null : Math.round(Number(inside) * 1e6);
+        resultEnd = open;
+      }
+    }
+  }
+  const raw = text.slice(skipSpaces(text, equals + 1), resultEnd).trim();
+  return { args, result: parseResult(raw), durationUs };
+}
+
+/**
+ * The index of the first `stop` character (`)` or `,`) at nesting depth 0 in text[from, end),
+ * skipping strings and comments, or -1. Closers with no opener (the resumed half of a call split
+ * inside a structure) are ignored rather than going below depth 0.
+ */
+function findTopLevel(text: string, from: number, end: number, stop: number): number {
+  let depth = 0;
+  for (let i = from; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      i = stringEnd(text, i, end);
+      if (i < 0) return -1;
+    } else if (ch === SLASH && text.charCodeAt(i + 1) === STAR) {
+      const close = text.indexOf('*/', i + 2);
+      if (close < 0 || close >= end) return -1;
+      i = close + 1;
+    } else if (ch === PAREN_OPEN || ch === BRACKET_OPEN || ch === BRACE_OPEN) {
+      depth++;
+    } else if (depth === 0 && ch === stop) {
+      return i;
+    } else if (ch === PAREN_CLOSE || ch === BRACKET_CLOSE || ch === BRACE_CLOSE) {
+      if (depth > 0) depth--;
     }
   }
   return -1;
 }
 
+/** The index of the quote closing the string opened at `open`, or -1. */
+function stringEnd(text: string, open: number, end: number): number {
+  for (let i = text.indexOf('"', open + 1); i >= 0 && i < end; i = text.indexOf('"', i + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return i;
+  }
+  return -1;
+}
+
 export function parseResult(raw: string): SyscallResult {
-  const m = /^(-?\d+|0x[0-9a-f]+|\?)(?:\s+(E[A-Z0-9_]+))?/i.exec(raw);
+  const m = /^(0x[0-9a-f]+|-?\d+|\?)(?:\s+(E[A-Z0-9_]+))?/i.exec(raw);
   if (!m) return { raw, value: null, errno: null };
-  const value = m[1] === '?' ? null : m[1].startsWith('0x') ? Number(BigInt(m[1])) : Number(m[1]);
-  return { raw, value, errno: m[2] ?? null };
+  return { raw, value: m[1] === '?' ? null : Number(m[1]), errno: m[2] ?? null };
 }
 
 /** Splits an argument list at its top-level commas. */
 export function splitArgs(args: string): string[] {
   const parts: string[] = [];
-  let depth = 0;
   let start = 0;
-  for (let i = 0; i < args.length; i++) {
-    const ch = args[i];
-    if (ch === '"') {
-      for (i++; i < args.length && args[i] !== '"'; i++) if (args[i] === '\\') i++;
-    } else if (ch === '/' && args[i + 1] === '*') {
-      const end = args.indexOf('*/', i + 2);
-      i = end < 0 ? args.length : end + 1;
-    } else if (ch === '(' || ch === '[' || ch === '{') depth++;
-    else if (ch === ')' || ch === ']' || ch === '}') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(args.slice(start, i).trim());
-      start = i + 1;
-    }
+  for (let comma = findTopLevel(args, 0, args.length, COMMA); comma >= 0; comma = findTopLevel(args, start, args.length, COMMA)) {
+    parts.push(args.slice(start, comma).trim());
+    start = comma + 1;
   }
   const last = args.slice(start).trim();
   if (last || parts.length) parts.push(last);
   return parts;
+}
+
+/** An argument without the `name=` label strace prints with some options (`uaddr=0x..`). */
+function argValue(part: string | undefined): string {
+  if (part === undefined) return '';
+  const label = /^[a-z_][a-z0-9_]*=(?!=)/.exec(part);
+  return label ? part.slice(label[0].length) : part;
+}
+
+/** A symbolic argument as strace prints it: `P_PID`, `-X verbose` `0x1 /* P_PID *\/`, `-X raw` `0x1`. */
+function symbolOf(part: string, byNumber: readonly string[]): string | null {
+  const comment = /\/\*\s*([A-Z_][A-Z0-9_]*)\s*\*\//.exec(part);
+  if (comment) return comment[1];
+  const bare = part.trim();
+  if (/^[A-Z_][A-Z0-9_]*$/.test(bare)) return bare;
+  const number = /^(0x[0-9a-f]+|\d+)/i.exec(bare);
+  return number ? (byNumber[Number(number[1])] ?? null) : null;
 }
 
 /** CLONE_* names from `CLONE_VM|CLONE_THREAD|SIGCHLD` or, as `-X raw` prints, `0x3d0f00` / `0x1200000|17`. */
@@ -208,22 +354,27 @@ export function decodeCloneFlags(text: string): string[] | null {
   // `-X verbose` follows each number with its names in a comment: `0x1200000 /* CLONE_... */|17 /* SIGCHLD */`.
   for (const part of text.replace(/\/\*.*?\*\//g, '').split('|').map((p) => p.trim())) {
     if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) bits |= BigInt(part);
-    else if (/^[A-Z_0-9]+$/.test(part)) names.push(part);
+    else if (/^[A-Z_][A-Z_0-9]*$/.test(part)) names.push(part);
     else return null;
   }
   for (const name of bits ? cloneFlagNames(bits) : []) if (!names.includes(name)) names.push(name);
   return names;
 }
 
+const FUTEX_SECOND_WORD = ['REQUEUE', 'CMP_REQUEUE', 'WAKE_OP', 'CMP_REQUEUE_PI', 'WAIT_REQUEUE_PI'];
+
+/** futex(uaddr, op, val, timeout|val2, uaddr2, val3) as src/futex.c prints it per command. */
 export function decodeFutex(args: string): FutexCall | undefined {
-  const parts = splitArgs(args);
+  const parts = splitArgs(args).map(argValue);
   const address = parts[0] ? normalizeAddress(parts[0]) : null;
   const op = parts[1] ? parseFutexOp(parts[1]) : null;
   if (!address || !op) return undefined;
-  const value = parts[2] !== undefined && /^(0x[0-9a-f]+|-?\d+)$/i.test(parts[2]) ? Number(parts[2]) : null;
-  const waits = ['WAIT', 'WAIT_BITSET', 'LOCK_PI', 'LOCK_PI2', 'WAIT_REQUEUE_PI'].includes(op.command);
-  const timed = waits && parts[3] !== undefined && !['NULL', '0', '0x0', ''].includes(parts[3]);
-  const hasSecondWord = ['REQUEUE', 'CMP_REQUEUE', 'WAKE_OP', 'CMP_REQUEUE_PI', 'WAIT_REQUEUE_PI'].includes(op.command);
+  // strace 5+ prints no val for LOCK_PI: the timeout comes third (4.x printed a val there).
+  const lockPi = op.command === 'LOCK_PI' || op.command === 'LOCK_PI2';
+  const value = !lockPi && /^(0x[0-9a-f]+|-?\d+)$/i.test(parts[2] ?? '') ? Number(parts[2]) : null;
+  const timeout = lockPi ? parts[2] : parts[3];
+  const timed =
+    isFutexWait(op.command) && timeout !== undefined && !/^(NULL|0|0x0)?$/.test(timeout) && !(lockPi && /^\d+$/.test(timeout));
   return {
     address,
     command: op.command,
@@ -232,7 +383,7 @@ export function decodeFutex(args: string): FutexCall | undefined {
     op: op.op,
     value,
     timed,
-    address2: hasSecondWord && parts[4] ? normalizeAddress(parts[4]) : null,
+    address2: FUTEX_SECOND_WORD.includes(op.command) && parts[4] ? normalizeAddress(parts[4]) : null,
   };
 }
 
@@ -248,39 +399,56 @@ export function decodeClone(name: string, args: string): CloneCall | undefined {
   return { syscall: name, flags, creates };
 }
 
+const ID_TYPES = ['P_ALL', 'P_PID', 'P_PGID', 'P_PIDFD'];
+const CHILD_CODES = ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
+
 export function decodeWait(name: string, args: string): WaitCall | undefined {
   if (name !== 'wait4' && name !== 'waitpid' && name !== 'waitid') return undefined;
-  const parts = splitArgs(args);
+  const parts = splitArgs(args).map(argValue);
   if (name === 'waitid') {
-    const id = Number(parts[1]);
-    const pid = parts[0] === 'P_PID' ? id : parts[0] === 'P_ALL' ? -1 : parts[0] === 'P_PGID' ? -id : null;
-    return { syscall: name, pid: Number.isFinite(pid) ? pid : null, status: waitidStatus(parts[2] ?? '') };
+    const idType = symbolOf(parts[0] ?? '', ID_TYPES);
+    const id = leadingInteger(parts[1]);
+    const pid = idType === 'P_ALL' ? -1 : id === null ? null : idType === 'P_PID' ? id : idType === 'P_PGID' ? -id : null;
+    return { syscall: name, pid, status: waitidStatus(parts[2] ?? '') };
   }
-  const pid = /^-?\d+$/.test(parts[0] ?? '') ? Number(parts[0]) : null;
-  return { syscall: name, pid, status: waitStatus(parts[1] ?? '') };
+  return { syscall: name, pid: leadingInteger(parts[0]), status: waitStatus(parts[1] ?? '') };
 }
 
+/** `12588`, `-1`, `12588<sleep>` (-Y): the number, or null. */
+function leadingInteger(text: string | undefined): number | null {
+  const m = /^-?\d+/.exec(text ?? '');
+  return m ? Number(m[0]) : null;
+}
+
+/** wait4's status: `[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]`, `[{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}]`, `[0x300]`. */
 function waitStatus(text: string): ExitStatus | null {
   const exited = /WEXITSTATUS\(s\) == (\d+)/.exec(text);
   if (exited) return { code: Number(exited[1]) };
   const signaled = /WTERMSIG\(s\) == (SIG\w+|\d+)/.exec(text);
-  if (signaled) return /WCOREDUMP/.test(text) ? { signal: signaled[1], coreDumped: true } : { signal: signaled[1] };
-  return null;
+  if (signaled) {
+    const signal = /^\d+$/.test(signaled[1]) ? signalName(Number(signaled[1])) : signaled[1];
+    return /WCOREDUMP/.test(text) ? { signal, coreDumped: true } : { signal };
+  }
+  const raw = /^\[(0x[0-9a-f]+|\d+)\]$/i.exec(text.trim());
+  return raw ? decodeWaitStatus(Number(raw[1])) : null;
 }
 
+/** waitid's siginfo: `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=18973, si_status=3, ...}`, any -X form. */
 function waitidStatus(text: string): ExitStatus | null {
-  const code = /si_code=(CLD_\w+)/.exec(text)?.[1];
-  const status = /si_status=(\w+)/.exec(text)?.[1];
+  const field = (name: string) => new RegExp(`${name}=([^,}]*)`).exec(text)?.[1];
+  const code = symbolOf(field('si_code') ?? '', CHILD_CODES);
+  const status = field('si_status');
   if (!code || status === undefined) return null;
-  if (code === 'CLD_EXITED') return { code: Number(status) };
-  if (code === 'CLD_KILLED') return { signal: status };
-  if (code === 'CLD_DUMPED') return { signal: status, coreDumped: true };
+  if (code === 'CLD_EXITED') return { code: leadingInteger(status.trim()) ?? 0 };
+  const signal = /(SIG\w+)/.exec(status)?.[1] ?? signalName(leadingInteger(status.trim()) ?? 0);
+  if (code === 'CLD_KILLED') return { signal };
+  if (code === 'CLD_DUMPED') return { signal, coreDumped: true };
   return null;
 }
 
 export function decodeExec(name: string, args: string): ExecCall | undefined {
   if (name !== 'execve' && name !== 'execveat') return undefined;
-  const parts = splitArgs(args);
+  const parts = splitArgs(args).map(argValue);
   const pathArg = name === 'execveat' ? parts[1] : parts[0];
   const argvArg = name === 'execveat' ? parts[2] : parts[1];
   const path = unquote(pathArg ?? '');
@@ -288,7 +456,59 @@ export function decodeExec(name: string, args: string): ExecCall | undefined {
   return { path, argv: argv || null };
 }
 
+/** exit(2), exit_group(2) and old strace's `_exit`: the status argument. */
+export function decodeExitCode(name: string, args: string): number | undefined {
+  if (name !== 'exit' && name !== 'exit_group' && name !== '_exit') return undefined;
+  const code = leadingInteger(argValue(splitArgs(args)[0]));
+  return code ?? undefined;
+}
+
 function unquote(text: string): string {
   const m = /^"((?:[^"\\]|\\.)*)"/.exec(text);
   return m ? m[1] : text;
+}
+
+function isDigit(ch: number): boolean {
+  return ch >= 0x30 && ch <= 0x39;
+}
+
+function digitsEnd(text: string, from: number): number {
+  let i = from;
+  while (isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function readUint(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) value = value * 10 + (text.charCodeAt(i) - 0x30);
+  return value;
+}
+
+/** A fraction of a second as microseconds: the first six digits, padded (`123` is 123000). */
+function readMicros(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < from + 6; i++) value = value * 10 + (i < to ? text.charCodeAt(i) - 0x30 : 0);
+  return value;
+}
+
+function skipSpaces(text: string, from: number): number {
+  let i = from;
+  while (text.charCodeAt(i) === SPACE) i++;
+  return i;
+}
+
+function trimmedEnd(text: string): number {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === SPACE || text.charCodeAt(end - 1) === 0x09 || text.charCodeAt(end - 1) === 0x0d)) end--;
+  return end;
+}
+
+/** The end of a syscall name (letters, digits, `_`) starting at `from`; `from` if there is none. */
+function identifierEnd(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const ch = text.charCodeAt(i);
+    if ((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || ch === 0x5f || (i > from && isDigit(ch))) i++;
+    else return i;
+  }
 }

@@ -1,84 +1,109 @@
 // Format: one strace log, as written by `strace -f -o FILE` (a pid column on every line), by
 // `strace -f` to stderr (the first task's lines unprefixed, the others as `[pid N]`; strace 6.9+
 // `--always-show-pid` prefixes all), or by strace without -f (no pid at all). Any of -t, -tt, -ttt,
-// -r, -T, -y, -yy, -k, -X, -s, -v, -q, -qq and -e filters.
+// -r, -T, -y, -yy, -Y, -k, -i, -n, -X, -s, -v, -q, -qq and -e filters.
 // Reference: strace(1), https://man7.org/linux/man-pages/man1/strace.1.html; strace's src/strace.c.
 // The file is one stream: its line order is the order strace saw the events in.
+//
+// Whose are unprefixed lines (stderr output, or a log without -f)? The task that ran alone before
+// strace printed any pid: the first `[pid N]` whose N strace did not announce as newly attached;
+// else the tid an unprefixed `set_tid_address`, `gettid` or `getpid` returned (every dynamically
+// linked program calls set_tid_address at startup); else the task of the first `strace: Process N
+// attached`; else 0, a tid no real task has. The log is scanned ahead once to find it.
 
 import type { Stamp, TraceEvent } from '../src/model/events.js';
-import { CallAssembler, StreamClock } from './assemble.js';
-import { readLineBatches, readLines } from './lines.js';
+import { CallAssembler, EventSink, TraceClock } from './assemble.js';
+import { readLineBatches } from './lines.js';
+import type { ReadLinesOptions } from './lines.js';
 import { STRACE_MESSAGE, parseStraceLine } from './strace-line.js';
+import type { LineBody } from './strace-line.js';
 import type { InputStats } from './types.js';
 
 export interface StraceReadOptions {
   /** The tid of every line, for a file that holds one task (`-ff` writes `prefix.TID`). */
   tid?: number;
+  /** Shared by the files of one `-ff` trace; a log of its own gets one that sums `-r` deltas. */
+  clock?: TraceClock;
+  chunkBytes?: ReadLinesOptions['chunkBytes'];
 }
 
+/** The events of one log, a batch per chunk of lines read. */
 export async function* readStraceLog(
   file: string,
   stats: InputStats,
   stream: number,
   options: StraceReadOptions = {},
-): AsyncGenerator<TraceEvent> {
-  const assembler = new CallAssembler();
-  const clock = new StreamClock();
+): AsyncGenerator<TraceEvent[]> {
+  const sink = new EventSink(stats);
+  const assembler = new CallAssembler(sink);
+  const clock = options.clock ?? new TraceClock(true);
+  const withPid = options.tid === undefined;
   let unprefixedTid: number | null = options.tid ?? null;
   /** The head of a line that a `strace: Process N attached` message cut in two (stderr output). */
   let cutLine: string | null = null;
-  for await (const batch of readLineBatches(file)) for (const line of batch) {
-    stats.lines++;
-    const where = { file, line: line.line, offset: line.offset };
-    let text = line.text;
-    if (cutLine !== null) {
-      text = cutLine + text;
-      cutLine = null;
+  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes })) {
+    for (const line of batch) {
+      stats.lines++;
+      const where = { file, line: line.line, offset: line.offset };
+      let text = line.text;
+      if (cutLine !== null) {
+        text = cutLine + text;
+        cutLine = null;
+      }
+      if (text.includes('strace: Process ')) {
+        const message = STRACE_MESSAGE.exec(text);
+        if (message && message.index > 0 && !/^(\[pid\s+\d+\]\s*)?$/.test(text.slice(0, message.index))) {
+          cutLine = text.slice(0, message.index);
+          text = message[0];
+        }
+      }
+      if (line.truncated) sink.warn(where, 'line longer than 1 MiB, cut');
+      const parsed = parseStraceLine(text, withPid);
+      if ('error' in parsed) {
+        sink.warn(where, `${parsed.error}: ${excerpt(text)}`);
+        continue;
+      }
+      let tid = options.tid ?? parsed.pid;
+      // Frames, messages and blank lines belong to no task of their own: no need to find one.
+      if (tid === null) tid = ownsNoTask(parsed.body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
+      const stamp: Stamp = { us: clock.absolute(parsed.time), text: parsed.time?.text ?? null, stream, seq: line.line, where };
+      assembler.feed(tid, parsed.body, stamp);
     }
-    const message = STRACE_MESSAGE.exec(text);
-    if (message && message.index > 0 && !/^(\[pid\s+\d+\]\s*)?$/.test(text.slice(0, message.index))) {
-      cutLine = text.slice(0, message.index);
-      text = message[0];
-    }
-    if (line.truncated) {
-      stats.warnings++;
-      yield { kind: 'warning', where, message: 'line longer than 1 MiB, cut' };
-    }
-    const parsed = parseStraceLine(text, options.tid === undefined);
-    if ('error' in parsed) {
-      stats.warnings++;
-      yield { kind: 'warning', where, message: `${parsed.error}: ${excerpt(text)}` };
-      continue;
-    }
-    let tid = options.tid ?? parsed.pid;
-    if (tid === null) {
-      unprefixedTid ??= await firstTaskOf(file);
-      tid = unprefixedTid;
-    }
-    const stamp: Stamp = { us: clock.absolute(parsed.time), text: parsed.time?.text ?? null, stream, seq: line.line, where };
-    for (const event of assembler.feed(tid, parsed.body, stamp)) {
-      if (event.kind === 'warning') stats.warnings++;
-      yield event;
-    }
+    const events = sink.take();
+    if (events.length > 0) yield events;
   }
-  for (const event of assembler.finish()) yield event;
+  assembler.finish();
+  const events = sink.take();
+  if (events.length > 0) yield events;
 }
 
-/**
- * Who the unprefixed lines of a stderr log belong to: the first `[pid N]` that strace did not
- * announce as newly attached (the task that was running alone until then). 0 when the log never says.
- */
+function ownsNoTask(body: LineBody): boolean {
+  return body.kind === 'stack' || body.kind === 'message' || body.kind === 'blank';
+}
+
+/** A call that returns the caller's own tid, on an unprefixed line (optionally timestamped). */
+const OWN_TID_CALL = /^\s*(?:\d[\d:.]*\s+)?(?:set_tid_address|gettid|getpid)\(.*\)\s+=\s+(\d+)/;
+
+/** Who the unprefixed lines of a log belong to (see the rule at the top of this file). */
 async function firstTaskOf(file: string): Promise<number> {
   const attached = new Set<number>();
   let firstAttached: number | null = null;
-  for await (const { text } of readLines(file)) {
-    const message = STRACE_MESSAGE.exec(text);
-    if (message?.[2] === 'attached') {
-      attached.add(Number(message[1]));
-      firstAttached ??= Number(message[1]);
+  for await (const batch of readLineBatches(file)) {
+    for (const { text } of batch) {
+      const message = STRACE_MESSAGE.exec(text);
+      if (message?.[2] === 'attached') {
+        attached.add(Number(message[1]));
+        firstAttached ??= Number(message[1]);
+        continue;
+      }
+      const prefixed = /^\[pid\s+(\d+)/.exec(text);
+      if (prefixed) {
+        if (!attached.has(Number(prefixed[1]))) return Number(prefixed[1]);
+        continue;
+      }
+      const own = OWN_TID_CALL.exec(text);
+      if (own) return Number(own[1]);
     }
-    const prefixed = /^\[pid\s+(\d+)\]/.exec(text);
-    if (prefixed && !attached.has(Number(prefixed[1]))) return Number(prefixed[1]);
   }
   return firstAttached ?? 0;
 }
