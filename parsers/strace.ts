@@ -11,7 +11,7 @@
 // linked program calls set_tid_address at startup); else the task of the first `strace: Process N
 // attached`; else 0, a tid no real task has. The log is scanned ahead once to find it.
 
-import type { Stamp, TraceEvent } from '../src/model/events.js';
+import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLinesOptions } from './lines.js';
@@ -39,21 +39,23 @@ export async function* readStraceLog(
   const clock = options.clock ?? new TraceClock(true);
   const withPid = options.tid === undefined;
   let unprefixedTid: number | null = options.tid ?? null;
-  /** The head of a line that a `strace: Process N attached` message cut in two (stderr output). */
-  let cutLine: string | null = null;
+  /** The head of a line that a `strace: Process N attached` message cut in two (stderr output), and where it was. */
+  let cutLine: { text: string; where: SourceLine } | null = null;
   for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes })) {
     for (const line of batch) {
       stats.lines++;
-      const where = { file, line: line.line, offset: line.offset };
+      let where: SourceLine = { file, line: line.line, offset: line.offset };
       let text = line.text;
       if (cutLine !== null) {
-        text = cutLine + text;
+        // The call is placed where it began.
+        text = cutLine.text + text;
+        where = cutLine.where;
         cutLine = null;
       }
       if (text.includes('strace: Process ')) {
         const message = STRACE_MESSAGE.exec(text);
         if (message && message.index > 0 && !/^(\[pid\s+\d+\]\s*)?$/.test(text.slice(0, message.index))) {
-          cutLine = text.slice(0, message.index);
+          cutLine = { text: text.slice(0, message.index), where };
           text = message[0];
         }
       }
@@ -66,7 +68,7 @@ export async function* readStraceLog(
       let tid = options.tid ?? parsed.pid;
       // Frames, messages and blank lines belong to no task of their own: no need to find one.
       if (tid === null) tid = ownsNoTask(parsed.body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
-      const stamp: Stamp = { us: clock.absolute(parsed.time), text: parsed.time?.text ?? null, stream, seq: line.line, where };
+      const stamp: Stamp = { us: clock.absolute(parsed.time), text: parsed.time?.text ?? null, stream, seq: where.line, where };
       assembler.feed(tid, parsed.body, stamp);
     }
     const events = sink.take();
