@@ -1,10 +1,13 @@
 // Streaming line reader: a file read a chunk at a time, split on '\n' (a '\r' before it is dropped),
 // with 1-based line numbers and the byte offset where each line starts, so a view can re-read a
-// line later. Holds one chunk and one partial line at most; invalid UTF-8 decodes to U+FFFD
-// instead of throwing; a last line without '\n' is still a line. The file is opened for each chunk
-// and closed again, so a merge of thousands of `-ff` files holds no file descriptor while it waits.
+// line later. Holds two chunks (the one being split, the next one being read) and one partial line
+// at most; invalid UTF-8 decodes to U+FFFD instead of throwing; a last line without '\n' is still a
+// line. With `reopen`, the file is opened, read and closed for each chunk instead, so a merge of
+// thousands of `-ff` files holds no file descriptor while it waits for its turn.
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 
 export interface Line {
   text: string;
@@ -29,6 +32,8 @@ export interface ReadLinesOptions {
   firstLine?: number;
   /** Bytes read at a time: smaller when many files are read side by side. */
   chunkBytes?: number;
+  /** Open the file for each chunk (read synchronously: a small read, no descriptor held between chunks). */
+  reopen?: boolean;
 }
 
 /** Lines one at a time. */
@@ -38,9 +43,21 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
 
 /** Lines a chunk at a time: one await per chunk, not per line, for the parsers' hot loops. */
 export async function* readLineBatches(path: string, options: ReadLinesOptions = {}): AsyncGenerator<ReadLine[]> {
-  const buffer = Buffer.allocUnsafe(options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-  let position = options.start ?? 0;
-  let lineNumber = options.firstLine ?? 1;
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const reader = options.reopen ? new ReopeningReader(path) : new HeldReader(path);
+  try {
+    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function* splitLines(reader: ChunkReader, chunkBytes: number, start: number, firstLine: number): AsyncGenerator<ReadLine[]> {
+  // Two buffers: the next chunk is read into one while the other is split.
+  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  let turn = 0;
+  let position = start;
+  let lineNumber = firstLine;
   let lineStart = position;
   /** The start of the current line, copied out of earlier chunks (up to MAX_LINE_BYTES of it). */
   let head: Buffer[] = [];
@@ -65,11 +82,20 @@ export async function* readLineBatches(path: string, options: ReadLinesOptions =
     return line;
   };
 
+  const readAhead = (into: Buffer) => {
+    const read = reader.read(into, position);
+    // Not awaited if the caller stops early: its failure must not go unhandled.
+    read.catch(() => undefined);
+    return read;
+  };
+  let reading = readAhead(buffers[turn]);
   for (;;) {
-    const bytesRead = await readAt(path, buffer, position);
+    const bytesRead = await reading;
     if (bytesRead === 0) break;
     position += bytesRead;
-    const chunk = buffer.subarray(0, bytesRead);
+    const chunk = buffers[turn].subarray(0, bytesRead);
+    turn ^= 1;
+    reading = readAhead(buffers[turn]);
     const batch: ReadLine[] = [];
     let from = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
@@ -91,11 +117,47 @@ export async function* readLineBatches(path: string, options: ReadLinesOptions =
   if (lineBytes > 0) yield [finishLine(Buffer.alloc(0))];
 }
 
-async function readAt(path: string, buffer: Buffer, position: number): Promise<number> {
-  const handle = await open(path, 'r');
-  try {
-    return (await handle.read(buffer, 0, buffer.length, position)).bytesRead;
-  } finally {
-    await handle.close();
+interface ChunkReader {
+  /** Reads into `buffer` from `position`; resolves to the bytes read (0 at the end). */
+  read(buffer: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Keeps the file open while it is read. */
+class HeldReader implements ChunkReader {
+  private handle: Promise<FileHandle> | null = null;
+  /** The last read started, settled before closing. */
+  private inFlight: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly path: string) {}
+
+  read(buffer: Buffer, position: number): Promise<number> {
+    this.handle ??= open(this.path, 'r');
+    const read = this.handle.then(async (handle) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead);
+    this.inFlight = read.catch(() => undefined);
+    return read;
   }
+
+  async close(): Promise<void> {
+    if (!this.handle) return;
+    await this.inFlight;
+    const handle = await this.handle.catch(() => null);
+    await handle?.close();
+  }
+}
+
+/** Opens the file for each chunk. */
+class ReopeningReader implements ChunkReader {
+  constructor(private readonly path: string) {}
+
+  async read(buffer: Buffer, position: number): Promise<number> {
+    const fd = openSync(this.path, 'r');
+    try {
+      return readSync(fd, buffer, 0, buffer.length, position);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async close(): Promise<void> {}
 }

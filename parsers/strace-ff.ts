@@ -19,16 +19,19 @@ export function tidOfFfFile(file: string): number | null {
 }
 
 /** Bytes of all files read ahead at once: the merge's memory stays bounded however many threads ran. */
-const READ_AHEAD_BUDGET = 32 << 20;
+const READ_AHEAD_BUDGET = 8 << 20;
 const MIN_CHUNK_BYTES = 4 << 10;
+const MAX_HELD_FILES = 200;
 /** Events handed on together. */
 const OUTPUT_BATCH = 4096;
 
 export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
   const clock = new TraceClock(false);
   const chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.min(DEFAULT_CHUNK_BYTES, Math.floor(READ_AHEAD_BUDGET / Math.max(1, files.length))));
+  // Beyond a few hundred files, keeping each open could exhaust the descriptors a process may hold.
+  const reopen = files.length > MAX_HELD_FILES;
   const cursors = files.map(
-    (file) => new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes })),
+    (file) => new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen })),
   );
   // One file at a time: thousands of files are never all opened at once.
   const heads: (TraceEvent | null)[] = [];
@@ -63,7 +66,8 @@ export async function* readStraceFf(files: string[], stats: InputStats, newStrea
       yield out;
       out = [];
     }
-    const event = await cursors[head.cursor].next();
+    const cursor = cursors[head.cursor];
+    const event = cursor.buffered() ? cursor.take() : await cursor.next();
     if (event) heap.push({ event, key: mergeKey(event) ?? Infinity, cursor: head.cursor });
   }
   if (out.length > 0) yield out;
@@ -75,6 +79,15 @@ class EventCursor {
   private index = 0;
 
   constructor(private readonly source: AsyncGenerator<TraceEvent[]>) {}
+
+  /** Whether take() has an event without reading more. */
+  buffered(): boolean {
+    return this.index < this.batch.length;
+  }
+
+  take(): TraceEvent {
+    return this.batch[this.index++];
+  }
 
   async next(): Promise<TraceEvent | null> {
     while (this.index >= this.batch.length) {

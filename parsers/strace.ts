@@ -25,6 +25,7 @@ export interface StraceReadOptions {
   /** Shared by the files of one `-ff` trace; a log of its own gets one that sums `-r` deltas. */
   clock?: TraceClock;
   chunkBytes?: ReadLinesOptions['chunkBytes'];
+  reopen?: ReadLinesOptions['reopen'];
 }
 
 /** The events of one log, a batch per chunk of lines read. */
@@ -41,7 +42,7 @@ export async function* readStraceLog(
   let unprefixedTid: number | null = options.tid ?? null;
   /** The head of a line that a `strace: Process N attached` message cut in two (stderr output), and where it was. */
   let cutLine: { text: string; where: SourceLine } | null = null;
-  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes })) {
+  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen })) {
     for (const line of batch) {
       stats.lines++;
       let where: SourceLine = { file, line: line.line, offset: line.offset };

@@ -103,6 +103,9 @@ describe('line reader', () => {
     assert.equal(lines[1].truncated, true);
     assert.equal(lines[1].text.length, MAX_LINE_BYTES);
     assert.deepEqual([lines[2].text, lines[2].line, lines[2].offset], ['after', 4, 6 + long.length + 1]);
+    const reopened = [];
+    for await (const line of readLines(file, { start: 2, firstLine: 2, chunkBytes: 4096, reopen: true })) reopened.push(line);
+    assert.deepEqual(reopened, lines);
   });
 });
 
@@ -498,6 +501,20 @@ describe('strace -ff files', () => {
     );
     const span = (calls: SyscallEvent[]) => calls.at(-1)!.start.us! - calls[0].start.us!;
     assert.equal(span(moved), span(original));
+  });
+
+  it('hundreds of thread files: none held open while waiting, still merged by time', async () => {
+    const directory = mkdtempSync(join(scratch, 'many-'));
+    const files = (await resolveInputs([repoPath(held, 'ff')]))[0].files;
+    for (let copy = 0; copy < 65; copy++) {
+      for (const file of files) writeFileSync(join(directory, `trace.${Number(file.split('.').at(-1)) + copy * 100_000}`), readFileSync(file));
+    }
+    const { sources, events, stats } = await readAll([join(directory, 'trace')]);
+    assert.deepEqual([sources[0].files.length, stats[0].warnings], [65 * files.length, 0]);
+    const single = await read(`${held}/ff`);
+    assert.equal(syscalls(events).length, 65 * syscalls(single.events).length);
+    const starts = syscalls(events).map((c) => c.start.us!);
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] >= starts[i - 1]);
   });
 
   it('stream ids are the same on every read', async () => {
