@@ -110,6 +110,8 @@ export class CallAssembler {
       }
       case 'message':
         if (body.attached !== undefined) sink.emit({ kind: 'task', tid: body.attached, creatorTid: null, at: stamp });
+        // Anything else strace says in a log (a failed attach, a lost task) is worth showing.
+        else if (body.detached === undefined) sink.warn(stamp.where, body.text);
         break;
       case 'blank':
         break;

@@ -733,11 +733,20 @@ describe('bad and unusual input', () => {
   });
 
   it('a resumed half with no first half warns and is still a call; a call cut at the end is unfinished', async () => {
-    const file = scratchFile(['100 <... futex resumed>) = 0', '100 futex(0x10, FUTEX_WAKE_PRIVATE, 1) = 0', '101 wait4(-1, '].join('\n'));
-    const { events } = await readAll([file]);
+    const lines = [
+      '100 <... futex resumed>) = 0',
+      '100 futex(0x10, FUTEX_WAKE_PRIVATE, 1) = 0',
+      'strace: attach: ptrace(PTRACE_SEIZE, 7): Operation not permitted',
+      'strace: Process 100 detached',
+      '101 wait4(-1, ',
+    ];
+    const { events } = await readAll([scratchFile(lines.join('\n'))]);
     assert.deepEqual(
       warnings(events).map((w) => [w.where.line, w.message]),
-      [[1, '"<... futex resumed>" of task 100 with no unfinished futex before it']],
+      [
+        [1, '"<... futex resumed>" of task 100 with no unfinished futex before it'],
+        [3, 'strace: attach: ptrace(PTRACE_SEIZE, 7): Operation not permitted'],
+      ],
     );
     const calls = syscalls(events);
     assert.deepEqual(
