@@ -26,13 +26,23 @@ const MAX_HELD_FILES = 200;
 const OUTPUT_BATCH = 4096;
 
 export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
+  const cursors: EventCursor[] = [];
+  try {
+    yield* merge(files, stats, newStream, cursors);
+  } finally {
+    // A reader stopped early still closes every file.
+    await Promise.all(cursors.map((cursor) => cursor.close()));
+  }
+}
+
+async function* merge(files: string[], stats: InputStats, newStream: () => number, cursors: EventCursor[]): AsyncGenerator<TraceEvent[]> {
   const clock = new TraceClock(false);
   const chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.min(DEFAULT_CHUNK_BYTES, Math.floor(READ_AHEAD_BUDGET / Math.max(1, files.length))));
   // Beyond a few hundred files, keeping each open could exhaust the descriptors a process may hold.
   const reopen = files.length > MAX_HELD_FILES;
-  const cursors = files.map(
-    (file) => new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen })),
-  );
+  for (const file of files) {
+    cursors.push(new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen })));
+  }
   // One file at a time: thousands of files are never all opened at once.
   const heads: (TraceEvent | null)[] = [];
   for (const cursor of cursors) heads.push(await cursor.next());
@@ -97,6 +107,10 @@ class EventCursor {
       this.index = 0;
     }
     return this.batch[this.index++];
+  }
+
+  async close(): Promise<void> {
+    await this.source.return(undefined);
   }
 
   /** The events not taken yet, a batch at a time. */
