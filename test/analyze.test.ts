@@ -65,6 +65,16 @@ describe('seed 002: PlashGlibc nptl/tst-fork1', () => {
   });
 });
 
+describe('task tree', () => {
+  it("a non-leader thread's execve keeps one process, now running the new program", async () => {
+    const analysis = await analyze('test/fixtures/parsers/exec-thread.log');
+    assert.deepEqual(
+      analysis.processes.map((p) => [p.pid, p.parentPid, p.command, p.exit]),
+      [[4409, null, 'true', { code: 0 }]],
+    );
+  });
+});
+
 describe('hand-written edge cases', () => {
   const cases: [string, Partial<ReturnType<typeof brief>>[]][] = [
     ['held-across-fork.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, forkTid: 1000, holderTid: 1001, confidence: 'confirmed' }]],

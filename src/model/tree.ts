@@ -75,12 +75,15 @@ export class TaskTree {
         this.observeCall(task, event);
         break;
       case 'exit':
+        if (event.supersededBy !== undefined) {
+          // A non-leader thread called execve: it vanishes and the leader's tid runs the new
+          // program (strace finishes that execve under the leader's tid).
+          const execer = this.current.get(event.supersededBy);
+          if (execer && execer !== task) execer.exited = true;
+          break;
+        }
         task.exited = true;
         if (event.status) task.exit = event.status;
-        if (event.supersededBy !== undefined) {
-          const heir = this.current.get(event.supersededBy);
-          if (heir && task.command) heir.command ??= task.command;
-        }
         break;
       case 'task':
         if (event.creatorTid !== null && task.creatorTid === null) {

@@ -57,12 +57,18 @@ function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   const threads = processes.reduce((n, p) => n + p.threads.length, 0);
   const hung = new Set(findings.map((f) => f.pid));
   const parts = [`${processes.length} processes, ${threads} threads`];
-  if (hung.size) parts.push(`hung: ${[...hung].join(', ')}`);
+  if (hung.size) parts.push(`hung: ${listed([...hung].map(String))}`);
   const ended = processes.filter((p) => p.exit && !hung.has(p.pid ?? NaN));
-  if (ended.length) parts.push(`ended: ${ended.map((p) => `${processLabel(p)} ${exitText(p.exit!)}`).join(', ')}`);
+  if (ended.length) parts.push(`ended: ${listed(ended.map((p) => `${processLabel(p)} ${exitText(p.exit!)}`))}`);
   const waiting = processes.filter((p) => p.state === 'waiting-child');
-  if (waiting.length) parts.push(`waiting for children: ${waiting.map(processLabel).join(', ')}`);
+  if (waiting.length) parts.push(`waiting for children: ${listed(waiting.map(processLabel))}`);
   return `Tree: ${parts.join('; ')}`;
+}
+
+/** A list for the one-line summary, cut after a few items. */
+function listed(items: string[], max = 12): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }
 
 function renderWarnings(analysis: Analysis, style: Style, max: number): string[] {
