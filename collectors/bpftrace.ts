@@ -58,23 +58,7 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
   const tracePath = join(options.dir, 'trace.csv');
   const traceFd = openSync(tracePath, 'wx', 0o600);
   let stderr = '';
-  const bpftrace = execa('bpftrace', ['-q', '-B', 'line', BPFTRACE_PROGRAM, String(process.pid)], {
-    detached: true,
-    cleanup: false,
-    reject: false,
-    stdin: 'ignore',
-    // Straight into the file, not through a pipe to node (execa hands a fd number to spawn as is;
-    // its types only name 1 and 2).
-    stdout: traceFd as unknown as 1,
-    stderr: 'pipe',
-    buffer: false,
-    env: {
-      // Room for long execve paths, many live tasks and bursts of events.
-      BPFTRACE_STRLEN: '200',
-      BPFTRACE_MAP_KEYS_MAX: '65536',
-      BPFTRACE_PERF_RB_PAGES: '1024',
-    },
-  });
+  const bpftrace = spawnBpftrace(traceFd);
   closeSync(traceFd);
   bpftrace.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let tracerEnded = false;
@@ -142,8 +126,31 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
   return collector;
 }
 
+/**
+ * Starts bpftrace on the collector program with forkscope as the launcher, its CSV going straight
+ * into `traceFd` (not through a pipe to node: execa hands a fd number to spawn as is, though its
+ * types only name 1 and 2). The next process forkscope starts becomes the traced root.
+ */
+export function spawnBpftrace(traceFd: number) {
+  return execa('bpftrace', ['-q', '-B', 'line', BPFTRACE_PROGRAM, String(process.pid)], {
+    detached: true,
+    cleanup: false,
+    reject: false,
+    stdin: 'ignore',
+    stdout: traceFd as unknown as 1,
+    stderr: 'pipe',
+    buffer: false,
+    env: {
+      // Room for long execve paths, many live tasks and bursts of events.
+      BPFTRACE_STRLEN: '200',
+      BPFTRACE_MAP_KEYS_MAX: '65536',
+      BPFTRACE_PERF_RB_PAGES: '1024',
+    },
+  });
+}
+
 /** The header is printed by BEGIN, which bpftrace runs once every probe is attached. */
-async function waitForHeader(path: string, ended: () => boolean): Promise<void> {
+export async function waitForHeader(path: string, ended: () => boolean): Promise<void> {
   for (let waited = 0; waited < 60_000; waited += 20) {
     if (statSync(path).size > 0) return;
     if (ended()) throw new Error('bpftrace stopped before tracing started');
@@ -153,7 +160,7 @@ async function waitForHeader(path: string, ended: () => boolean): Promise<void> 
 }
 
 /** Waits until a file stops growing for `quietMs` (at most `maxMs`). */
-async function untilStable(path: string, quietMs: number, maxMs: number): Promise<void> {
+export async function untilStable(path: string, quietMs: number, maxMs: number): Promise<void> {
   let size = statSync(path).size;
   let quietSince = Date.now();
   for (const started = Date.now(); Date.now() - started < maxMs; ) {
@@ -169,7 +176,7 @@ async function untilStable(path: string, quietMs: number, maxMs: number): Promis
 }
 
 /** bpftrace 0.17 writes `Lost N events` into its output (newer versions to stderr): both are read. */
-async function countLostEvents(path: string): Promise<number> {
+export async function countLostEvents(path: string): Promise<number> {
   let lost = 0;
   for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
     if (line.startsWith('Lost ')) lost += countLostIn(line);

@@ -12,6 +12,12 @@ import type { Collector, RecordOptions } from './collector.js';
 /** The calls the analysis reads: always traced, whatever --syscalls says. */
 export const ESSENTIAL_SYSCALLS = ['futex', 'clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid', 'execve', 'exit', 'exit_group'];
 
+/**
+ * How record runs strace. -I1: a SIGTERM makes strace detach and leave (used for --keep-running);
+ * the tree itself is killed by forkscope, and strace ends once its last tracee has.
+ */
+export const STRACE_RECORD_ARGS = ['-f', '-tt', '-T', '-qq', '-I1'];
+
 export interface StraceFeatures {
   version: string;
   /** [major, minor] */
@@ -46,9 +52,7 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   const warnings: string[] = [];
   checkCommand(options.argv[0]);
   const tracePath = join(options.dir, 'trace.strace');
-  // -I1: a SIGTERM makes strace detach and leave (used for --keep-running); the tree itself is
-  // killed by forkscope, and strace ends once its last tracee has.
-  const args = ['-f', '-tt', '-T', '-qq', '-I1', '-o', tracePath];
+  const args = [...STRACE_RECORD_ARGS, '-o', tracePath];
   if (features.killOnExit) args.push('--kill-on-exit');
   if (options.stacks) {
     if (features.stacks) args.push('-k');
