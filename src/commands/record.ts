@@ -288,6 +288,11 @@ function mergeSnapshot(analysis: Analysis, snapshot: TreeSnapshot, rootPid: numb
       continue;
     }
     traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
+    const futex = snapshot.processes.find((p) => p.pid === proc.pid)?.threads.find((t) => t.tid === proc.tid)?.futex;
+    if (traced.confidence === 'confirmed' && traced.holderTid === proc.holderTid && futex) {
+      traced.explanation += ` /proc agrees: the lock is ${futex.symbol ?? futex.address}, its __owner ${futex.owner}.`;
+      continue;
+    }
     traced.explanation += ` When forkscope stopped the tree, /proc showed: ${proc.explanation}`;
     if (proc.confidence !== 'confirmed') continue;
     if (traced.holderTid === null) traced.holderTid = proc.holderTid;
