@@ -1,8 +1,9 @@
 // The hang watchdog of `forkscope record`, polled by the recorder with the tree's live processes.
 // Two ways a tree is hung, both read from /proc:
 //  - the whole tree made no progress for the hang timeout (the trace file did not grow, no thread
-//    used CPU time, no task appeared or ended) while some thread sits in an untimed futex wait or
-//    the command itself sits in wait4/waitid;
+//    used CPU time, no task appeared or ended) and every thread of it sits in an untimed futex wait
+//    or in wait4/waitid: nothing is left that a timer or input could wake (a process-shared lock,
+//    say, with the parents waiting for the stuck child);
 //  - one process has been still for the hang timeout with every thread in an untimed wait on a
 //    private futex: only its own threads could wake those, so it is deadlocked, even while the
 //    rest of the tree keeps busy (a pool's housekeeping thread polling forever, say).
@@ -36,6 +37,7 @@ export class HangWatchdog {
   observe(pids: readonly number[], traceBytes: number, now: number = Date.now()): WatchdogVerdict {
     const treeParts = [String(traceBytes)];
     const waiting: string[] = [];
+    let everyThreadStuck = pids.length > 0;
     const deadlocked: string[] = [];
     for (const pid of pids) {
       const threads = threadsOf(pid);
@@ -45,15 +47,15 @@ export class HangWatchdog {
         const base = `/proc/${pid}/task/${tid}`;
         runNs += Number(readText(`${base}/schedstat`)?.split(' ')[0] ?? 0);
         const call = parseSyscall(readText(`${base}/syscall`));
-        if (call?.name === 'futex') {
-          const op = decodeFutexOp(Number(call.args[1] & 0xffffffffn));
-          if (isFutexWait(op.command) && call.args[3] === 0n) {
-            const wait = `thread ${tid} of ${pid} in an untimed futex wait on 0x${call.args[0].toString(16)}`;
-            waiting.push(wait);
-            if (op.private) privateWaits.push(wait);
-          }
-        } else if (pid === this.rootPid && (call?.name === 'wait4' || call?.name === 'waitid')) {
-          waiting.push(`the command (${pid}) in ${call.name}`);
+        const op = call?.name === 'futex' ? decodeFutexOp(Number(call.args[1] & 0xffffffffn)) : null;
+        if (call && op && isFutexWait(op.command) && call.args[3] === 0n) {
+          const wait = `thread ${tid} of ${pid} in an untimed futex wait on 0x${call.args[0].toString(16)}`;
+          waiting.push(wait);
+          if (op.private) privateWaits.push(wait);
+        } else if (call?.name === 'wait4' || call?.name === 'waitid') {
+          if (pid === this.rootPid) waiting.push(`the command (${pid}) in ${call.name}`);
+        } else {
+          everyThreadStuck = false;
         }
       }
       const fingerprint = `${pid}:${runNs}:${threads.join(',')}`;
@@ -68,7 +70,7 @@ export class HangWatchdog {
     this.tree = this.stillSince(this.tree, treeParts.join(' '), now);
 
     if (deadlocked.length > 0) return { hung: true, reason: deadlocked.join('; ') };
-    if (waiting.length > 0 && now - this.tree.since >= this.timeoutMs) {
+    if (everyThreadStuck && waiting.length > 0 && now - this.tree.since >= this.timeoutMs) {
       return { hung: true, reason: `${waiting.join('; ')}, and nothing in the tree has moved for ${seconds(now - this.tree.since)} s` };
     }
     return { hung: false, reason: null };

@@ -153,11 +153,13 @@ describe('forkscope record', () => {
     assert.equal(workers.filter((p) => JSON.stringify(p.exit) === '{"code":0}').length, 2, JSON.stringify(workers));
   });
 
-  it("exits with the command's own status, which it prints", async () => {
-    const run = await forkscope(['record', '--json', '-o', outDir('status'), '--', '/bin/sh', '-c', 'exit 3'], env);
+  it("exits with the command's own status, which it prints; sleeping past the hang timeout is no hang", async () => {
+    const dir = outDir('status');
+    const run = await forkscope(['record', '--json', '--hang-timeout', '1', '-o', dir, '--', '/bin/sh', '-c', 'sleep 2; exit 3'], env);
     assert.equal(run.code, 3, run.stderr);
     assert.match(run.stderr, /\/bin\/sh exited 3/);
     assert.deepEqual((JSON.parse(run.stdout) as Doc).findings, []);
+    assert.equal(meta(dir).watchdog.fired, false);
   });
 
   it('passes arguments exactly, with no shell in between', async () => {
