@@ -4,12 +4,12 @@
 // bpftrace writes to DIR/trace.csv line-buffered, read back by parsers/bpftrace-csv.ts.
 
 import { execa } from 'execa';
-import { createReadStream, existsSync, openSync, closeSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TreeTracker } from '../src/proc/tree.js';
-import { endsWithin, exitStatusOf, checkCommand, sleep } from './collector.js';
+import { checkCommand, endsWithin, exitStatusOf, sleep } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
 
 /** The program, shipped beside the compiled collectors (dist/collectors/ -> collectors/). */
@@ -27,7 +27,7 @@ export async function checkBpftrace(): Promise<string> {
   if ((version as { code?: string }).code === 'ENOENT') {
     throw new Error('bpftrace is not installed: apt-get install bpftrace (or use --backend strace)');
   }
-  const capabilities = BigInt('0x' + (/^CapEff:\s*([0-9a-f]+)/m.exec(await readStatus()) ?? [, '0'])[1]);
+  const capabilities = BigInt('0x' + (/^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'));
   const has = (cap: bigint) => (capabilities & (1n << cap)) !== 0n;
   if (!has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON))) {
     throw new Error('bpftrace needs root (or CAP_BPF and CAP_PERFMON): run forkscope record with sudo, or use --backend strace');
@@ -42,11 +42,6 @@ export async function checkBpftrace(): Promise<string> {
     }
   }
   return version.stdout.trim();
-}
-
-async function readStatus(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  return readFile('/proc/self/status', 'utf8');
 }
 
 export async function startBpftrace(options: RecordOptions): Promise<Collector> {

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { TreeTracker } from '../src/proc/tree.js';
-import { endsWithin, exitStatusOf, checkCommand, sleep } from './collector.js';
+import { checkCommand, endsWithin, exitStatusOf, sleep } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
 
 /** The calls the analysis reads: always traced, whatever --syscalls says. */

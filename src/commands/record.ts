@@ -192,6 +192,9 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     if (hung || analysis.findings.length > 0) return EXIT_HANG;
     if (interrupted) return 128 + constants.signals[interrupted as NodeJS.Signals];
     return exitCodeOf(rootExit);
+  } catch (error) {
+    meta.error = error instanceof Error ? error.message : String(error);
+    throw error;
   } finally {
     if (meta.end === null) {
       meta.end = new Date().toISOString();
@@ -229,6 +232,8 @@ interface Meta {
   keptRunning: number[] | null;
   lostEvents: number | null;
   warnings: string[];
+  /** Why forkscope failed, when it did. */
+  error?: string;
 }
 
 function defaultDirName(command: string, at: Date): string {
