@@ -68,7 +68,7 @@ describe('forkscope attach', () => {
   const { mark, env } = marked();
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'forkscope-attach-'));
-    cMutex = buildSample('c-mutex-held-at-fork');
+    cMutex = buildSample('c-mutex-held-at-fork', work);
     writeFileSync(join(work, 'keeps.c'), HOLDER_KEEPS_LOCK);
     holderKeeps = join(work, 'keeps');
     execFileSync('gcc', ['-O0', '-pthread', '-o', holderKeeps, join(work, 'keeps.c')]);
@@ -103,7 +103,7 @@ describe('forkscope attach', () => {
     assert.equal(finding.confidence, 'confirmed');
     assert.ok(finding.holderTid! > root && finding.holderTid! < child, `holder ${finding.holderTid} came between parent and child`);
     assert.equal(finding.op, 'FUTEX_WAIT_PRIVATE');
-    assert.match(finding.explanation, /= lock\+0x0 \(.*prog\)/);
+    assert.match(finding.explanation, /= lock\+0x0 \(.*c-mutex-held-at-fork\)/);
     assert.deepEqual(finding.chain.map((l) => [l.pid, l.waitsOn]), [[root, `wait4 ${child}`]]);
     assert.deepEqual(
       doc.processes.map((p) => [p.pid, p.state]),

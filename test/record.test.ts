@@ -39,8 +39,8 @@ describe('forkscope record', () => {
   const { mark, env } = marked();
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'forkscope-record-'));
-    cMutex = buildSample('c-mutex-held-at-fork');
-    healthy = buildSample('c-mutex-atfork');
+    cMutex = buildSample('c-mutex-held-at-fork', work);
+    healthy = buildSample('c-mutex-atfork', work);
   });
   afterEach(() => {
     const left = killMarked(mark);
@@ -81,7 +81,7 @@ describe('forkscope record', () => {
       const blocked = snapshot.processes.find((p: { pid: number }) => p.pid === finding.pid).threads[0];
       assert.equal(blocked.futex.address, finding.futex);
       assert.equal(blocked.futex.owner, finding.holderTid);
-      assert.match(blocked.futex.symbol, /^lock\+0x0 \(.*prog\)$/);
+      assert.match(blocked.futex.symbol, /^lock\+0x0 \(.*c-mutex-held-at-fork\)$/);
 
       const m = meta(dir);
       assert.equal(m.backend, backend);

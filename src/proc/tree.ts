@@ -158,7 +158,9 @@ export class TreeTracker {
   }
 
   /**
-   * SIGKILLs every member, rescanning until none is left (a member may fork while being killed).
+   * SIGKILLs every member, parents first, rescanning until none is left (a member may fork while
+   * being killed). A parent is dead before its children are killed, so it cannot reap them: a
+   * parent hung in wait4 stays so in the trace instead of returning a child killed first.
    * Returns the pids killed. Synchronous, so it can run in an exit handler.
    */
   killAll(): number[] {
@@ -166,18 +168,39 @@ export class TreeTracker {
     for (let round = 0; round < 50; round++) {
       const live = this.scan();
       if (live.length === 0) break;
-      for (const pid of live) {
+      for (const pid of parentsFirst(live)) {
         try {
           process.kill(pid, 'SIGKILL');
           killed.add(pid);
         } catch {
-          // already gone
+          continue; // already gone
         }
+        if (childrenOf(pid).length > 0) untilDead(pid, 200);
       }
       if (round > 0) sleepSync(10);
     }
     return [...killed];
   }
+}
+
+/** Orders pids so that each comes after its parent (when the parent is among them). */
+function parentsFirst(pids: number[]): number[] {
+  const set = new Set(pids);
+  const ordered: number[] = [];
+  const placed = new Set<number>();
+  const place = (pid: number, depth: number) => {
+    if (placed.has(pid)) return;
+    const ppid = readStat(pid)?.ppid;
+    if (ppid !== undefined && set.has(ppid) && depth < pids.length) place(ppid, depth + 1);
+    placed.add(pid);
+    ordered.push(pid);
+  };
+  for (const pid of pids) place(pid, 0);
+  return ordered;
+}
+
+function untilDead(pid: number, maxMs: number): void {
+  for (let waited = 0; waited < maxMs && alive(readStat(pid)); waited++) sleepSync(1);
 }
 
 /** Blocks the thread briefly (exit handlers cannot await). */

@@ -5,8 +5,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupRun } from './group.js';
 import { CLI, REPO, repoPath } from './repo.js';
@@ -83,12 +82,11 @@ export function forkscope(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60
   });
 }
 
-/** Compiles a sample's C program into a fresh temporary directory. */
-export function buildSample(sample: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `forkscope-${sample}-`));
+/** Compiles a sample's C program into `dir` (the test's own temporary directory). */
+export function buildSample(sample: string, dir: string): string {
   const source = readdirSync(repoPath('samples', sample)).find((f) => f.endsWith('.c'));
   if (!source) throw new Error(`no C program in samples/${sample}`);
-  const program = join(dir, 'prog');
+  const program = join(dir, sample);
   execFileSync('gcc', ['-O0', '-pthread', '-o', program, repoPath('samples', sample, source)]);
   return program;
 }
