@@ -18,5 +18,5 @@ trace 2 -f -v -s 200 -o shapes/v-s200.log
 trace 2 -f -qq -o shapes/qq.log
 trace 2 -f -e trace=futex,clone,clone3,wait4,exit_group -o shapes/trace-filter.log
 trace 2 -f -e trace=futex --seccomp-bpf -o shapes/seccomp-futex.log
-timeout -s KILL 2 strace -f "${PROG[@]}" 2> shapes/stderr.log >/dev/null || true
+TRACE_STDERR=shapes/stderr.log trace 2 -f
 check_nothing_left
