@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TreeTracker } from '../src/proc/tree.js';
-import { checkCommand, endsWithin, exitStatusOf, sleep } from './collector.js';
+import { checkCommand, endsWithin, exitStatusOf, sleep, startInOwnGroup } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
 
 /** The program, shipped beside the compiled collectors (dist/collectors/ -> collectors/). */
@@ -69,14 +69,7 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
     throw new Error(`${(error as Error).message}${bpftraceErrors(stderr)}`);
   }
 
-  const target = execa(options.argv[0], options.argv.slice(1), {
-    detached: true,
-    cleanup: false,
-    reject: false,
-    stdin: 'inherit',
-    stdout: options.targetStdout,
-    stderr: 'inherit',
-  });
+  const target = startInOwnGroup(options.argv[0], options.argv.slice(1), options.targetStdout);
   if (target.pid === undefined) {
     abort();
     throw new Error(`cannot start ${options.argv[0]}: ${(await target).message}`);

@@ -2,6 +2,7 @@
 // resolving the command without a shell, and turning a subprocess result into an exit status.
 
 import { accessSync, constants } from 'node:fs';
+import { execa } from 'execa';
 import { delimiter, join } from 'node:path';
 import type { ExitStatus } from '../src/model/events.js';
 import type { TraceFormat } from '../parsers/types.js';
@@ -83,4 +84,12 @@ export async function endsWithin(done: Promise<unknown>, ms: number): Promise<bo
   const result = await Promise.race([done.then(() => true as const), timeout]);
   clearTimeout(timer);
   return result;
+}
+
+/**
+ * Starts the program (or the tracer that starts it) in its own process group, sharing the
+ * terminal: forkscope kills the tree itself, so execa must neither kill nor reject on its own.
+ */
+export function startInOwnGroup(file: string, args: string[], stdout: RecordOptions['targetStdout']) {
+  return execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'inherit', stdout, stderr: 'inherit' });
 }

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { TreeTracker } from '../src/proc/tree.js';
-import { checkCommand, endsWithin, exitStatusOf, sleep } from './collector.js';
+import { checkCommand, endsWithin, exitStatusOf, sleep, startInOwnGroup } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
 
 /** The calls the analysis reads: always traced, whatever --syscalls says. */
@@ -66,14 +66,7 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   }
   args.push('--', ...options.argv);
 
-  const strace = execa('strace', args, {
-    detached: true,
-    cleanup: false,
-    reject: false,
-    stdin: 'inherit',
-    stdout: options.targetStdout,
-    stderr: 'inherit',
-  });
+  const strace = startInOwnGroup('strace', args, options.targetStdout);
   const tracerPid = strace.pid;
   if (tracerPid === undefined) throw new Error(`cannot start strace: ${(await strace).message}`);
   let ended = false;
