@@ -186,8 +186,3 @@ export type TraceEvent = SyscallEvent | SignalEvent | ExitEvent | TaskEvent | Wa
 export function returned(call: SyscallEvent): boolean {
   return call.result !== null && call.result.value !== null;
 }
-
-/** The stamp at which an event became visible: a call's start, another event's own stamp. */
-export function eventStamp(ev: Exclude<TraceEvent, WarningEvent>): Stamp {
-  return ev.kind === 'syscall' ? ev.start : ev.at;
-}

@@ -20,8 +20,8 @@ const COMMANDS: FutexCommand[] = [
   'LOCK_PI2',
 ];
 
-export const FUTEX_PRIVATE_FLAG = 0x80;
-export const FUTEX_CLOCK_REALTIME = 0x100;
+const FUTEX_PRIVATE_FLAG = 0x80;
+const FUTEX_CLOCK_REALTIME = 0x100;
 const FUTEX_CMD_MASK = ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 
 export interface DecodedFutexOp {

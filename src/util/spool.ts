@@ -21,10 +21,6 @@ export class GroupedSpool<K> {
     if (this.bufferedBytes > this.budgetBytes) this.spill();
   }
 
-  has(key: K): boolean {
-    return this.memory.has(key) || this.fileIds.has(key);
-  }
-
   /** Writes one group's lines, in the order they were added. */
   async writeGroup(key: K, write: (chunk: string) => Promise<void> | void): Promise<void> {
     const id = this.fileIds.get(key);
