@@ -1,3 +1,4 @@
 // `npm run bench`: every benchmark of forkscope, one after another.
 
+await import('./parse.js');
 await import('./overhead.js');
