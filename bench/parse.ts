@@ -10,8 +10,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTrace, resolveInputs } from '../parsers/index.js';
-import type { InputStats } from '../parsers/types.js';
+import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/analysis/analyze.js';
 
 const MAIN = 1000;
@@ -61,7 +60,7 @@ async function measure(path: string, mode: 'read' | 'analyze'): Promise<void> {
   let lines = 0;
   let findings = 0;
   if (mode === 'read') {
-    const stats: InputStats[] = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+    const stats = emptyStats(sources);
     for await (const event of readTrace(sources, stats)) void event;
     lines = stats[0].lines;
   } else {

@@ -145,6 +145,11 @@ async function spoolStdin(): Promise<string> {
   return file;
 }
 
+/** Zeroed counts for each source, for one read of them. */
+export function emptyStats(sources: TraceSource[]): InputStats[] {
+  return sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+}
+
 /**
  * Every event of every source, source after source, filling `stats` (one per source). Stream ids
  * are handed out in reading order, so two reads of the same sources give the same ids (the

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readTrace, resolveInputs } from '../parsers/index.js';
+import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
 import type { InputStats, TraceSource } from '../parsers/index.js';
 import { MAX_LINE_BYTES, readLines } from '../parsers/lines.js';
 import { decodeClone, decodeExec, decodeFutex, decodeWait, parseStraceLine, splitArgs } from '../parsers/strace-line.js';
@@ -26,7 +26,7 @@ interface Read {
 
 async function readAll(paths: string[], format?: TraceSource['format']): Promise<Read> {
   const sources = await resolveInputs(paths, { format });
-  const stats = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+  const stats = emptyStats(sources);
   const events: TraceEvent[] = [];
   for await (const event of readTrace(sources, stats)) events.push(event);
   return { sources, stats, events };

@@ -3,7 +3,7 @@
 // once more to collect the parent's calls on those words around each fork and name the holder
 // (pass 2). Both passes stream; a trace given on stdin was spooled to a file by resolveInputs.
 
-import { readTrace } from '../../parsers/index.js';
+import { emptyStats, readTrace } from '../../parsers/index.js';
 import type { InputStats, TraceSource } from '../../parsers/types.js';
 import { returned } from '../model/events.js';
 import type { SyscallEvent, TraceEvent } from '../model/events.js';
@@ -14,7 +14,7 @@ import type { Process } from '../model/tree.js';
 import { BlockWatcher } from './blocked.js';
 import type { HangCandidate } from './blocked.js';
 import { HolderCollector, inferHolder } from './holder.js';
-import type { QuotedCall } from './holder.js';
+import type { HolderVerdict, QuotedCall } from './holder.js';
 import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSummary, Warning } from './types.js';
 
 /** Warnings kept for the report; past this only the count grows (a garbage file must not fill memory). */
@@ -37,7 +37,7 @@ export async function analyzeTrace(sources: TraceSource[], options: AnalyzeOptio
 
 /** The analysis together with the model it was computed from, for views that show more. */
 export async function analyzeTraceWithModel(sources: TraceSource[], options: AnalyzeOptions = {}): Promise<TraceAnalysis> {
-  const inputs: InputStats[] = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+  const inputs = emptyStats(sources);
   const tree = new TaskTree();
   const watcher = new BlockWatcher(tree);
   const warnings: Warning[] = [];
@@ -51,21 +51,17 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
     watcher.observe(event);
   }
   tree.finish();
-  const unlinked = missingCreationWarning(tree, inputs);
-  if (unlinked) warnings.push(unlinked);
   const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
   if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
+  const unlinked = missingCreationWarning(tree, inputs);
+  if (unlinked) warnings.push(unlinked);
 
   const candidates = watcher.candidates();
   const collector = new HolderCollector(candidates);
   if (candidates.length > 0) {
-    const recount: InputStats[] = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
-    for await (const event of readTrace(sources, recount)) collector.observe(event);
+    for await (const event of readTrace(sources, emptyStats(sources))) collector.observe(event);
   }
-  const findings = collector.histories.map((history) => {
-    const verdict = inferHolder(history);
-    return buildFinding(history.candidate, verdict.holderTid, verdict.confidence, verdict.reason, verdict.evidence, watcher);
-  });
+  const findings = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
   return {
     analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
     tree,
@@ -73,30 +69,22 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   };
 }
 
-function buildFinding(
-  candidate: HangCandidate,
-  holderTid: number | null,
-  confidence: Finding['confidence'],
-  reason: string,
-  parentEvidence: QuotedCall[],
-  watcher: BlockWatcher,
-): Finding {
+function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): Finding {
   const { task, child, parent, wait } = candidate;
+  const { holderTid, confidence, reason } = verdict;
   const futex = wait.first.futex!;
   const chain = waitChain(child, watcher);
-  const quoted: QuotedCall[] = [...parentEvidence];
+  const quoted: QuotedCall[] = [...verdict.evidence];
   if (child.forkCall) quoted.push({ call: child.forkCall, role: 'fork-while-held' });
   quoted.push({ call: wait.first, role: wait.pending && wait.timeouts === 0 ? 'blocked-forever' : 'timed-out' });
   if (wait.last !== wait.first) quoted.push({ call: wait.last, role: wait.pending ? 'blocked-forever' : 'timed-out' });
+  for (const { call } of chain) quoted.push({ call, role: 'waits-for-child' });
   const evidence: Evidence[] = quoted.map(({ call, role }) => ({
     ...call.start.where,
     tid: call.tid,
     text: callText(call),
     role,
   }));
-  for (const { call } of chain) {
-    evidence.push({ ...call.start.where, tid: call.tid, text: callText(call), role: 'waits-for-child' });
-  }
   const blocking = wait.pending
     ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}`
     : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}`;

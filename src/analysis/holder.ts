@@ -19,11 +19,6 @@ const WINDOW = 16;
 
 type Side = 'before' | 'after' | 'across' | 'unordered';
 
-interface LockCall {
-  call: SyscallEvent;
-  side: Side;
-}
-
 /** One thread's calls on the word, bounded: the last ones before the fork, the first ones after. */
 class ThreadLockHistory {
   readonly before: SyscallEvent[] = [];
@@ -32,7 +27,7 @@ class ThreadLockHistory {
   readonly unorderedHead: SyscallEvent[] = [];
   readonly unorderedTail: SyscallEvent[] = [];
 
-  add({ call, side }: LockCall): void {
+  add(call: SyscallEvent, side: Side): void {
     switch (side) {
       case 'before':
         pushRing(this.before, call);
@@ -73,19 +68,17 @@ export class LockHistory {
     const fork = this.candidate.child.forkCall;
     let history = this.threads.get(call.tid);
     if (!history) this.threads.set(call.tid, (history = new ThreadLockHistory()));
-    history.add({ call, side: fork ? sideOf(call, fork) : 'unordered' });
+    history.add(call, fork ? sideOf(call, fork) : 'unordered');
   }
 }
 
 function sideOf(call: SyscallEvent, fork: SyscallEvent): Side {
   const forkEnd = fork.end ?? fork.start;
-  const endedBefore = compareStamps(call.end ?? call.start, fork.start);
-  if (call.end && endedBefore !== null && endedBefore < 0) return 'before';
-  const startedAfter = compareStamps(call.start, forkEnd);
-  if (startedAfter !== null && startedAfter > 0) return 'after';
-  const startedBefore = compareStamps(call.start, fork.start);
-  const endedAfter = call.end ? compareStamps(call.end, forkEnd) : 1;
-  if (startedBefore !== null && startedBefore < 0 && endedAfter !== null && endedAfter > 0) return 'across';
+  if (call.end && order(call.end, fork.start) === -1) return 'before';
+  if (order(call.start, forkEnd) === 1) return 'after';
+  // A call that never ended is still going on after the fork.
+  const endedAfter = call.end ? order(call.end, forkEnd) === 1 : true;
+  if (order(call.start, fork.start) === -1 && endedAfter) return 'across';
   return 'unordered';
 }
 

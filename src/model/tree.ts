@@ -8,7 +8,7 @@
 // word that another such task waited on shares its address space.
 
 import { isFutexWait, isFutexWake } from './futex.js';
-import type { ExitStatus, Stamp, SyscallEvent, TraceEvent } from './events.js';
+import type { ExitStatus, SyscallEvent, TraceEvent } from './events.js';
 import { returned } from './events.js';
 
 export interface Task {
@@ -24,8 +24,6 @@ export interface Task {
   creation: SyscallEvent | null;
   /** A tgid the source knows for sure (bpftrace records it). */
   tgid: number | null;
-  firstSeen: Stamp;
-  lastSeen: Stamp;
   /** How the task ended: its `+++` line, its exit/exit_group call, or its parent's wait status. */
   exit: ExitStatus | null;
   exited: boolean;
@@ -67,9 +65,7 @@ export class TaskTree {
 
   observe(event: TraceEvent): void {
     if (event.kind === 'warning') return;
-    const stamp = event.kind === 'syscall' ? (event.end ?? event.start) : event.at;
-    const task = this.taskFor(event.tid, event.kind === 'syscall' ? event.start : event.at);
-    task.lastSeen = stamp;
+    const task = this.taskFor(event.tid);
     switch (event.kind) {
       case 'syscall':
         this.observeCall(task, event);
@@ -179,7 +175,7 @@ export class TaskTree {
   }
 
   private observeCall(task: Task, call: SyscallEvent): void {
-    if (call.clone && call.result?.value !== null && call.result !== null && call.result.value > 0) {
+    if (call.clone && (call.result?.value ?? 0) > 0) {
       this.recordCreation(call);
     } else if (call.exec && call.result?.value === 0) {
       task.command = call.exec.argv ?? call.exec.path;
@@ -200,7 +196,7 @@ export class TaskTree {
     const early = this.current.get(childTid);
     // (its creator may already be known: bpftrace records a task's creation before the clone returns)
     const bound = early && (early.creator === null || early.creator === creator);
-    const child = bound ? early : this.taskFor(childTid, call.end ?? call.start);
+    const child = bound ? early : this.taskFor(childTid);
     if (child === creator) return;
     child.creatorTid = call.tid;
     child.creator = creator;
@@ -281,7 +277,7 @@ export class TaskTree {
     return process;
   }
 
-  private taskFor(tid: number, stamp: Stamp): Task {
+  private taskFor(tid: number): Task {
     const existing = this.current.get(tid);
     if (existing && !existing.exited) return existing;
     const task: Task = {
@@ -292,8 +288,6 @@ export class TaskTree {
       createdAs: null,
       creation: null,
       tgid: null,
-      firstSeen: stamp,
-      lastSeen: stamp,
       exit: null,
       exited: false,
       command: null,

@@ -3,8 +3,8 @@
 // are separated by `----`, futex ops are shown by name, and the lines a finding rests on are
 // annotated. By default only the calls that matter for fork hangs are shown; `all` shows every call.
 
-import { readTrace } from '../../parsers/index.js';
-import type { InputStats, TraceSource } from '../../parsers/types.js';
+import { emptyStats, readTrace } from '../../parsers/index.js';
+import type { TraceSource } from '../../parsers/types.js';
 import type { Analysis } from '../analysis/types.js';
 import { analyzeTraceWithModel } from '../analysis/analyze.js';
 import type { TraceEvent } from '../model/events.js';
@@ -80,7 +80,7 @@ export async function writeTimeline(
   for (const { process } of ordered) for (const t of process.threads) processOfTid.set(t.tid, process);
   const spool = new GroupedSpool<Process>();
   try {
-    const stats: InputStats[] = sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
+    const stats = emptyStats(sources);
     // A call is read when it completes; shown where it started, through a bounded reorder window.
     const window = new MinHeap<Pending>((a, b) => a.key < b.key || (a.key === b.key && a.order < b.order));
     let order = 0;
