@@ -6,6 +6,7 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerAttach } from './commands/attach.js';
 import { registerRecord } from './commands/record.js';
 import { registerTimeline } from './commands/timeline.js';
+import { registerTui } from './commands/tui.js';
 
 const program = new Command('forkscope')
   .description('Find the processes that hang after fork() in a multi-threaded program')
@@ -22,5 +23,6 @@ registerAnalyze(program);
 registerTimeline(program);
 registerRecord(program);
 registerAttach(program);
+registerTui(program);
 
 await program.parseAsync(process.argv);

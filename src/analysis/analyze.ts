@@ -21,8 +21,10 @@ import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSumma
 const MAX_WARNINGS = 1000;
 
 export interface AnalyzeOptions {
-  /** Sees every event of the first read, e.g. to index the trace for a view. */
-  onEvent?: (event: TraceEvent) => void;
+  /** Sees every event of the first read, after the tree has, e.g. to index the trace for a view. */
+  onEvent?: (event: TraceEvent, tree: TaskTree) => void;
+  /** Told when the first read is done and a second one (naming lock holders) begins. */
+  onSecondRead?: () => void;
 }
 
 export interface TraceAnalysis {
@@ -42,13 +44,13 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   const watcher = new BlockWatcher(tree);
   const warnings: Warning[] = [];
   for await (const event of readTrace(sources, inputs)) {
-    options.onEvent?.(event);
     if (event.kind === 'warning') {
       if (warnings.length < MAX_WARNINGS) warnings.push({ ...event.where, message: event.message });
-      continue;
+    } else {
+      tree.observe(event);
+      watcher.observe(event);
     }
-    tree.observe(event);
-    watcher.observe(event);
+    options.onEvent?.(event, tree);
   }
   tree.finish();
   const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
@@ -59,6 +61,7 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   const candidates = watcher.candidates();
   const collector = new HolderCollector(candidates);
   if (candidates.length > 0) {
+    options.onSecondRead?.();
     for await (const event of readTrace(sources, emptyStats(sources))) collector.observe(event);
   }
   const findings = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));

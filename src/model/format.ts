@@ -1,6 +1,6 @@
 // Text for calls and exit statuses, shared by the reports, the timeline and the TUI.
 
-import type { ExitStatus, SyscallEvent } from './events.js';
+import type { ExitStatus, SyscallEvent, TraceEvent } from './events.js';
 import { futexOpName } from './futex.js';
 
 /**
@@ -42,4 +42,18 @@ function splitFirstArgs(args: string, count: number): [string, string, string] |
 export function exitText(status: ExitStatus): string {
   if ('code' in status) return `exited ${status.code}`;
   return `killed by ${status.signal}${status.coreDumped ? ' (core dumped)' : ''}`;
+}
+
+/** An event as the timeline views show it, without time or tid: the call, the signal, the exit. */
+export function eventText(event: Exclude<TraceEvent, { kind: 'warning' }>): string {
+  switch (event.kind) {
+    case 'syscall':
+      return callText(event, { symbolic: true }) + (event.result === null ? ' (never returned)' : '');
+    case 'signal':
+      return `--- ${event.signal} ${event.info} ---`;
+    case 'exit':
+      return `+++ ${event.status ? exitText(event.status) : `superseded by execve in ${event.supersededBy}`} +++`;
+    case 'task':
+      return `(task ${event.tid} appears${event.command ? `: ${event.command}` : ''})`;
+  }
 }

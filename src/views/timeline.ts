@@ -8,7 +8,7 @@ import type { TraceSource } from '../../parsers/types.js';
 import type { Analysis } from '../analysis/types.js';
 import { analyzeTraceWithModel } from '../analysis/analyze.js';
 import type { TraceEvent } from '../model/events.js';
-import { callText, exitText } from '../model/format.js';
+import { eventText } from '../model/format.js';
 import type { Process } from '../model/tree.js';
 import { MinHeap } from '../util/heap.js';
 import { GroupedSpool } from '../util/spool.js';
@@ -124,22 +124,10 @@ function sectionTitle(process: Process): string {
 }
 
 function formatEvent(event: Exclude<TraceEvent, { kind: 'warning' }>, process: Process, all: boolean): string | null {
+  if (event.kind === 'syscall' ? !all && !TIMELINE_CALLS.has(event.name) : event.kind === 'task' && !all) return null;
   const tidColumn = process.threads.length > 1 || event.tid !== process.pid ? `[${event.tid}] ` : '';
-  switch (event.kind) {
-    case 'syscall': {
-      if (!all && !TIMELINE_CALLS.has(event.name)) return null;
-      const time = event.start.text ? `${event.start.text} ` : '';
-      const duration = event.durationUs !== null ? ` <${(event.durationUs / 1e6).toFixed(6)}>` : '';
-      const never = event.result === null ? ' (never returned)' : '';
-      return `${time}${tidColumn}${callText(event, { symbolic: true })}${duration}${never}`;
-    }
-    case 'signal':
-      return `${event.at.text ? `${event.at.text} ` : ''}${tidColumn}--- ${event.signal} ${event.info} ---`;
-    case 'exit': {
-      const how = event.status ? exitText(event.status) : `superseded by execve in ${event.supersededBy}`;
-      return `${event.at.text ? `${event.at.text} ` : ''}${tidColumn}+++ ${how} +++`;
-    }
-    case 'task':
-      return all ? `${tidColumn}(task ${event.tid} appears${event.command ? `: ${event.command}` : ''})` : null;
-  }
+  const stamp = event.kind === 'syscall' ? event.start : event.at;
+  const time = stamp.text ? `${stamp.text} ` : '';
+  const duration = event.kind === 'syscall' && event.durationUs !== null ? ` <${(event.durationUs / 1e6).toFixed(6)}>` : '';
+  return `${time}${tidColumn}${eventText(event)}${duration}`;
 }

@@ -14,6 +14,18 @@ export const ROLE_LABELS: Record<EvidenceRole, string> = {
   'waits-for-child': 'waits for the hung child',
 };
 
+/** The same, as a tag short enough to lead a timeline row in a narrow terminal. */
+export const ROLE_TAGS: Record<EvidenceRole, string> = {
+  'lock-taken': 'LOCK TAKEN',
+  'handed-over': 'HANDED OVER (WAKE=1)',
+  'fork-while-held': 'FORK WHILE HELD',
+  'released-after-fork': 'RELEASED IN PARENT ONLY',
+  'contended-across-fork': 'WAITED ACROSS FORK',
+  'blocked-forever': 'BLOCKED FOREVER',
+  'timed-out': 'TIMED OUT',
+  'waits-for-child': 'WAITS FOR HUNG CHILD',
+};
+
 /** One sentence: "18972 (child of 18969) blocked forever on futex 0x2b.., held by 18970 when 18969 forked it (likely)". */
 export function findingSentence(finding: Finding): string {
   const holder = finding.holderTid === null ? 'a thread the trace does not show' : String(finding.holderTid);

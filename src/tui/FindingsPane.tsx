@@ -1,0 +1,83 @@
+// Each inherited-lock hang as one sentence; under the current one, who waits for it and the lines
+// it rests on (file:line), which Enter opens in the timeline.
+
+import { Text } from 'ink';
+import type { Analysis, Evidence, Finding } from '../analysis/types.js';
+import { ROLE_LABELS, findingSentence } from '../views/words.js';
+import { Pane, paneContentLines } from './Pane.js';
+import { windowTop } from './tree-rows.js';
+
+export type FindingItem =
+  | { kind: 'finding'; finding: Finding; number: number }
+  | { kind: 'chain'; finding: Finding; text: string }
+  | { kind: 'evidence'; finding: Finding; evidence: Evidence };
+
+/** The pane's lines: every finding, the current one opened. */
+export function findingItems(findings: Finding[], current: number): FindingItem[] {
+  const items: FindingItem[] = [];
+  findings.forEach((finding, number) => {
+    items.push({ kind: 'finding', finding, number });
+    if (number !== current) return;
+    for (const link of finding.chain) {
+      items.push({ kind: 'chain', finding, text: `${link.pid ?? `thread ${link.tid}'s process`} waits in ${link.waitsOn} (thread ${link.tid})` });
+    }
+    for (const evidence of finding.evidence) items.push({ kind: 'evidence', finding, evidence });
+  });
+  return items;
+}
+
+export interface FindingsPaneProps {
+  analysis: Analysis | null;
+  items: FindingItem[];
+  cursor: number;
+  focused: boolean;
+  color: boolean;
+  width: number;
+  height: number;
+}
+
+export function FindingsPane({ analysis, items, cursor, focused, color, width, height }: FindingsPaneProps) {
+  const lines = paneContentLines(height);
+  const count = analysis?.findings.length ?? 0;
+  const title = analysis === null ? 'Findings (reading the trace...)' : `Findings: ${count} hung on an inherited lock`;
+  const top = windowTop(cursor, lines, items.length);
+  return (
+    <Pane title={title} focused={focused} color={color} width={width} height={height}>
+      {analysis !== null && count === 0 && <Text>No forked child is blocked on a lock inherited from its parent.</Text>}
+      {items.slice(top, top + lines).map((item, i) => (
+        <ItemLine key={top + i} item={item} selected={focused && top + i === cursor} color={color} />
+      ))}
+    </Pane>
+  );
+}
+
+function ItemLine({ item, selected, color }: { item: FindingItem; selected: boolean; color: boolean }) {
+  switch (item.kind) {
+    case 'finding':
+      return (
+        <Text wrap="truncate-end" inverse={selected}>
+          <Text bold color={color ? 'red' : undefined}>
+            HUNG{' '}
+          </Text>
+          {findingSentence(item.finding)}
+        </Text>
+      );
+    case 'chain':
+      return (
+        <Text wrap="truncate-end" inverse={selected}>
+          {'  '}
+          <Text color={color ? 'yellow' : undefined}>waiting on it:</Text> {item.text}
+        </Text>
+      );
+    case 'evidence':
+      return (
+        <Text wrap="truncate-end" inverse={selected}>
+          {'  '}
+          <Text dimColor>
+            {item.evidence.file}:{item.evidence.line}
+          </Text>{' '}
+          {ROLE_LABELS[item.evidence.role]}: [{item.evidence.tid}] {item.evidence.text}
+        </Text>
+      );
+  }
+}

@@ -1,0 +1,35 @@
+// A bordered pane with a title line. The focused pane gets a double border, so focus reads
+// without colour too.
+
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+
+export interface PaneProps {
+  title: string;
+  focused: boolean;
+  color: boolean;
+  width: number;
+  height: number;
+  children?: ReactNode;
+}
+
+/** Lines a pane of `height` has for content: the border and the title take three. */
+export const paneContentLines = (height: number) => Math.max(0, height - 3);
+
+export function Pane({ title, focused, color, width, height, children }: PaneProps) {
+  return (
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle={focused ? 'double' : 'single'}
+      borderColor={color && focused ? 'cyan' : undefined}
+      overflow="hidden"
+    >
+      <Text bold wrap="truncate-end">
+        {title}
+      </Text>
+      {children}
+    </Box>
+  );
+}

@@ -1,0 +1,94 @@
+// The selected process's (or thread's) timeline: time, tid, the call with futex ops in words, its
+// result and duration. Only the rows on screen are read from the row store. Lines a finding rests on
+// lead with a tag (LOCK TAKEN, FORK WHILE HELD, BLOCKED FOREVER...); the cursor's row is shown whole
+// at the bottom, since a narrow terminal cuts long calls.
+
+import { Box, Text } from 'ink';
+import type { EvidenceRole } from '../analysis/types.js';
+import { ROLE_LABELS, ROLE_TAGS } from '../views/words.js';
+import { Pane, paneContentLines } from './Pane.js';
+import type { RowFilter, RowStream, TimelineRow } from './row-store.js';
+import type { TraceIndex } from './trace-index.js';
+import { windowTop } from './tree-rows.js';
+
+/** Lines under the rows for the cursor row in full. */
+const DETAIL_LINES = 2;
+
+export interface TimelinePaneProps {
+  index: TraceIndex;
+  stream: RowStream | null;
+  filter: RowFilter;
+  cursor: number;
+  relativeTime: boolean;
+  focused: boolean;
+  color: boolean;
+  width: number;
+  height: number;
+  title: string;
+}
+
+export function TimelinePane({ index, stream, filter, cursor, relativeTime, focused, color, width, height, title }: TimelinePaneProps) {
+  const lines = Math.max(1, paneContentLines(height) - DETAIL_LINES);
+  if (!stream) {
+    return (
+      <Pane title={title} focused={focused} color={color} width={width} height={height}>
+        <Text dimColor>merging this process's threads into one timeline...</Text>
+      </Pane>
+    );
+  }
+  const length = stream.length(filter);
+  const top = windowTop(cursor, lines, length);
+  const rows = stream.rows(filter, top, lines);
+  const current = rows[cursor - top];
+  return (
+    <Pane title={title} focused={focused} color={color} width={width} height={height}>
+      <Box flexDirection="column" height={lines}>
+        {length === 0 && <Text dimColor>{filter === 'key' ? 'no futex, clone, wait4 or exit lines here (a: all calls)' : 'no lines'}</Text>}
+        {rows.map((row, i) => (
+          <RowLine key={top + i} index={index} row={row} selected={top + i === cursor} relativeTime={relativeTime} color={color} />
+        ))}
+      </Box>
+      <Box height={DETAIL_LINES} overflow="hidden">
+        {current && <Detail index={index} row={current} />}
+      </Box>
+    </Pane>
+  );
+}
+
+function timeColumn(index: TraceIndex, row: TimelineRow, relative: boolean): string {
+  if (!index.timed) return `L${row.line}`;
+  if (relative) return `+${((row.at - index.firstAt) / 1e6).toFixed(6)}`;
+  return row.time ?? `L${row.line}`;
+}
+
+function RowLine({ index, row, selected, relativeTime, color }: { index: TraceIndex; row: TimelineRow; selected: boolean; relativeTime: boolean; color: boolean }) {
+  const roles = index.rolesOf(row);
+  const duration = row.durationUs !== null ? ` <${(row.durationUs / 1e6).toFixed(6)}>` : '';
+  return (
+    <Text wrap="truncate-end" inverse={selected}>
+      <Text dimColor>{timeColumn(index, row, relativeTime)} </Text>
+      <Text>{String(row.tid).padStart(5)} </Text>
+      {roles.length > 0 && (
+        <Text bold color={color ? roleColor(roles) : undefined}>
+          [{roles.map((r) => ROLE_TAGS[r]).join('; ')}]{' '}
+        </Text>
+      )}
+      <Text>{row.text}</Text>
+      <Text dimColor>{duration}</Text>
+    </Text>
+  );
+}
+
+function roleColor(roles: EvidenceRole[]): string {
+  return roles.includes('blocked-forever') || roles.includes('timed-out') ? 'red' : 'yellow';
+}
+
+function Detail({ index, row }: { index: TraceIndex; row: TimelineRow }) {
+  const roles = index.rolesOf(row).map((r) => ROLE_LABELS[r]);
+  return (
+    <Text dimColor wrap="wrap">
+      {index.fileName(row.file)}:{row.line} [{row.tid}] {row.text}
+      {roles.length > 0 ? ` -- ${roles.join('; ')}` : ''}
+    </Text>
+  );
+}

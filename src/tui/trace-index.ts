@@ -1,0 +1,388 @@
+// The TUI's model of a trace. It rides along the analysis's own read (analyzeTraceWithModel's
+// onEvent), writing each task's events as timeline rows to a RowStore, so the screen shows tasks
+// and their timelines while the rest of the log is still being read; when the analysis is done it
+// holds the findings, the process tree, and which timeline lines are their evidence. It answers
+// what a process was doing at any point of the trace from the rows, not from a copy in memory.
+
+import { statSync } from 'node:fs';
+import type { TraceSource } from '../../parsers/types.js';
+import { analyzeTraceWithModel } from '../analysis/analyze.js';
+import type { Analysis, EvidenceRole, Finding } from '../analysis/types.js';
+import type { Stamp, TraceEvent } from '../model/events.js';
+import { eventText, exitText } from '../model/format.js';
+import { futexOpName, isFutexWait } from '../model/futex.js';
+import type { Process, Task, TaskTree } from '../model/tree.js';
+import { MinHeap } from '../util/heap.js';
+import { TIMELINE_CALLS } from '../views/timeline.js';
+import { RowStore, RowStream } from './row-store.js';
+import type { RowFilter, TimelineRow } from './row-store.js';
+
+export type IndexPhase = 'reading' | 'naming-holders' | 'merging' | 'ready' | 'failed';
+
+export interface IndexProgress {
+  phase: IndexPhase;
+  /** Bytes of the inputs read so far, and in all. */
+  bytesRead: number;
+  totalBytes: number;
+  events: number;
+  warnings: number;
+  error: string | null;
+}
+
+export interface ThreadEntry {
+  tid: number;
+  stream: RowStream;
+  process: ProcessEntry;
+}
+
+export interface ProcessEntry {
+  /** Stable across the provisional (while reading) and the final tree: `t<tid>` or the process key. */
+  id: string;
+  pid: number | null;
+  label: string;
+  command: string | null;
+  parent: ProcessEntry | null;
+  children: ProcessEntry[];
+  threads: ThreadEntry[];
+  /** Where the clone/fork that made it was read, when the log shows it. */
+  forkedAt: { file: number; line: number } | null;
+}
+
+export type ActivityWord = 'not started' | 'running' | 'blocked' | 'waiting' | 'exited' | 'killed';
+
+/** What a process or thread was doing at a point of the trace. */
+export interface Activity {
+  word: ActivityWord;
+  /** `futex 0x.. FUTEX_WAIT_PRIVATE`, `wait4 18972`, `exited 3`. */
+  detail: string | null;
+}
+
+/** Where in a timeline a line of the input is. */
+export interface RowLocation {
+  process: ProcessEntry;
+  thread: ThreadEntry | null;
+  file: number;
+  line: number;
+}
+
+const YIELD_EVERY_ROWS = 20_000;
+/** Orders rows of untimed logs by file, then line. */
+const LINES_PER_FILE = 2 ** 32;
+
+export class TraceIndex {
+  private readonly store = new RowStore();
+  private readonly fileIds = new Map<string, number>();
+  private readonly bytesByFile = new Map<string, number>();
+  private readonly taskStreams = new Map<Task, RowStream>();
+  private readonly merged = new Map<ProcessEntry, RowStream>();
+  private entries: ProcessEntry[] | null = null;
+  private readonly listeners = new Set<() => void>();
+  private readonly progressNow: IndexProgress;
+  /** The smallest `at` seen, and whether `at` is microseconds. */
+  firstAt = Infinity;
+  timed = false;
+  private readonly streams = new Set<number>();
+  analysis: Analysis | null = null;
+  /** Evidence roles by `file:line` (file as an id). */
+  readonly annotations = new Map<string, EvidenceRole[]>();
+
+  constructor(readonly sources: TraceSource[]) {
+    let totalBytes = 0;
+    for (const file of sources.flatMap((s) => s.files)) {
+      try {
+        totalBytes += statSync(file).size;
+      } catch {
+        // the read reports it
+      }
+    }
+    this.progressNow = { phase: 'reading', bytesRead: 0, totalBytes, events: 0, warnings: 0, error: null };
+  }
+
+  /** Reads and analyzes the trace; the promise settles when everything is indexed (or failed). */
+  async load(): Promise<void> {
+    try {
+      const { analysis, tree } = await analyzeTraceWithModel(this.sources, {
+        onEvent: (event, liveTree) => this.observe(event, liveTree),
+        onSecondRead: () => this.setPhase('naming-holders'),
+      });
+      this.store.flush();
+      this.analysis = analysis;
+      this.entries = this.buildEntries(tree);
+      this.annotate(analysis.findings);
+      this.setPhase('merging');
+      for (const entry of this.entries) if (entry.threads.length > 1) await this.merge(entry);
+      this.setPhase('ready');
+    } catch (error) {
+      this.progressNow.error = error instanceof Error ? error.message : String(error);
+      this.setPhase('failed');
+    }
+  }
+
+  progress(): IndexProgress {
+    return { ...this.progressNow };
+  }
+
+  /** Calls `listener` when the phase changes (progress within a phase is polled). */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+
+  fileId(file: string): number {
+    let id = this.fileIds.get(file);
+    if (id === undefined) this.fileIds.set(file, (id = this.fileIds.size));
+    return id;
+  }
+
+  fileName(id: number): string {
+    for (const [file, fileId] of this.fileIds) if (fileId === id) return file;
+    return '?';
+  }
+
+  /** The processes, roots first: the analysed tree, or while reading, every task seen so far on its own. */
+  roots(): ProcessEntry[] {
+    if (this.entries) return this.entries.filter((e) => !e.parent);
+    return [...this.taskStreams].map(([task, stream]) => {
+      const entry: ProcessEntry = {
+        id: `t${task.tid}`,
+        pid: task.tid,
+        label: String(task.tid),
+        command: task.command,
+        parent: null,
+        children: [],
+        threads: [],
+        forkedAt: null,
+      };
+      entry.threads.push({ tid: task.tid, stream, process: entry });
+      return entry;
+    });
+  }
+
+  /** Every process, in tree order. */
+  processes(): ProcessEntry[] {
+    const out: ProcessEntry[] = [];
+    const visit = (entry: ProcessEntry) => {
+      out.push(entry);
+      entry.children.forEach(visit);
+    };
+    this.roots().forEach(visit);
+    return out;
+  }
+
+  /**
+   * Whether rows of different tasks can be put in one order: the log has times, or it is one
+   * stream (one strace -f file). PlashGlibc sections and untimed -ff files are each in order only.
+   */
+  get ordersTasks(): boolean {
+    return this.timed || this.streams.size <= 1;
+  }
+
+  /** A process's timeline: its one thread's, or its threads merged (null while they are being merged). */
+  streamOf(entry: ProcessEntry): RowStream | null {
+    if (entry.threads.length === 1) return entry.threads[0].stream;
+    return this.merged.get(entry) ?? null;
+  }
+
+  /** What a thread was doing at `at` (+Infinity: at the end of the trace). */
+  threadActivity(thread: ThreadEntry, at: number): Activity {
+    const row = thread.stream.rowAt(at);
+    if (!row) return { word: 'not started', detail: null };
+    if (row.exit) return { word: row.exit.startsWith('killed') ? 'killed' : 'exited', detail: row.exit };
+    if (row.waits && (row.end === null || row.end > at)) {
+      return { word: row.waits.startsWith('futex') ? 'blocked' : 'waiting', detail: row.waits };
+    }
+    return { word: 'running', detail: null };
+  }
+
+  /** What a process was doing: blocked if a live thread is, waiting if one waits, gone when all are. */
+  processActivity(entry: ProcessEntry, at: number): Activity {
+    const activities = entry.threads.map((t) => this.threadActivity(t, at));
+    const live = activities.filter((a) => a.word !== 'exited' && a.word !== 'killed' && a.word !== 'not started');
+    if (live.length === 0) {
+      const ended = activities.find((a) => a.word === 'killed') ?? activities.find((a) => a.word === 'exited');
+      return ended ?? { word: 'not started', detail: null };
+    }
+    return live.find((a) => a.word === 'blocked') ?? live.find((a) => a.word === 'waiting') ?? live[0];
+  }
+
+  /** The evidence roles of a row, if it is evidence of a finding. */
+  rolesOf(row: TimelineRow): EvidenceRole[] {
+    return this.annotations.get(`${row.file}:${row.line}`) ?? [];
+  }
+
+  processOfPid(pid: number): ProcessEntry | undefined {
+    return this.processes().find((e) => e.pid === pid);
+  }
+
+  /** The process and thread a tid belongs to (the last task with that tid). */
+  threadOfTid(tid: number): ThreadEntry | undefined {
+    let found: ThreadEntry | undefined;
+    for (const entry of this.processes()) for (const t of entry.threads) if (t.tid === tid) found = t;
+    return found;
+  }
+
+  /** Where a finding's line with one of `roles` is, newest first. */
+  evidenceLocation(finding: Finding, roles: EvidenceRole[]): RowLocation | null {
+    const evidence = [...finding.evidence].reverse().find((e) => roles.includes(e.role));
+    if (!evidence) return null;
+    const thread = this.threadOfTid(evidence.tid);
+    if (!thread) return null;
+    return { process: thread.process, thread, file: this.fileId(evidence.file), line: evidence.line };
+  }
+
+  /** Where the clone/fork that made a process was read. */
+  forkLocation(entry: ProcessEntry): RowLocation | null {
+    if (!entry.parent || !entry.forkedAt) return null;
+    return { process: entry.parent, thread: null, ...entry.forkedAt };
+  }
+
+  /** The first row of `stream` after index `from` whose text (or tid) contains `needle`, or -1. */
+  async search(stream: RowStream, filter: RowFilter, from: number, needle: string, cancelled: () => boolean): Promise<number> {
+    const wanted = needle.toLowerCase();
+    let index = -1;
+    let sinceYield = 0;
+    for (const row of stream.scan()) {
+      if (filter === 'all' || row.key) index++;
+      else continue;
+      if (index > from && (row.text.toLowerCase().includes(wanted) || String(row.tid) === needle)) return index;
+      if (++sinceYield >= YIELD_EVERY_ROWS) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (cancelled()) return -1;
+      }
+    }
+    return -1;
+  }
+
+  private observe(event: TraceEvent, tree: TaskTree): void {
+    if (event.kind === 'warning') {
+      this.progressNow.warnings++;
+      return;
+    }
+    const task = tree.task(event.tid)!;
+    let stream = this.taskStreams.get(task);
+    if (!stream) this.taskStreams.set(task, (stream = this.store.stream()));
+    const row = this.rowOf(event);
+    stream.append(row);
+    this.progressNow.events++;
+    const where = event.kind === 'syscall' ? event.start.where : event.at.where;
+    if (where.offset !== undefined) {
+      const before = this.bytesByFile.get(where.file) ?? 0;
+      if (where.offset > before) {
+        this.progressNow.bytesRead += where.offset - before;
+        this.bytesByFile.set(where.file, where.offset);
+      }
+    }
+  }
+
+  /** A stamp's place in the trace: its time, or in a log without times, its place in the input files. */
+  private orderOf(stamp: Stamp): number {
+    return stamp.us ?? this.fileId(stamp.where.file) * LINES_PER_FILE + stamp.where.line;
+  }
+
+  private rowOf(event: Exclude<TraceEvent, { kind: 'warning' }>): TimelineRow {
+    const start = event.kind === 'syscall' ? event.start : event.at;
+    const at = this.orderOf(start);
+    if (start.us !== null) this.timed = true;
+    this.streams.add(start.stream);
+    this.firstAt = Math.min(this.firstAt, at);
+    const row: TimelineRow = {
+      tid: event.tid,
+      at,
+      end: at,
+      time: start.text,
+      text: eventText(event),
+      durationUs: null,
+      key: event.kind !== 'task',
+      waits: null,
+      exit: null,
+      file: this.fileId(start.where.file),
+      line: start.where.line,
+    };
+    if (event.kind === 'syscall') {
+      row.end = event.end ? this.orderOf(event.end) : null;
+      row.durationUs = event.durationUs;
+      row.key = TIMELINE_CALLS.has(event.name);
+      if (event.futex && isFutexWait(event.futex.command)) row.waits = `futex ${event.futex.address} ${futexOpName(event.futex)}`;
+      else if (event.wait) row.waits = `${event.wait.syscall} ${event.wait.pid ?? 'any'}`;
+    } else if (event.kind === 'exit' && event.status) {
+      row.exit = exitText(event.status);
+    }
+    return row;
+  }
+
+  private buildEntries(tree: TaskTree): ProcessEntry[] {
+    const byProcess = new Map<Process, ProcessEntry>();
+    const entryOf = (process: Process): ProcessEntry => {
+      let entry = byProcess.get(process);
+      if (entry) return entry;
+      entry = {
+        id: process.pid !== null && process.threads.length === 1 ? `t${process.pid}` : process.key,
+        pid: process.pid,
+        label: process.pid !== null ? String(process.pid) : `threads ${process.threads.map((t) => t.tid).join(',')}`,
+        command: process.command,
+        parent: process.parent ? entryOf(process.parent) : null,
+        children: [],
+        threads: [],
+        forkedAt: process.forkCall ? { file: this.fileId(process.forkCall.start.where.file), line: process.forkCall.start.where.line } : null,
+      };
+      byProcess.set(process, entry);
+      entry.parent?.children.push(entry);
+      for (const task of process.threads) {
+        const stream = this.taskStreams.get(task);
+        if (stream) entry.threads.push({ tid: task.tid, stream, process: entry });
+      }
+      return entry;
+    };
+    // A process made of tasks that never did anything in the log still shows, with an empty timeline.
+    const entries = tree.processes().map(entryOf);
+    for (const entry of entries) {
+      if (entry.threads.length === 0) entry.threads.push({ tid: entry.pid ?? -1, stream: this.store.stream(), process: entry });
+    }
+    return entries;
+  }
+
+  private annotate(findings: Finding[]): void {
+    for (const finding of findings) {
+      for (const e of finding.evidence) {
+        const key = `${this.fileId(e.file)}:${e.line}`;
+        const roles = this.annotations.get(key) ?? [];
+        if (!roles.includes(e.role)) roles.push(e.role);
+        this.annotations.set(key, roles);
+      }
+    }
+  }
+
+  /** Merges a process's thread timelines into one, in trace order, yielding to the UI as it goes. */
+  private async merge(entry: ProcessEntry): Promise<void> {
+    const into = this.store.stream();
+    const cursors = entry.threads.map((t, order) => ({ rows: t.stream.scan(), row: null as TimelineRow | null, order }));
+    const heap = new MinHeap<(typeof cursors)[number]>((a, b) => a.row!.at < b.row!.at || (a.row!.at === b.row!.at && a.order < b.order));
+    for (const cursor of cursors) {
+      cursor.row = cursor.rows.next().value ?? null;
+      if (cursor.row) heap.push(cursor);
+    }
+    let sinceYield = 0;
+    for (let cursor = heap.pop(); cursor; cursor = heap.pop()) {
+      into.append(cursor.row!);
+      cursor.row = cursor.rows.next().value ?? null;
+      if (cursor.row) heap.push(cursor);
+      if (++sinceYield >= YIELD_EVERY_ROWS) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    this.store.flush();
+    this.merged.set(entry, into);
+  }
+
+  private setPhase(phase: IndexPhase): void {
+    this.progressNow.phase = phase;
+    if (phase === 'ready' || phase === 'merging') this.progressNow.bytesRead = this.progressNow.totalBytes;
+    for (const listener of this.listeners) listener();
+  }
+}

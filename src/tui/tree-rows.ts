@@ -1,0 +1,57 @@
+// The process tree pane's rows: processes depth first, a process's threads under it when it is
+// expanded, each marked hung (a finding's process) or waiting for a hung descendant (its chain).
+
+import type { Finding } from '../analysis/types.js';
+import type { ProcessEntry, ThreadEntry } from './trace-index.js';
+
+export interface TreeRow {
+  /** `p:<process id>` or `t:<process id>:<tid>`: survives the tree being rebuilt. */
+  id: string;
+  process: ProcessEntry;
+  thread: ThreadEntry | null;
+  depth: number;
+  /** The finding this process (or thread) is hung in. */
+  hung: Finding | null;
+  /** The pid of the hung process this one waits for, through its wait chain. */
+  waitsFor: number | null;
+  expandable: boolean;
+  expanded: boolean;
+}
+
+export function treeRows(roots: ProcessEntry[], findings: Finding[], expanded: ReadonlySet<string>): TreeRow[] {
+  const rows: TreeRow[] = [];
+  const visit = (process: ProcessEntry, depth: number) => {
+    const id = `p:${process.id}`;
+    const expandable = process.threads.length > 1;
+    const isOpen = expandable && expanded.has(id);
+    const pidsOf = (f: Finding) => process.pid !== null && f.pid === process.pid;
+    const hung = findings.find(pidsOf) ?? null;
+    const waiting = findings.find((f) => f.chain.some((link) => process.threads.some((t) => t.tid === link.tid)));
+    rows.push({ id, process, thread: null, depth, hung, waitsFor: waiting?.pid ?? null, expandable, expanded: isOpen });
+    if (isOpen) {
+      for (const thread of process.threads) {
+        const threadHung = findings.find((f) => f.tid === thread.tid && pidsOf(f)) ?? null;
+        const threadWaits = findings.find((f) => f.chain.some((link) => link.tid === thread.tid));
+        rows.push({
+          id: `t:${process.id}:${thread.tid}`,
+          process,
+          thread,
+          depth: depth + 1,
+          hung: threadHung,
+          waitsFor: threadWaits?.pid ?? null,
+          expandable: false,
+          expanded: false,
+        });
+      }
+    }
+    for (const child of process.children) visit(child, depth + 1);
+  };
+  for (const root of roots) visit(root, 0);
+  return rows;
+}
+
+/** The first row of a list of `length` to show so that `cursor` is visible, kept near the middle. */
+export function windowTop(cursor: number, height: number, length: number): number {
+  if (length <= height) return 0;
+  return Math.max(0, Math.min(cursor - Math.floor(height / 2), length - height));
+}
