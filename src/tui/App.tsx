@@ -225,12 +225,13 @@ export function App({ index, title, color }: AppProps) {
   const height = Math.max(12, terminalRows - 1);
   const findingsHeight = Math.max(6, Math.min(12, Math.floor(height * 0.3)));
   const topHeight = height - 1 - findingsHeight;
-  const treeWidth = Math.max(24, Math.min(60, Math.floor(columns * 0.38)));
+  const treeWidth = Math.max(24, Math.min(60, Math.floor(columns * 0.44)));
   const timelineWidth = Math.max(20, columns - treeWidth);
   const processCount = index.analysis?.processes.length ?? rows.length;
   const timelineTitle = !selected
     ? 'Timeline'
-    : `Timeline of ${selected.thread ? `thread ${selected.thread.tid}` : selected.process.label} (${filter === 'key' ? 'futex, clone, wait4, exits; a: all' : 'all calls'}) ${length > 0 ? `${timelineCursor + 1}/${length}` : ''}`;
+    : `Timeline of ${selected.thread ? `thread ${selected.thread.tid}` : selected.process.label}` +
+      `${length > 0 ? ` ${timelineCursor + 1}/${length}` : ''} | ${filter === 'key' ? 'futex, clone, wait4, exit' : 'all calls'}`;
 
   return (
     <Box flexDirection="column" width={columns} height={height}>
@@ -247,7 +248,7 @@ export function App({ index, title, color }: AppProps) {
             color={color}
             width={treeWidth}
             height={topHeight}
-            title={`Processes: ${processCount}${at === Infinity ? ' at the end' : index.ordersTasks ? '' : ' at the end (the log does not order them)'}`}
+            title={`${processCount} processes${!index.ordersTasks ? ' (unordered log: at end)' : at === Infinity ? ' (at the end)' : ''}`}
           />
           <TimelinePane
             index={index}

@@ -40,7 +40,8 @@ function TreeLine({ row, activity, selected, color }: { row: TreeRow; activity: 
   const indent = '  '.repeat(row.depth);
   const opener = row.expandable ? (row.expanded ? '▾ ' : '▸ ') : row.thread ? '└ ' : '  ';
   const name = row.thread ? `thread ${row.thread.tid}` : row.process.label;
-  const state = activity.detail ? `${activity.word} ${activity.detail}` : activity.word;
+  const detail = activity.detail?.replace(/^futex /, '') ?? null;
+  const state = !detail ? activity.word : detail.startsWith(activity.word) ? detail : `${activity.word} ${detail}`;
   const command = !row.thread && row.process.command ? `  ${row.process.command}` : '';
   return (
     <Text wrap="truncate-end" inverse={selected}>
@@ -56,7 +57,10 @@ function TreeLine({ row, activity, selected, color }: { row: TreeRow; activity: 
         </Text>
       )}
       {row.waitsFor !== null && !row.hung && <Text color={color ? 'yellow' : undefined}>waits for {row.waitsFor} </Text>}
-      <Text dimColor={activity.word === 'not started' || activity.word === 'exited'}>{state}</Text>
+      {/* Waiting for the hung child is said already. */}
+      {(row.waitsFor === null || activity.word !== 'waiting') && (
+        <Text dimColor={activity.word === 'not started' || activity.word === 'exited'}>{state}</Text>
+      )}
       <Text dimColor>{command}</Text>
     </Text>
   );

@@ -20,7 +20,7 @@ export interface TimelineRow {
   durationUs: number | null;
   /** One of the calls the default (futex, clone, wait4...) view keeps. */
   key: boolean;
-  /** What the thread is doing while this call is pending (`futex 0x.. FUTEX_WAIT_PRIVATE`, `wait4 18972`). */
+  /** What the thread is doing while this call is pending: `futex 0x2b79a1b1e2c0`, `wait4 18972`. */
   waits: string | null;
   /** For an exit line: how the task ended (`exited 0`, `killed by SIGKILL`). */
   exit: string | null;

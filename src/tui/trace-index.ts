@@ -5,12 +5,13 @@
 // what a process was doing at any point of the trace from the rows, not from a copy in memory.
 
 import { statSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import type { TraceSource } from '../../parsers/types.js';
 import { analyzeTraceWithModel } from '../analysis/analyze.js';
 import type { Analysis, EvidenceRole, Finding } from '../analysis/types.js';
 import type { Stamp, TraceEvent } from '../model/events.js';
 import { eventText, exitText } from '../model/format.js';
-import { futexOpName, isFutexWait } from '../model/futex.js';
+import { isFutexWait } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 import { MinHeap } from '../util/heap.js';
 import { TIMELINE_CALLS } from '../views/timeline.js';
@@ -33,6 +34,8 @@ export interface ThreadEntry {
   tid: number;
   stream: RowStream;
   process: ProcessEntry;
+  /** How the task ended, when the trace tells (its exit line, or a parent's wait status). */
+  ended: string | null;
 }
 
 export interface ProcessEntry {
@@ -138,8 +141,13 @@ export class TraceIndex {
     return id;
   }
 
+  /** An input file's name for the screen: relative to the working directory when it is under it. */
   fileName(id: number): string {
-    for (const [file, fileId] of this.fileIds) if (fileId === id) return file;
+    for (const [file, fileId] of this.fileIds) {
+      if (fileId !== id) continue;
+      const near = relative(process.cwd(), file);
+      return near.startsWith('..') || isAbsolute(near) ? file : near;
+    }
     return '?';
   }
 
@@ -157,7 +165,7 @@ export class TraceIndex {
         threads: [],
         forkedAt: null,
       };
-      entry.threads.push({ tid: task.tid, stream, process: entry });
+      entry.threads.push({ tid: task.tid, stream, process: entry, ended: null });
       return entry;
     });
   }
@@ -191,10 +199,13 @@ export class TraceIndex {
   threadActivity(thread: ThreadEntry, at: number): Activity {
     const row = thread.stream.rowAt(at);
     if (!row) return { word: 'not started', detail: null };
-    if (row.exit) return { word: row.exit.startsWith('killed') ? 'killed' : 'exited', detail: row.exit };
-    if (row.waits && (row.end === null || row.end > at)) {
-      return { word: row.waits.startsWith('futex') ? 'blocked' : 'waiting', detail: row.waits };
-    }
+    const ended = (how: string): Activity => ({ word: how.startsWith('killed') ? 'killed' : 'exited', detail: how });
+    if (row.exit) return ended(row.exit);
+    const pending = row.end === null || row.end > at;
+    if (row.waits && pending) return { word: row.waits.startsWith('futex') ? 'blocked' : 'waiting', detail: row.waits };
+    // A task whose end shows only in its parent's wait status has ended after its last row.
+    const last = thread.stream.last();
+    if (thread.ended && !pending && last && last.file === row.file && last.line === row.line) return ended(thread.ended);
     return { word: 'running', detail: null };
   }
 
@@ -307,7 +318,7 @@ export class TraceIndex {
       row.end = event.end ? this.orderOf(event.end) : null;
       row.durationUs = event.durationUs;
       row.key = TIMELINE_CALLS.has(event.name);
-      if (event.futex && isFutexWait(event.futex.command)) row.waits = `futex ${event.futex.address} ${futexOpName(event.futex)}`;
+      if (event.futex && isFutexWait(event.futex.command)) row.waits = `futex ${event.futex.address}`;
       else if (event.wait) row.waits = `${event.wait.syscall} ${event.wait.pid ?? 'any'}`;
     } else if (event.kind === 'exit' && event.status) {
       row.exit = exitText(event.status);
@@ -334,14 +345,14 @@ export class TraceIndex {
       entry.parent?.children.push(entry);
       for (const task of process.threads) {
         const stream = this.taskStreams.get(task);
-        if (stream) entry.threads.push({ tid: task.tid, stream, process: entry });
+        if (stream) entry.threads.push({ tid: task.tid, stream, process: entry, ended: task.exit ? exitText(task.exit) : task.exited ? 'exited' : null });
       }
       return entry;
     };
     // A process made of tasks that never did anything in the log still shows, with an empty timeline.
     const entries = tree.processes().map(entryOf);
     for (const entry of entries) {
-      if (entry.threads.length === 0) entry.threads.push({ tid: entry.pid ?? -1, stream: this.store.stream(), process: entry });
+      if (entry.threads.length === 0) entry.threads.push({ tid: entry.pid ?? -1, stream: this.store.stream(), process: entry, ended: null });
     }
     return entries;
   }
