@@ -110,6 +110,8 @@ interface ExpectedHang {
   forkTid?: number;
   holderTid?: number | null;
   confidence?: string;
+  /** When the child began waiting: its first wait, not one a signal made it issue again. */
+  blockedSince?: string;
 }
 
 describe('samples: every recorded trace gives the findings its expected.json states', () => {
@@ -123,7 +125,7 @@ describe('samples: every recorded trace gives the findings its expected.json sta
     for (const [trace, want] of Object.entries(expected)) {
       it(`${sample}/${trace}`, async () => {
         const analysis = await analyze(`samples/${sample}/${trace}`);
-        const got = analysis.findings.map(brief);
+        const got = analysis.findings.map((f) => ({ ...brief(f), blockedSince: f.blockedSince }));
         assert.equal(got.length, want.hung.length, JSON.stringify(got));
         for (const hang of want.hung) {
           const match = got.find((f) => f.pid === hang.pid);

@@ -2,17 +2,25 @@
 //
 // A thread is blocked forever on word A when its last futex call on A is a wait that never returns
 // (still unfinished when the trace ends, or the task was killed inside it), or when it keeps
-// retrying a timed wait on A that only ever times out. State is kept per thread and per word
-// woken, so memory grows with threads and locks, never with the length of the log.
+// retrying a timed wait on A that only ever times out. A signal that interrupts the wait does not
+// end it: the kernel resumes it (the same futex call again, or restart_syscall for a timed wait),
+// or glibc calls again on EINTR. State is kept per thread and per word woken, so memory grows with
+// threads and locks, never with the length of the log.
 
 import { compareStamps, returned } from '../model/events.js';
 import type { Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
 import { isFutexWait, isFutexWake } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 
-/** Calls a thread makes while retrying a timed wait; anything else means it moved on. */
+/**
+ * Calls a thread makes while retrying a timed wait or resuming an interrupted one (leaving the
+ * signal handler, restarting); anything else means it moved on.
+ */
 const CALLS_WHILE_RETRYING = new Set([
   'futex',
+  'rt_sigreturn',
+  'sigreturn',
+  'restart_syscall',
   'clock_gettime',
   'clock_gettime64',
   'gettimeofday',
@@ -65,9 +73,13 @@ export class BlockWatcher {
       if (event.status && 'code' in event.status) this.blocked.delete(task);
       return;
     }
+    const previous = this.lastCall.get(task);
     this.lastCall.set(task, event);
+    const wait = this.blocked.get(task);
     if (event.futex) this.observeFutex(task, event);
-    else if (this.blocked.has(task) && !CALLS_WHILE_RETRYING.has(event.name)) this.blocked.delete(task);
+    // restart_syscall resumes the call the thread was interrupted in: here, its wait.
+    else if (event.name === 'restart_syscall' && wait && previous === wait.last) this.observeWait(task, wait.address, event);
+    else if (wait && !CALLS_WHILE_RETRYING.has(event.name)) this.blocked.delete(task);
   }
 
   /** The last call each thread made (pending calls included): what it sits in at the end. */
@@ -95,30 +107,40 @@ export class BlockWatcher {
     const futex = call.futex!;
     const current = this.blocked.get(task);
     if (isFutexWait(futex.command)) {
-      const sameRun = current?.address === futex.address && current.timeouts > 0;
-      if (!returned(call)) {
-        this.blocked.set(task, {
-          address: futex.address,
-          first: sameRun ? current.first : call,
-          last: call,
-          timeouts: sameRun ? current.timeouts : 0,
-          pending: true,
-        });
-      } else if (call.result!.errno === 'ETIMEDOUT') {
-        if (sameRun) {
-          current.last = call;
-          current.timeouts++;
-        } else {
-          this.blocked.set(task, { address: futex.address, first: call, last: call, timeouts: 1, pending: false });
-        }
-      } else {
-        this.blocked.delete(task);
-      }
+      this.observeWait(task, futex.address, call);
     } else if (isFutexWake(futex.command)) {
       let wakes = this.lastWake.get(futex.address);
       if (!wakes) this.lastWake.set(futex.address, (wakes = new Map()));
       wakes.set(task, { at: call.start, private: futex.private });
       if (current?.address === futex.address) this.blocked.delete(task);
+    }
+  }
+
+  /**
+   * A wait on the word at `address`: a futex call, or the restart_syscall resuming one. It continues
+   * the thread's run of waits on that word when the last one timed out or was interrupted.
+   */
+  private observeWait(task: Task, address: string, call: SyscallEvent): void {
+    const current = this.blocked.get(task);
+    const sameRun = current?.address === address && (current.timeouts > 0 || interrupted(current.last));
+    if (!returned(call)) {
+      this.blocked.set(task, {
+        address,
+        first: sameRun ? current.first : call,
+        last: call,
+        timeouts: sameRun ? current.timeouts : 0,
+        pending: true,
+      });
+    } else if (call.result!.errno === 'ETIMEDOUT') {
+      if (sameRun) {
+        current.last = call;
+        current.timeouts++;
+        current.pending = false;
+      } else {
+        this.blocked.set(task, { address, first: call, last: call, timeouts: 1, pending: false });
+      }
+    } else {
+      this.blocked.delete(task);
     }
   }
 
@@ -138,4 +160,9 @@ export class BlockWatcher {
     }
     return false;
   }
+}
+
+/** A call a signal interrupted (`= ? ERESTARTSYS`, `ERESTART_RESTARTBLOCK`, ...): the kernel resumes it. */
+function interrupted(call: SyscallEvent): boolean {
+  return call.result?.errno?.startsWith('ERESTART') ?? false;
 }
