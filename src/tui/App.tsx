@@ -44,7 +44,10 @@ export function App({ index, title, color }: AppProps) {
   const [findingCursor, setFindingCursor] = useState(0);
   const [relativeTime, setRelativeTime] = useState(false);
   const [help, setHelp] = useState(false);
-  const [search, setSearch] = useState<string | null>(null);
+  // Keys can arrive faster than renders: the search text lives in a ref so none is typed into a stale copy.
+  const searchText = useRef<string | null>(null);
+  const [search, showSearch] = useState<string | null>(null);
+  const setSearch = (text: string | null) => showSearch((searchText.current = text));
   const [lastSearch, setLastSearch] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [playing, setPlaying] = useState(false);
@@ -149,14 +152,21 @@ export function App({ index, title, color }: AppProps) {
   };
 
   useInput((input, key) => {
-    if (search !== null) {
-      if (key.escape) setSearch(null);
-      else if (key.return) {
+    // A paste, a fast typist or tmux's send-keys can bring several keys in one read: `/18973\r`.
+    const typing = searchText.current;
+    if (typing !== null || (input.length > 1 && input.startsWith('/'))) {
+      if (key.escape) return setSearch(null);
+      if (key.backspace || key.delete) return setSearch((typing ?? '').slice(0, -1));
+      if (key.return) {
         setSearch(null);
-        runSearch(search || lastSearch);
-      } else if (key.backspace || key.delete) setSearch(search.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setSearch(search + input);
-      return;
+        return runSearch(typing || lastSearch);
+      }
+      if (key.ctrl || key.meta) return;
+      const typed = typing === null ? input.slice(1) : typing + input;
+      const enter = typed.search(/[\r\n]/);
+      if (enter < 0) return setSearch(typed);
+      setSearch(null);
+      return runSearch(typed.slice(0, enter) || lastSearch);
     }
     if (input === 'q') return exit();
     if (help) return setHelp(false);

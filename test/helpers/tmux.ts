@@ -1,0 +1,55 @@
+// Driving a program in a real terminal: a detached tmux session of a given size, keys sent with
+// send-keys, the screen read with capture-pane. Each session has its own name and is killed by
+// its test's `finally`, so a failing test leaves no session (or program) behind.
+
+import { execFileSync } from 'node:child_process';
+
+let sessions = 0;
+
+export class TmuxSession {
+  readonly name = `forkscope-test-${process.pid}-${++sessions}`;
+
+  /** Starts `command` (a shell command line) in a new session of columns x rows. */
+  constructor(command: string, columns: number, rows: number, env: Record<string, string> = {}) {
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${v}'; `).join('');
+    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), `${exports}${command}`]);
+  }
+
+  /** The screen as text; with `escapes`, with its colour and attribute escapes. */
+  screen(escapes = false): string {
+    return execFileSync('tmux', ['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name], { encoding: 'utf8' });
+  }
+
+  keys(...keys: string[]): void {
+    for (const key of keys) execFileSync('tmux', ['send-keys', '-t', this.name, key]);
+  }
+
+  resize(columns: number, rows: number): void {
+    execFileSync('tmux', ['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
+  }
+
+  /** The pid of the pane's shell. */
+  panePid(): number {
+    return Number(execFileSync('tmux', ['list-panes', '-t', this.name, '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim());
+  }
+
+  /** Waits until the screen matches `pattern`; fails with the screen it last saw. */
+  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = '';
+    while (Date.now() < deadline) {
+      screen = this.screen();
+      if (pattern.test(screen)) return screen;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the screen never showed ${pattern}; it shows:\n${screen}`);
+  }
+
+  kill(): void {
+    try {
+      execFileSync('tmux', ['kill-session', '-t', this.name], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+}

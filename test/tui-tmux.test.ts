@@ -1,0 +1,108 @@
+// `forkscope tui` in a real terminal (tmux), as a person uses it: start it on a recorded trace,
+// press keys, read the screen; resize it; quit with q, Ctrl-C or a signal and check the terminal
+// is as it was (stty settings, main screen back).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLI, REPO } from './helpers/repo.js';
+import { TmuxSession } from './helpers/tmux.js';
+
+const SEED_002 = 'samples/plash-tst-fork1/tst-fork1.log';
+const C_MUTEX = 'samples/c-mutex-held-at-fork/trace-f.log';
+
+let scratch: string;
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'forkscope-tui-tmux-'));
+});
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * A session running the TUI: it saves the terminal's settings before and after, prints the exit
+ * code, and stays open so the test can read what is left on the screen.
+ */
+function openTui(trace: string, columns: number, rows: number, env: Record<string, string> = {}): { tui: TmuxSession; sttyChanged: () => boolean } {
+  const before = join(scratch, `stty-before-${columns}-${rows}-${Date.now()}`);
+  const after = `${before}-after`;
+  const command =
+    `cd '${REPO}'; stty -g > '${before}'; '${process.execPath}' '${CLI}' tui '${trace}'; ` +
+    `echo "forkscope exited $?"; stty -g > '${after}'; sleep 60`;
+  const tui = new TmuxSession(command, columns, rows, env);
+  return { tui, sttyChanged: () => readFileSync(before, 'utf8') !== readFileSync(after, 'utf8') };
+}
+
+const lines = (screen: string) => screen.split('\n').filter((line) => line !== '');
+
+describe('forkscope tui in tmux', () => {
+  test('seed 002 at 100x30: the hung child is highlighted in red with its lock, the finding reads as one sentence; keys work; q restores the terminal', async () => {
+    const { tui, sttyChanged } = openTui(SEED_002, 100, 30);
+    try {
+      // It opens on the first finding once the analysis is done.
+      let screen = await tui.waitFor(/Timeline of 18972/);
+      assert.match(screen, /🔒 18972 HUNG blocked 0x2b79a1b1e2c0/);
+      assert.match(screen, /HUNG 18972 \(child of 18969\) blocked forever on futex 0x2b79a1b1e2c0, held by 18970 when 18969/);
+      assert.match(screen, /L74 18972 \[BLOCKED FOREVER\] futex\(0x2b79a1b1e2c0/);
+      assert.match(screen, /threads 18970,18969 waits for 18972/);
+      // Red, as SGR 31 (the colour tmux reports for Ink's red).
+      assert.match(tui.screen(true), /\x1b\[[0-9;]*31m[^\n]*18972 HUNG/);
+      tui.keys('f');
+      screen = await tui.waitFor(/\[FORK WHILE HELD\] clone\(/);
+      assert.match(screen, /Timeline of threads 18970,18969/);
+      tui.keys('h');
+      await tui.waitFor(/tst-fork1\.log:8 \[18970\]/);
+      tui.keys('?');
+      await tui.waitFor(/jump to where the holder took the lock/);
+      // (tmux holds a lone Escape for its escape-time, so wait for it to land before the next key)
+      tui.keys('Escape');
+      await tui.waitFor(/3 processes \(unordered log/);
+      tui.keys('/', '1', '8', '9', '7', '3', 'Enter');
+      await tui.waitFor(/Timeline of 18973/);
+      tui.keys('q');
+      screen = await tui.waitFor(/forkscope exited \d+/);
+      assert.match(screen, /forkscope exited 0/);
+      assert.doesNotMatch(screen, /Findings/, 'the alternate screen is gone');
+      assert.equal(sttyChanged(), false, 'the terminal settings are restored');
+    } finally {
+      tui.kill();
+    }
+  });
+
+  test('80x24 fits the screen, with NO_COLOR no colour; a resize redraws at the new size', async () => {
+    const { tui } = openTui(C_MUTEX, 80, 24, { NO_COLOR: '1' });
+    try {
+      const screen = await tui.waitFor(/🔒 \d+ HUNG/);
+      const shown = lines(screen);
+      assert.ok(shown.length <= 24);
+      assert.ok(shown.every((line) => [...line].length <= 80), 'no line is wider than the terminal');
+      assert.match(shown[0], /^╔═+╗┌─+┐$/);
+      assert.match(shown.at(-1)!, /^at .* \| 1 hung \| 2 processes/);
+      assert.doesNotMatch(tui.screen(true), /\x1b\[[0-9;]*3[1-7]m/, 'no colour with NO_COLOR');
+      tui.resize(120, 40);
+      const wide = lines(await tui.waitFor(/^╔═{40,}╗┌─{60,}┐$/m));
+      assert.equal([...wide[0]].length, 120);
+    } finally {
+      tui.kill();
+    }
+  });
+
+  for (const [how, stop, code] of [
+    ['Ctrl-C', (tui: TmuxSession) => tui.keys('C-c'), 0],
+    ['SIGTERM', (tui: TmuxSession) => execFileSync('pkill', ['-TERM', '-P', String(tui.panePid()), 'node']), 143],
+  ] as const) {
+    test(`${how} leaves the terminal as it was`, async () => {
+      const { tui, sttyChanged } = openTui(SEED_002, 100, 30);
+      try {
+        await tui.waitFor(/🔒 18972 HUNG/);
+        stop(tui);
+        const screen = await tui.waitFor(/forkscope exited \d+/);
+        assert.match(screen, new RegExp(`forkscope exited ${code}`));
+        assert.equal(sttyChanged(), false);
+      } finally {
+        tui.kill();
+      }
+    });
+  }
+});
