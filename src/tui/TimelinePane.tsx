@@ -12,7 +12,7 @@ import type { TraceIndex } from './trace-index.js';
 import { windowTop } from './tree-rows.js';
 
 /** Lines under the rows for the cursor row in full. */
-const DETAIL_LINES = 2;
+const DETAIL_LINES = 3;
 
 export interface TimelinePaneProps {
   index: TraceIndex;
