@@ -69,7 +69,7 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
     throw new Error(`${(error as Error).message}${bpftraceErrors(stderr)}`);
   }
 
-  const target = startInOwnGroup(options.argv[0], options.argv.slice(1), options.targetStdout);
+  const target = startInOwnGroup(options.argv[0], options.argv.slice(1), options.targetIo);
   if (target.pid === undefined) {
     abort();
     throw new Error(`cannot start ${options.argv[0]}: ${(await target).message}`);

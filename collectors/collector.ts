@@ -3,18 +3,21 @@
 
 import { accessSync, constants } from 'node:fs';
 import { execa } from 'execa';
+import type { Options } from 'execa';
 import { delimiter, join } from 'node:path';
 import type { ExitStatus } from '../src/model/events.js';
 import type { TraceFormat } from '../parsers/types.js';
 import type { TreeTracker } from '../src/proc/tree.js';
+
+export type TargetIo = Required<Pick<Options, 'stdin' | 'stdout' | 'stderr'>>;
 
 export interface RecordOptions {
   /** The command and its arguments, exactly as given: never through a shell. */
   argv: string[];
   /** The directory the trace goes to (exists, mode 0700). */
   dir: string;
-  /** Where the target's standard output goes: inherited, or forkscope's stderr (with --json). */
-  targetStdout: 'inherit' | 2;
+  /** The target's standard streams: inherited, or elsewhere (stdout to forkscope's stderr for --json, a file under the TUI). */
+  targetIo: TargetIo;
   stacks: boolean;
   /** Syscalls to trace (strace -e trace=), null for all. */
   syscalls: string[] | null;
@@ -90,6 +93,6 @@ export async function endsWithin(done: Promise<unknown>, ms: number): Promise<bo
  * Starts the program (or the tracer that starts it) in its own process group, sharing the
  * terminal: forkscope kills the tree itself, so execa must neither kill nor reject on its own.
  */
-export function startInOwnGroup(file: string, args: string[], stdout: RecordOptions['targetStdout']) {
-  return execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'inherit', stdout, stderr: 'inherit' });
+export function startInOwnGroup(file: string, args: string[], io: TargetIo) {
+  return execa(file, args, { detached: true, cleanup: false, reject: false, ...io });
 }

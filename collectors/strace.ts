@@ -66,7 +66,7 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   }
   args.push('--', ...options.argv);
 
-  const strace = startInOwnGroup('strace', args, options.targetStdout);
+  const strace = startInOwnGroup('strace', args, options.targetIo);
   const tracerPid = strace.pid;
   if (tracerPid === undefined) throw new Error(`cannot start strace: ${(await strace).message}`);
   let ended = false;

@@ -9,7 +9,7 @@
 // bpftrace's own lines are understood too: `Lost N events` (a warning: the trace has holes) and
 // `@unlogged_wakes: N` (the count of uncontended wakes the collector skips).
 
-import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
 import { decodeFutexOp, futexOpName } from '../src/model/futex.js';
@@ -22,6 +22,8 @@ import {
   signalName,
 } from '../src/proc/abi.js';
 import { MinHeap } from '../src/util/heap.js';
+import { readChunks } from './lines.js';
+import type { Follow } from './lines.js';
 import type { InputStats, TraceSource } from './types.js';
 
 /** The first line of every file the collector writes: how the format is recognised. */
@@ -63,6 +65,7 @@ export async function* readBpftraceCsv(
   source: TraceSource,
   stats: InputStats,
   streamId: number,
+  follow?: Follow,
 ): AsyncGenerator<TraceEvent> {
   const file = source.files[0] ?? source.path;
   const warning = (line: number, message: string): TraceEvent => {
@@ -85,7 +88,7 @@ export async function* readBpftraceCsv(
     }
   };
 
-  const parser = createReadStream(file).pipe(
+  const parser = Readable.from(readChunks(file, follow), { objectMode: false }).pipe(
     parse({ delimiter: ',', quote: false, record_delimiter: '\n', relax_column_count: true, info: true }),
   );
   let line = 0;

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { TraceEvent } from '../src/model/events.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
+import type { Follow } from './lines.js';
 import { isPlashLine, readPlashLog } from './plash.js';
 import { readStraceFf, tidOfFfFile } from './strace-ff.js';
 import { parseStraceLine } from './strace-line.js';
@@ -150,34 +151,39 @@ export function emptyStats(sources: TraceSource[]): InputStats[] {
   return sources.map((s) => ({ path: s.path, format: s.format, lines: 0, warnings: 0 }));
 }
 
+export interface ReadTraceOptions {
+  /** The trace is still being recorded: follow its file (one strace -f log or bpftrace CSV) until done. */
+  follow?: Follow;
+}
+
 /**
  * Every event of every source, source after source, filling `stats` (one per source). Stream ids
  * are handed out in reading order, so two reads of the same sources give the same ids (the
  * analysis compares stamps across reads).
  */
-export async function* readTrace(sources: TraceSource[], stats: InputStats[]): AsyncGenerator<TraceEvent> {
+export async function* readTrace(sources: TraceSource[], stats: InputStats[], options: ReadTraceOptions = {}): AsyncGenerator<TraceEvent> {
   let nextStream = 0;
   const newStream = () => nextStream++;
   for (const [i, source] of sources.entries()) {
     const fromStdin = source.path === '-';
     if (source.format === 'bpftrace-csv') {
-      for await (const event of readBpftraceCsv(source, stats[i], newStream())) yield fromStdin ? renameStdin(event, source.files[0]) : event;
+      for await (const event of readBpftraceCsv(source, stats[i], newStream(), options.follow)) yield fromStdin ? renameStdin(event, source.files[0]) : event;
       continue;
     }
-    for await (const batch of readStraceSource(source, stats[i], newStream)) {
+    for await (const batch of readStraceSource(source, stats[i], newStream, options.follow)) {
       for (const event of batch) yield fromStdin ? renameStdin(event, source.files[0]) : event;
     }
   }
 }
 
-async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
+async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, follow: Follow | undefined): AsyncGenerator<TraceEvent[]> {
   if (source.format === 'strace-ff') {
     yield* readStraceFf(source.files, stats, newStream);
     return;
   }
   for (const file of source.files) {
     if (source.format === 'plash') yield* readPlashLog(file, stats, newStream);
-    else yield* readStraceLog(file, stats, newStream());
+    else yield* readStraceLog(file, stats, newStream(), { follow });
   }
 }
 

@@ -34,6 +34,48 @@ export interface ReadLinesOptions {
   chunkBytes?: number;
   /** Open the file for each chunk (read synchronously: a small read, no descriptor held between chunks). */
   reopen?: boolean;
+  /** Keep reading a file that is still being written, until `follow.done()`. */
+  follow?: Follow;
+}
+
+/** A file still being written (a trace being recorded): at its end, wait for more until it is done. */
+export interface Follow {
+  /** True once nothing more will be written. */
+  done(): boolean;
+}
+
+/** How often a followed file is looked at again once its end was reached. */
+const FOLLOW_POLL_MS = 100;
+
+/**
+ * At the end of a followed file: whether to read again (after waiting while the writer is busy).
+ * Once the writer is done, one more read takes what it wrote before saying so.
+ */
+async function readAgain(follow: Follow | undefined, state: { draining: boolean }): Promise<boolean> {
+  if (!follow || state.draining) return false;
+  if (follow.done()) state.draining = true;
+  else await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+  return true;
+}
+
+/** The bytes of a file chunk by chunk, following it while it is written (for parsers that split lines themselves). */
+export async function* readChunks(path: string, follow?: Follow): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const state = { draining: false };
+    for (let position = 0; ; ) {
+      const buffer = Buffer.allocUnsafe(DEFAULT_CHUNK_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) {
+        if (await readAgain(follow, state)) continue;
+        return;
+      }
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Lines one at a time. */
@@ -46,13 +88,19 @@ export async function* readLineBatches(path: string, options: ReadLinesOptions =
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const reader = options.reopen ? new ReopeningReader(path) : new HeldReader(path);
   try {
-    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1);
+    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1, options.follow);
   } finally {
     await reader.close();
   }
 }
 
-async function* splitLines(reader: ChunkReader, chunkBytes: number, start: number, firstLine: number): AsyncGenerator<ReadLine[]> {
+async function* splitLines(
+  reader: ChunkReader,
+  chunkBytes: number,
+  start: number,
+  firstLine: number,
+  follow: Follow | undefined,
+): AsyncGenerator<ReadLine[]> {
   // Two buffers: the next chunk is read into one while the other is split.
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   let turn = 0;
@@ -89,9 +137,15 @@ async function* splitLines(reader: ChunkReader, chunkBytes: number, start: numbe
     return read;
   };
   let reading = readAhead(buffers[turn]);
+  const followState = { draining: false };
   for (;;) {
     const bytesRead = await reading;
-    if (bytesRead === 0) break;
+    if (bytesRead === 0) {
+      // A followed file's last line may be half written: it stays held until its newline comes.
+      if (!(await readAgain(follow, followState))) break;
+      reading = readAhead(buffers[turn]);
+      continue;
+    }
     position += bytesRead;
     const chunk = buffers[turn].subarray(0, bytesRead);
     turn ^= 1;

@@ -26,6 +26,7 @@ export interface StraceReadOptions {
   clock?: TraceClock;
   chunkBytes?: ReadLinesOptions['chunkBytes'];
   reopen?: ReadLinesOptions['reopen'];
+  follow?: ReadLinesOptions['follow'];
 }
 
 /** The events of one log, a batch per chunk of lines read. */
@@ -42,7 +43,7 @@ export async function* readStraceLog(
   let unprefixedTid: number | null = options.tid ?? null;
   /** The head of a line that a `strace: Process N attached` message cut in two (stderr output), and where it was. */
   let cutLine: { text: string; where: SourceLine } | null = null;
-  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen })) {
+  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow })) {
     for (const line of batch) {
       stats.lines++;
       let where: SourceLine = { file, line: line.line, offset: line.offset };

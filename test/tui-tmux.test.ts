@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { buildSample, killMarked, marked, markedProcesses } from './helpers/live.js';
 import { CLI, REPO } from './helpers/repo.js';
 import { TmuxSession } from './helpers/tmux.js';
 
@@ -25,12 +26,17 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
  * code, and stays open so the test can read what is left on the screen.
  */
 function openTui(trace: string, columns: number, rows: number, env: Record<string, string> = {}): { tui: TmuxSession; sttyChanged: () => boolean } {
+  return openForkscope(['tui', trace], columns, rows, env);
+}
+
+function openForkscope(args: string[], columns: number, rows: number, env: Record<string, string> = {}): { tui: TmuxSession; sttyChanged: () => boolean } {
   const before = join(scratch, `stty-before-${columns}-${rows}-${Date.now()}`);
   const after = `${before}-after`;
+  const environment = Object.entries(env).map(([k, v]) => `'${k}=${v}'`).join(' ');
   const command =
-    `cd '${REPO}'; stty -g > '${before}'; '${process.execPath}' '${CLI}' tui '${trace}'; ` +
-    `echo "forkscope exited $?"; stty -g > '${after}'; sleep 60`;
-  const tui = new TmuxSession(command, columns, rows, env);
+    `cd '${REPO}'; stty -g > '${before}'; env ${environment} '${process.execPath}' '${CLI}' ${args.map((a) => `'${a}'`).join(' ')}; ` +
+    `code=$?; stty -g > '${after}'; echo "forkscope exited $code"; sleep 60`;
+  const tui = new TmuxSession(command, columns, rows);
   return { tui, sttyChanged: () => readFileSync(before, 'utf8') !== readFileSync(after, 'utf8') };
 }
 
@@ -105,4 +111,58 @@ describe('forkscope tui in tmux', () => {
       }
     });
   }
+});
+
+describe('forkscope record --tui in tmux', () => {
+  const { mark } = marked();
+  let program: string;
+  before(() => {
+    program = buildSample('c-mutex-held-at-fork', scratch);
+  });
+  // Once its session is gone, forkscope (hung up) kills what it recorded on its way out.
+  afterEach(async () => {
+    for (let waited = 0; waited < 5000 && markedProcesses(mark).length > 0; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(killMarked(mark), [], 'nothing recorded is left running');
+  });
+
+  for (const backend of ['strace', 'bpftrace']) {
+    test(`${backend}: shows the recording live, then the watchdog's verdict and the hung child; q prints the report`, async () => {
+      const dir = join(scratch, `live-${backend}`);
+      const { tui, sttyChanged } = openForkscope(['record', '--tui', '--backend', backend, '--hang-timeout', '2', '-o', dir, '--', program], 110, 32, {
+        FORKSCOPE_TEST_MARK: mark,
+      });
+      try {
+        await tui.waitFor(/recording live: [\d.]+ MB, \d+ events/);
+        // Once the recording is over and analyzed, it opens on the finding.
+        let screen = await tui.waitFor(/\[BLOCKED FOREVER\] futex\(0x/, 30_000);
+        assert.match(screen, /Findings: 1 hung on an inherited lock/);
+        assert.match(screen, /🔒 \d+ HUNG/);
+        assert.match(screen, /watchdog: hang \(no progress for 2 s\)/);
+        tui.keys('q');
+        screen = await tui.waitFor(/forkscope exited \d+/, 30_000);
+        assert.match(screen, /forkscope exited 1/);
+        assert.match(screen, /^Tree: 2 processes, \d threads; hung: \d+/m, 'the report is printed on the main screen');
+        assert.equal(sttyChanged(), false);
+        assert.equal(readFileSync(join(dir, 'output.log'), 'utf8'), '', 'the program wrote nothing, and not on the screen');
+      } finally {
+        tui.kill();
+      }
+    });
+  }
+
+  test('quitting while it records stops the traced tree', async () => {
+    const { tui } = openForkscope(['record', '--tui', '-o', join(scratch, 'live-quit'), '--', '/bin/sleep', '600'], 100, 30, { FORKSCOPE_TEST_MARK: mark });
+    try {
+      await tui.waitFor(/recording live/);
+      tui.keys('q');
+      const screen = await tui.waitFor(/forkscope exited \d+/, 30_000);
+      assert.match(screen, /forkscope exited 137/);
+      assert.match(screen, /the TUI was closed: stopping the traced tree/);
+    } finally {
+      tui.kill();
+      assert.deepEqual(killMarked(mark), [], 'nothing recorded is left running');
+    }
+  });
 });

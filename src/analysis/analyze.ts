@@ -4,6 +4,7 @@
 // (pass 2). Both passes stream; a trace given on stdin was spooled to a file by resolveInputs.
 
 import { emptyStats, readTrace } from '../../parsers/index.js';
+import type { Follow } from '../../parsers/lines.js';
 import type { InputStats, TraceSource } from '../../parsers/types.js';
 import { returned } from '../model/events.js';
 import type { SyscallEvent, TraceEvent } from '../model/events.js';
@@ -25,6 +26,8 @@ export interface AnalyzeOptions {
   onEvent?: (event: TraceEvent, tree: TaskTree) => void;
   /** Told when the first read is done and a second one (naming lock holders) begins. */
   onSecondRead?: () => void;
+  /** The trace is still being recorded: the first read follows it until it is done. */
+  follow?: Follow;
 }
 
 export interface TraceAnalysis {
@@ -43,7 +46,7 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   const tree = new TaskTree();
   const watcher = new BlockWatcher(tree);
   const warnings: Warning[] = [];
-  for await (const event of readTrace(sources, inputs)) {
+  for await (const event of readTrace(sources, inputs, { follow: options.follow })) {
     if (event.kind === 'warning') {
       if (warnings.length < MAX_WARNINGS) warnings.push({ ...event.where, message: event.message });
     } else {

@@ -26,6 +26,8 @@ import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import { EXIT_HANG, runCommand } from './inputs.js';
+import { LiveTui } from '../tui/live.js';
+import { noTerminal } from '../tui/run.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
 const POLL_MS = 250;
@@ -38,6 +40,7 @@ interface RecordCliOptions {
   stacks?: boolean;
   syscalls?: string;
   json?: boolean;
+  tui?: boolean;
   color: boolean;
 }
 
@@ -53,6 +56,7 @@ export function registerRecord(program: Command): void {
     .option('--stacks', 'record a stack with every call (strace -k; costly)')
     .option('--syscalls <list>', 'trace only these syscalls, comma-separated (strace; the ones the analysis reads are added)')
     .option('--json', 'print the forkscope/analysis@1 JSON document; the command\'s stdout goes to stderr')
+    .option('--tui', 'watch it live in the TUI (docs/tui.md); the command\'s output goes to DIR/output.log')
     .option('--no-color', 'never colour the report')
     .passThroughOptions()
     .action((argv: string[], options: RecordCliOptions) => runCommand(() => record(argv, options)));
@@ -65,13 +69,24 @@ function seconds(text: string): number {
 }
 
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
+  if (options.tui) {
+    const why = noTerminal(false);
+    if (why) throw new Error(`--tui needs a terminal (${why}); without it, record prints its report`);
+    if (options.json) throw new Error('--tui shows the findings on screen; --json is for reports on a pipe');
+  }
   const started = new Date();
   const dir = makeOutputDir(options.output ?? defaultDirName(argv[0], started));
-  const say = (message: string) => process.stderr.write(`forkscope: ${message}\n`);
+  let live: LiveTui | null = null;
+  const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
+  // Under the TUI the program must not draw on the screen nor read the keys.
+  const output = { file: join(dir, 'output.log'), append: true };
+  if (options.tui) createPrivateFile(output.file);
   const recordOptions: RecordOptions = {
     argv,
     dir,
-    targetStdout: options.json ? 2 : 'inherit',
+    targetIo: options.tui
+      ? { stdin: 'ignore', stdout: output, stderr: output }
+      : { stdin: 'inherit', stdout: options.json ? 2 : 'inherit', stderr: 'inherit' },
     stacks: Boolean(options.stacks),
     syscalls: options.syscalls ? options.syscalls.split(',').map((s) => s.trim()).filter(Boolean) : null,
   };
@@ -106,6 +121,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     collector.abort();
   };
   let interrupted: NodeJS.Signals | null = null;
+  let quitTui = false;
   let wake: () => void = () => {};
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
@@ -127,16 +143,28 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     meta.format = collector.format;
     meta.target.pid = collector.rootPid;
     writeMeta();
+    let snapshot: TreeSnapshot | null = null;
+    const sources = await resolveInputs([collector.tracePath], { format: collector.format });
+    const complete = (analysis: Analysis) => {
+      for (const message of collector!.warnings) analysis.warnings.push({ file: collector!.tracePath, line: 0, message });
+      if (snapshot) mergeSnapshot(analysis, snapshot, collector!.rootPid);
+    };
+    if (options.tui) {
+      live = new LiveTui(sources, { title: `${argv.join(' ')} (${dir})`, color: options.color && !process.env.NO_COLOR, complete });
+      void live.closed.then(() => {
+        quitTui = true;
+        wake();
+      });
+    }
     say(`recording ${argv.join(' ')} (pid ${collector.rootPid}) with ${collector.version} into ${dir}`);
 
     const watchdog = new HangWatchdog(options.hangTimeout * 1000, collector.rootPid);
-    let snapshot: TreeSnapshot | null = null;
     let hung = false;
     const takeSnapshot = (pids: number[]) => {
       snapshot = snapshotTree(collector!.rootPid, pids);
       writeFileSync(join(dir, 'proc-snapshot.json'), JSON.stringify(snapshot, bigintAsHex, 2) + '\n', { mode: 0o600 });
     };
-    while (!interrupted && !collector.finished()) {
+    while (!interrupted && !quitTui && !collector.finished()) {
       const pids = collector.tree.scan();
       const verdict = watchdog.observe(pids, statSync(collector.tracePath).size);
       if (verdict.hung) {
@@ -149,7 +177,9 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
           firedAt: new Date().toISOString(),
           reason: verdict.reason,
         };
-        say(`hang (no progress for ${options.hangTimeout} s): ${verdict.reason}. /proc snapshot in ${join(dir, 'proc-snapshot.json')}`);
+        const message = `hang (no progress for ${options.hangTimeout} s): ${verdict.reason}. /proc snapshot in ${join(dir, 'proc-snapshot.json')}`;
+        if (live) live.verdict(message);
+        else say(message);
         break;
       }
       await new Promise<void>((resolve) => {
@@ -164,6 +194,10 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       say(`${interrupted}: stopping the traced tree and analyzing what was recorded`);
     } else if (hung) {
       meta.stoppedBy = 'watchdog';
+    } else if (quitTui && !collector.finished()) {
+      takeSnapshot(collector.tree.scan());
+      meta.stoppedBy = 'quitting the TUI';
+      say('the TUI was closed: stopping the traced tree and analyzing what was recorded');
     }
 
     leaveRunning = hung && Boolean(options.keepRunning);
@@ -183,9 +217,15 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     writeMeta();
     say(`${argv[0]} ${statusText(rootExit, leaveRunning, meta.stoppedBy)}`);
 
-    const analysis = await analyzeTrace(await resolveInputs([collector.tracePath], { format: collector.format }));
-    for (const message of collector.warnings) analysis.warnings.push({ file: collector.tracePath, line: 0, message });
-    if (snapshot) mergeSnapshot(analysis, snapshot, collector.rootPid);
+    let analysis: Analysis;
+    if (live) {
+      analysis = await live.recorded();
+      await live.quit();
+      live = null;
+    } else {
+      analysis = await analyzeTrace(sources);
+      complete(analysis);
+    }
     const color = options.color && wantsColor(process.stdout);
     process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
 

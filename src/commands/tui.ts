@@ -1,7 +1,7 @@
 // `forkscope tui TRACE...`: the interactive view of a recorded trace (docs/tui.md).
 
 import type { Command } from 'commander';
-import { runTui } from '../tui/run.js';
+import { noTerminal, runTui } from '../tui/run.js';
 import { EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
 import type { InputOptions } from './inputs.js';
 
@@ -15,10 +15,8 @@ export function registerTui(program: Command): void {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .action((paths: string[], options: TuiCommandOptions) =>
       runCommand(async () => {
-        if (!process.stdin.isTTY || !process.stdout.isTTY) {
-          const why = paths.includes('-') ? 'it reads keys from stdin, so give it the trace as a file' : 'stdin and stdout must be a terminal';
-          throw new Error(`tui needs a terminal (${why}); for a report on a pipe or file use: forkscope analyze ${paths.join(' ')}`);
-        }
+        const why = noTerminal(paths.includes('-'));
+        if (why) throw new Error(`tui needs a terminal (${why}); for a report on a pipe or file use: forkscope analyze ${paths.join(' ')}`);
         await runTui(await loadSources(paths, options), { color: options.color && !process.env.NO_COLOR });
         return EXIT_OK;
       }),

@@ -42,7 +42,8 @@ export function App({ index, title, color }: AppProps) {
   const [filter, setFilter] = useState<RowFilter>('key');
   const [findingNumber, setFindingNumber] = useState(0);
   const [findingCursor, setFindingCursor] = useState(0);
-  const [relativeTime, setRelativeTime] = useState(false);
+  // bpftrace's times are the monotonic clock: only relative times read well.
+  const [relativeTime, setRelativeTime] = useState(() => index.sources.some((s) => s.format === 'bpftrace-csv'));
   const [help, setHelp] = useState(false);
   // Keys can arrive faster than renders: the search text lives in a ref so none is typed into a stale copy.
   const searchText = useRef<string | null>(null);
@@ -86,8 +87,8 @@ export function App({ index, title, color }: AppProps) {
     let found = target.find(wanted, location.file, location.line);
     if (found < 0 && wanted === 'key') found = target.find((wanted = 'all'), location.file, location.line);
     setSelectedId(`p:${location.process.id}`);
-    setFilter(wanted);
     if (found < 0) return setMessage(`${index.fileName(location.file)}:${location.line} is not in the timeline of ${location.process.label}`);
+    setFilter(wanted);
     setCursor(found);
     setAt(target.rows(wanted, found, 1)[0].at);
   };
@@ -276,6 +277,7 @@ export function App({ index, title, color }: AppProps) {
       )}
       <FindingsPane
         analysis={index.analysis}
+        verdict={progress.verdict}
         items={items}
         cursor={findingCursor}
         focused={focus === 'findings'}
@@ -324,6 +326,7 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
   const state = phaseText(progress);
   return (
     <Text wrap="truncate-end">
+      {progress.note && <Text color={color ? 'yellow' : undefined}>{progress.note} | </Text>}
       {message && <Text color={color ? 'yellow' : undefined}>{message} | </Text>}
       {state && <Text color={color && progress.phase === 'failed' ? 'red' : undefined} bold>{state} | </Text>}
       {`at ${time} | `}
@@ -343,6 +346,7 @@ function phaseText(progress: IndexProgress): string | null {
   const megabytes = (bytes: number) => (bytes / (1 << 20)).toFixed(bytes < 10 << 20 ? 1 : 0);
   switch (progress.phase) {
     case 'reading': {
+      if (progress.live) return `recording live: ${megabytes(progress.bytesRead)} MB, ${progress.events} events`;
       const percent = progress.totalBytes > 0 ? Math.floor((100 * progress.bytesRead) / progress.totalBytes) : 0;
       return `reading ${percent}% (${megabytes(progress.bytesRead)} of ${megabytes(progress.totalBytes)} MB)`;
     }

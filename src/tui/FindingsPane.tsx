@@ -28,6 +28,8 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
 
 export interface FindingsPaneProps {
   analysis: Analysis | null;
+  /** The recorder's hang watchdog verdict, under `record --tui`. */
+  verdict: string | null;
   items: FindingItem[];
   cursor: number;
   focused: boolean;
@@ -36,13 +38,18 @@ export interface FindingsPaneProps {
   height: number;
 }
 
-export function FindingsPane({ analysis, items, cursor, focused, color, width, height }: FindingsPaneProps) {
-  const lines = paneContentLines(height);
+export function FindingsPane({ analysis, verdict, items, cursor, focused, color, width, height }: FindingsPaneProps) {
+  const lines = paneContentLines(height) - (verdict ? 1 : 0);
   const count = analysis?.findings.length ?? 0;
   const title = analysis === null ? 'Findings (reading the trace...)' : `Findings: ${count} hung on an inherited lock`;
   const top = windowTop(cursor, lines, items.length);
   return (
     <Pane title={title} focused={focused} color={color} width={width} height={height}>
+      {verdict && (
+        <Text wrap="truncate-end" bold color={color ? 'red' : undefined}>
+          watchdog: {verdict}
+        </Text>
+      )}
       {analysis !== null && count === 0 && <Text>No forked child is blocked on a lock inherited from its parent.</Text>}
       {items.slice(top, top + lines).map((item, i) => (
         <ItemLine key={top + i} item={item} selected={focused && top + i === cursor} color={color} />

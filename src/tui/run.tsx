@@ -11,8 +11,23 @@ const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?25h\x1b[?1049l';
 const SIGNALS = { SIGTERM: 15, SIGHUP: 1 } as const;
 
-export async function runTui(sources: TraceSource[], options: { color: boolean }): Promise<void> {
-  const index = new TraceIndex(sources);
+/** Why the TUI cannot run here, or null: it needs a terminal on both stdin (keys) and stdout. */
+export function noTerminal(readsStdin: boolean): string | null {
+  if (!readsStdin && process.stdin.isTTY && process.stdout.isTTY) return null;
+  return readsStdin ? 'it reads keys from stdin, so give it the trace as a file' : 'stdin and stdout must be a terminal';
+}
+
+export interface OpenTui {
+  /** Settles when the user quits (the terminal is already restored then). */
+  closed: Promise<void>;
+}
+
+/**
+ * Shows `index` full screen until the user quits. A signal (SIGTERM, SIGHUP) or a crash restores
+ * the terminal and ends the process (128+signal, or 2), so whatever 'exit' handlers the caller
+ * installed (killing a recorded tree) run too.
+ */
+export function openTui(index: TraceIndex, options: { title: string; color: boolean }): OpenTui {
   const stdout = process.stdout;
   let restored = false;
   const restore = () => {
@@ -21,7 +36,6 @@ export async function runTui(sources: TraceSource[], options: { color: boolean }
     instance.unmount();
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     stdout.write(LEAVE_ALTERNATE_SCREEN);
-    index.dispose();
   };
   const onSignal = (signal: keyof typeof SIGNALS) => {
     restore();
@@ -33,18 +47,27 @@ export async function runTui(sources: TraceSource[], options: { color: boolean }
     process.exit(2);
   };
   stdout.write(ENTER_ALTERNATE_SCREEN);
-  const title = sources.map((s) => s.path).join(' ');
-  const instance = render(<App index={index} title={title} color={options.color} />, { exitOnCtrlC: true });
+  const instance = render(<App index={index} title={options.title} color={options.color} />, { exitOnCtrlC: true });
   for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.once(signal, onSignal);
   process.once('uncaughtException', onCrash);
   process.once('exit', restore);
-  void index.load();
-  try {
-    await instance.waitUntilExit();
-  } finally {
+  const closed = instance.waitUntilExit().finally(() => {
     restore();
     for (const signal of Object.keys(SIGNALS)) process.removeListener(signal, onSignal);
     process.removeListener('uncaughtException', onCrash);
     process.removeListener('exit', restore);
+  });
+  return { closed: closed.then(() => undefined) };
+}
+
+/** `forkscope tui`: a recorded trace, until the user quits. */
+export async function runTui(sources: TraceSource[], options: { color: boolean }): Promise<void> {
+  const index = new TraceIndex(sources);
+  try {
+    const tui = openTui(index, { title: sources.map((s) => s.path).join(' '), color: options.color });
+    void index.load();
+    await tui.closed;
+  } finally {
+    index.dispose();
   }
 }

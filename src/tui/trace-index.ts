@@ -6,6 +6,7 @@
 
 import { statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
+import type { Follow } from '../../parsers/lines.js';
 import type { TraceSource } from '../../parsers/types.js';
 import { analyzeTraceWithModel } from '../analysis/analyze.js';
 import type { Analysis, EvidenceRole, Finding } from '../analysis/types.js';
@@ -20,8 +21,21 @@ import type { RowFilter, TimelineRow } from './row-store.js';
 
 export type IndexPhase = 'reading' | 'naming-holders' | 'merging' | 'ready' | 'failed';
 
+export interface IndexOptions {
+  /** The trace is still being recorded: read it as it grows, until this says it is done. */
+  follow?: Follow;
+  /** Completes the analysis before it is shown (e.g. with what /proc showed of a live tree). */
+  complete?: (analysis: Analysis) => void;
+}
+
 export interface IndexProgress {
   phase: IndexPhase;
+  /** The trace is being recorded and read as it grows. */
+  live: boolean;
+  /** The last thing the recorder said, if anything. */
+  note: string | null;
+  /** What the recorder's hang watchdog concluded, once it fired. */
+  verdict: string | null;
   /** Bytes of the inputs read so far, and in all. */
   bytesRead: number;
   totalBytes: number;
@@ -89,7 +103,10 @@ export class TraceIndex {
   /** Evidence roles by `file:line` (file as an id). */
   readonly annotations = new Map<string, EvidenceRole[]>();
 
-  constructor(readonly sources: TraceSource[]) {
+  constructor(
+    readonly sources: TraceSource[],
+    private readonly options: IndexOptions = {},
+  ) {
     let totalBytes = 0;
     for (const file of sources.flatMap((s) => s.files)) {
       try {
@@ -98,7 +115,7 @@ export class TraceIndex {
         // the read reports it
       }
     }
-    this.progressNow = { phase: 'reading', bytesRead: 0, totalBytes, events: 0, warnings: 0, error: null };
+    this.progressNow = { phase: 'reading', live: Boolean(options.follow), note: null, verdict: null, bytesRead: 0, totalBytes, events: 0, warnings: 0, error: null };
   }
 
   /** Reads and analyzes the trace; the promise settles when everything is indexed (or failed). */
@@ -107,8 +124,11 @@ export class TraceIndex {
       const { analysis, tree } = await analyzeTraceWithModel(this.sources, {
         onEvent: (event, liveTree) => this.observe(event, liveTree),
         onSecondRead: () => this.setPhase('naming-holders'),
+        follow: this.options.follow,
       });
+      this.progressNow.live = false;
       this.store.flush();
+      this.options.complete?.(analysis);
       this.analysis = analysis;
       this.entries = this.buildEntries(tree);
       this.annotate(analysis.findings);
@@ -119,6 +139,18 @@ export class TraceIndex {
       this.progressNow.error = error instanceof Error ? error.message : String(error);
       this.setPhase('failed');
     }
+  }
+
+  /** Shows a message of whoever feeds the trace (the recorder) in the status line. */
+  note(message: string): void {
+    this.progressNow.note = message;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** The recorder's watchdog fired: kept on screen with the findings. */
+  setVerdict(message: string): void {
+    this.progressNow.verdict = message;
+    this.note(message);
   }
 
   progress(): IndexProgress {
@@ -236,9 +268,9 @@ export class TraceIndex {
     return found;
   }
 
-  /** Where a finding's line with one of `roles` is, newest first. */
+  /** Where a finding's trace line with one of `roles` is, newest first (not /proc evidence: it has no line here). */
   evidenceLocation(finding: Finding, roles: EvidenceRole[]): RowLocation | null {
-    const evidence = [...finding.evidence].reverse().find((e) => roles.includes(e.role));
+    const evidence = [...finding.evidence].reverse().find((e) => roles.includes(e.role) && this.fileIds.has(e.file));
     if (!evidence) return null;
     const thread = this.threadOfTid(evidence.tid);
     if (!thread) return null;
@@ -285,6 +317,7 @@ export class TraceIndex {
       const before = this.bytesByFile.get(where.file) ?? 0;
       if (where.offset > before) {
         this.progressNow.bytesRead += where.offset - before;
+        this.progressNow.totalBytes = Math.max(this.progressNow.totalBytes, this.progressNow.bytesRead);
         this.bytesByFile.set(where.file, where.offset);
       }
     }
@@ -320,6 +353,8 @@ export class TraceIndex {
       row.key = TIMELINE_CALLS.has(event.name);
       if (event.futex && isFutexWait(event.futex.command)) row.waits = `futex ${event.futex.address}`;
       else if (event.wait) row.waits = `${event.wait.syscall} ${event.wait.pid ?? 'any'}`;
+      // A thread's exit(2) never returns; strace may print no `+++` line for it.
+      if (event.exitCode !== undefined && event.result?.value === null) row.exit = `exited ${event.exitCode}`;
     } else if (event.kind === 'exit' && event.status) {
       row.exit = exitText(event.status);
     }

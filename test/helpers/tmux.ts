@@ -10,9 +10,8 @@ export class TmuxSession {
   readonly name = `forkscope-test-${process.pid}-${++sessions}`;
 
   /** Starts `command` (a shell command line) in a new session of columns x rows. */
-  constructor(command: string, columns: number, rows: number, env: Record<string, string> = {}) {
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${v}'; `).join('');
-    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), `${exports}${command}`]);
+  constructor(command: string, columns: number, rows: number) {
+    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), command]);
   }
 
   /** The screen as text; with `escapes`, with its colour and attribute escapes. */

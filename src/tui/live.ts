@@ -1,0 +1,59 @@
+// The TUI over a trace while it is being recorded (`record --tui`): it follows the trace file as
+// the tracer writes it, shows the recorder's messages (the watchdog's verdict among them) in the
+// status line, and gets the findings once the recording is over.
+
+import type { TraceSource } from '../../parsers/types.js';
+import type { Analysis } from '../analysis/types.js';
+import { openTui } from './run.js';
+import type { OpenTui } from './run.js';
+import { TraceIndex } from './trace-index.js';
+
+export class LiveTui {
+  private recording = true;
+  private readonly index: TraceIndex;
+  private readonly tui: OpenTui;
+  private readonly loaded: Promise<void>;
+  private readonly said: string[] = [];
+
+  constructor(sources: TraceSource[], options: { title: string; color: boolean; complete: (analysis: Analysis) => void }) {
+    this.index = new TraceIndex(sources, { follow: { done: () => !this.recording }, complete: options.complete });
+    this.tui = openTui(this.index, { title: options.title, color: options.color });
+    this.loaded = this.index.load();
+  }
+
+  /** Settles when the user quits the TUI (perhaps before the recording is over). */
+  get closed(): Promise<void> {
+    return this.tui.closed;
+  }
+
+  /** A message of the recorder: in the status line now, on stderr once the TUI is closed. */
+  say(message: string): void {
+    this.said.push(message);
+    this.index.note(message);
+  }
+
+  /** The hang watchdog's verdict: stays on screen above the findings. */
+  verdict(message: string): void {
+    this.said.push(message);
+    this.index.setVerdict(message);
+  }
+
+  /** The recording is over: reads the rest of the trace and returns the analysis the TUI shows. */
+  async recorded(): Promise<Analysis> {
+    this.recording = false;
+    await this.loaded;
+    const { analysis, error } = { analysis: this.index.analysis, error: this.index.progress().error };
+    if (!analysis) throw new Error(`reading the recorded trace failed: ${error}`);
+    return analysis;
+  }
+
+  /** Waits for the user to quit, then repeats on stderr what the recorder said meanwhile. */
+  async quit(): Promise<void> {
+    try {
+      await this.tui.closed;
+    } finally {
+      this.index.dispose();
+    }
+    for (const message of this.said) process.stderr.write(`forkscope: ${message}\n`);
+  }
+}
