@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { buildSample, killMarked, marked, markedProcesses } from './helpers/live.js';
+import { buildSample, killMarked, marked, markedProcesses, startHung } from './helpers/live.js';
 import { CLI, REPO } from './helpers/repo.js';
 import { TmuxSession } from './helpers/tmux.js';
 
@@ -113,8 +113,8 @@ describe('forkscope tui in tmux', () => {
   }
 });
 
-describe('forkscope record --tui in tmux', () => {
-  const { mark } = marked();
+describe('forkscope record --tui and attach --tui in tmux', () => {
+  const { mark, env } = marked();
   let program: string;
   before(() => {
     program = buildSample('c-mutex-held-at-fork', scratch);
@@ -163,6 +163,28 @@ describe('forkscope record --tui in tmux', () => {
     } finally {
       tui.kill();
       assert.deepEqual(killMarked(mark), [], 'nothing recorded is left running');
+    }
+  });
+
+  test('attach --tui: /proc names the holder at once, the watch shows the blocked calls, then the finding; the tree is left as it was', async () => {
+    const hung = await startHung([program], env);
+    const { tui, sttyChanged } = openForkscope(['attach', String(hung.pid), '--tui', '--duration', '2'], 110, 32);
+    try {
+      let screen = await tui.waitFor(/\/proc: \d+ \(child of \d+\) blocked forever on futex 0x[0-9a-f]+, held by \d+ when/);
+      screen = await tui.waitFor(/Findings: 1 hung on an inherited lock/, 20_000);
+      screen = await tui.waitFor(/\[BLOCKED FOREVER\] futex\(0x/);
+      assert.match(screen, /🔒 \d+ HUNG blocked 0x/);
+      assert.match(screen, /Watched 2\.\d s with strace -p: no system call completed/);
+      tui.keys('q');
+      screen = await tui.waitFor(/forkscope exited \d+/);
+      assert.match(screen, /forkscope exited 1/);
+      assert.equal(sttyChanged(), false);
+      // attach is read-only: the hung tree is still there, and not left stopped.
+      const states = markedProcesses(mark).map((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]);
+      assert.ok(states.length >= 2 && states.every((state) => state === 'S'), `states: ${states}`);
+    } finally {
+      tui.kill();
+      killMarked(mark);
     }
   });
 });

@@ -28,6 +28,8 @@ export interface AnalyzeOptions {
   onSecondRead?: () => void;
   /** The trace is still being recorded: the first read follows it until it is done. */
   follow?: Follow;
+  /** Events known before the trace begins (the tree of an attached process, from /proc). */
+  prelude?: TraceEvent[];
 }
 
 export interface TraceAnalysis {
@@ -46,6 +48,10 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   const tree = new TaskTree();
   const watcher = new BlockWatcher(tree);
   const warnings: Warning[] = [];
+  for (const event of options.prelude ?? []) {
+    tree.observe(event);
+    options.onEvent?.(event, tree);
+  }
   for await (const event of readTrace(sources, inputs, { follow: options.follow })) {
     if (event.kind === 'warning') {
       if (warnings.length < MAX_WARNINGS) warnings.push({ ...event.where, message: event.message });

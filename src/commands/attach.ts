@@ -1,32 +1,40 @@
-// `forkscope attach PID [--duration S] [--json]`: a read-only postmortem of a live (hung) tree from
+// `forkscope attach PID [--duration S] [--json | --tui]`: a read-only postmortem of a live (hung) tree from
 // /proc: every thread's state, wchan and syscall, the futex words blocked threads wait on, and the
 // findings they prove, in the same report and JSON document as `analyze` (`source: "proc"`).
 // --duration watches the tree with `strace -f -p` for S seconds (then detaches) and compares each
-// thread's CPU time, to show that nothing in it moves. Nothing is ever written to a target, and
-// no target is left stopped.
+// thread's CPU time, to show that nothing in it moves; --tui shows that watch live in the TUI.
+// Nothing is ever written to a target, and no target is left stopped.
 
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endsWithin, sleep } from '../../collectors/collector.js';
 import { readTrace, resolveInputs } from '../../parsers/index.js';
 import type { InputStats } from '../../parsers/types.js';
-import { analyzeSnapshot, cannotExamine, snapshotTree } from '../proc/snapshot.js';
+import type { Analysis } from '../analysis/types.js';
+import { analyzeSnapshot, cannotExamine, snapshotTaskEvents, snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
 import { readStat, readText } from '../proc/tree.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
+import { LiveTui } from '../tui/live.js';
+import { noTerminal } from '../tui/run.js';
+import { findingSentence } from '../views/words.js';
 import { EXIT_HANG, EXIT_OK, runCommand } from './inputs.js';
 
 interface AttachOptions {
   duration?: number;
   json?: boolean;
+  tui?: boolean;
   color: boolean;
 }
+
+/** How long `attach --tui` watches when not told (q stops it sooner). */
+const TUI_WATCH_SECONDS = 5;
 
 export function registerAttach(program: Command): void {
   program
@@ -35,6 +43,7 @@ export function registerAttach(program: Command): void {
     .argument('<pid>', 'the root of the tree (a hung child, or the program that forked it)', pidArgument)
     .option('--duration <seconds>', 'also watch the tree for this long (strace -p, then detach) to show nothing moves', positive)
     .option('--json', 'print the forkscope/analysis@1 JSON document (docs/json.md)')
+    .option('--tui', `watch it live in the TUI (docs/tui.md) for --duration (default ${TUI_WATCH_SECONDS} s), with what /proc shows`)
     .option('--no-color', 'never colour the report')
     .action((pid: number, options: AttachOptions) => runCommand(() => attach(pid, options)));
 }
@@ -51,25 +60,76 @@ function positive(text: string): number {
 }
 
 async function attach(pid: number, options: AttachOptions): Promise<number> {
+  if (options.tui) {
+    const why = noTerminal(false);
+    if (why) throw new Error(`--tui needs a terminal (${why}); without it, attach prints its report`);
+    if (options.json) throw new Error('--tui shows the findings on screen; --json is for reports on a pipe');
+  }
   const problem = cannotExamine(pid);
   if (problem) throw new Error(problem);
   let snapshot = snapshotTree(pid);
-  let watched: string | null = null;
-  if (options.duration) {
-    const watch = await watchTree(snapshot, options.duration);
-    snapshot = watch.after;
-    watched = watch.summary;
-    process.stderr.write(`forkscope: ${watched}\n`);
+  const workDir = mkdtempSync(join(tmpdir(), 'forkscope-attach-'));
+  try {
+    let analysis: Analysis;
+    if (options.tui) {
+      analysis = await watchInTui(pid, snapshot, join(workDir, 'watch.strace'), options);
+    } else {
+      let watched: string | null = null;
+      if (options.duration) {
+        const watch = await watchTree(snapshot, sleep(options.duration * 1000), join(workDir, 'watch.strace'));
+        snapshot = watch.after;
+        watched = watch.summary;
+        process.stderr.write(`forkscope: ${watched}\n`);
+      }
+      analysis = analyzeSnapshot(snapshot);
+      if (watched) for (const finding of analysis.findings) finding.explanation += ` ${watched}`;
+    }
+    if (options.json) {
+      process.stdout.write(renderJson(analysis));
+    } else {
+      const color = options.color && wantsColor(process.stdout);
+      process.stdout.write(threadTable(snapshot) + '\n' + renderText(analysis, { color }));
+    }
+    return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
   }
-  const analysis = analyzeSnapshot(snapshot);
-  if (watched) for (const finding of analysis.findings) finding.explanation += ` ${watched}`;
-  if (options.json) {
-    process.stdout.write(renderJson(analysis));
-  } else {
-    const color = options.color && wantsColor(process.stdout);
-    process.stdout.write(threadTable(snapshot) + '\n' + renderText(analysis, { color }));
-  }
-  return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
+}
+
+/**
+ * `attach --tui`: /proc's verdict at once, the tree's calls as strace -p sees them while it
+ * watches, then the findings: /proc's, and the trace's own if it proves more.
+ */
+async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, options: AttachOptions): Promise<Analysis> {
+  const fromProc = analyzeSnapshot(snapshot);
+  writeFileSync(log, '', { mode: 0o600 });
+  const live = new LiveTui([{ path: log, format: 'strace', files: [log] }], {
+    title: `attach ${pid}`,
+    color: options.color && !process.env.NO_COLOR,
+    prelude: snapshotTaskEvents(snapshot),
+    // /proc reads the lock's owner; the watch only sees the blocked calls: /proc's finding wins,
+    // with the watch's lines added to its evidence (the TUI jumps to them).
+    complete: (analysis) => {
+      analysis.findings = [
+        ...fromProc.findings.map((found) => {
+          const seen = analysis.findings.find((f) => f.tid === found.tid);
+          return seen ? { ...found, evidence: [...seen.evidence, ...found.evidence] } : found;
+        }),
+        ...analysis.findings.filter((f) => !fromProc.findings.some((found) => found.tid === f.tid)),
+      ];
+      analysis.warnings.push(...fromProc.warnings);
+    },
+  });
+  const sentences = fromProc.findings.map(findingSentence);
+  live.verdict(`/proc: ${sentences.length > 0 ? sentences.join('; ') : 'no thread of a forked child is blocked on a lock it inherited'}`);
+  const seconds = options.duration ?? TUI_WATCH_SECONDS;
+  live.say(`watching ${pid} with strace -p for ${seconds} s (q stops)`);
+  const watch = await watchTree(snapshot, Promise.race([sleep(seconds * 1000), live.closed]), log);
+  live.say(watch.summary);
+  const analysis = await live.recorded();
+  for (const finding of analysis.findings) if (finding.source === 'proc') finding.explanation += ` ${watch.summary}`;
+  await live.quit();
+  return analysis;
 }
 
 /** Each process and thread: state, wchan, and the call it sits in (with the futex word's name). */
@@ -103,19 +163,20 @@ interface Watch {
 }
 
 /**
- * Watches the tree with `strace -f -p` for `seconds`, then lets strace detach (SIGINT), and
- * compares each thread's CPU time over the watch: a hung tree neither completes a call nor runs.
+ * Watches the tree with `strace -f -p`, writing to `log`, until `until` settles; then lets strace
+ * detach (SIGINT), and compares each thread's CPU time over the watch: a hung tree neither
+ * completes a call nor runs.
  */
-async function watchTree(before: TreeSnapshot, seconds: number): Promise<Watch> {
+async function watchTree(before: TreeSnapshot, until: Promise<unknown>, log: string): Promise<Watch> {
   const pids = before.processes.map((p) => p.pid);
+  const started = Date.now();
+  const watched = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const scope = readText('/proc/sys/kernel/yama/ptrace_scope')?.trim();
   if (scope === '3') {
-    await sleep(seconds * 1000);
+    await until;
     const after = snapshotTree(before.root, pids);
-    return { after, summary: `watched ${seconds} s through /proc only (ptrace is disabled: kernel.yama.ptrace_scope=3); ${cpuSummary(before, after)}` };
+    return { after, summary: `watched ${watched()} through /proc only (ptrace is disabled: kernel.yama.ptrace_scope=3); ${cpuSummary(before, after)}` };
   }
-  const workDir = mkdtempSync(join(tmpdir(), 'forkscope-attach-'));
-  const log = join(workDir, 'watch.strace');
   const wasStopped = new Set(pids.filter((p) => /^[tT]$/.test(readStat(p)?.state ?? '')));
   const strace = execa('strace', ['-f', '-tt', '-T', '-q', '-o', log, ...pids.flatMap((p) => ['-p', String(p)])], {
     reject: false,
@@ -128,7 +189,7 @@ async function watchTree(before: TreeSnapshot, seconds: number): Promise<Watch> 
     // Attaching interrupts the blocked calls once (they restart): start counting after that.
     await sleep(300);
     const start = snapshotTree(before.root, pids);
-    await sleep(seconds * 1000);
+    await until;
     const end = snapshotTree(before.root, pids);
     strace.kill('SIGINT');
     if (!(await endsWithin(strace, 5000))) strace.kill('SIGKILL');
@@ -136,18 +197,17 @@ async function watchTree(before: TreeSnapshot, seconds: number): Promise<Watch> 
     // The tree as strace left it (a sleeping thread it interrupted shows restart_syscall).
     const after = snapshotTree(before.root, pids);
     if ((result as { code?: string }).code === 'ENOENT') {
-      return { after, summary: `watched ${seconds} s through /proc only (strace is not installed); ${cpuSummary(start, end)}` };
+      return { after, summary: `watched ${watched()} through /proc only (strace is not installed); ${cpuSummary(start, end)}` };
     }
     const resumed = resumeStopped(pids, wasStopped);
     const moved = await countCompletions(log);
     const straceSays = result.stderr.trim() ? ` (strace: ${result.stderr.trim().split('\n')[0]})` : '';
     const summary =
-      `Watched ${seconds} s with strace -p${straceSays}: ${moved === 0 ? 'no system call completed' : `${moved} system calls or signals completed`} in the tree; ` +
+      `Watched ${watched()} with strace -p${straceSays}: ${moved === 0 ? 'no system call completed' : `${moved} system calls or signals completed`} in the tree; ` +
       `${cpuSummary(start, end)}${resumed.length ? `; sent SIGCONT to ${resumed.join(', ')} left stopped by the attach` : ''}.`;
     return { after, summary };
   } finally {
     strace.kill('SIGKILL');
-    rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -178,7 +178,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
           reason: verdict.reason,
         };
         const message = `hang (no progress for ${options.hangTimeout} s): ${verdict.reason}. /proc snapshot in ${join(dir, 'proc-snapshot.json')}`;
-        if (live) live.verdict(message);
+        if (live) live.verdict(`watchdog: ${message}`);
         else say(message);
         break;
       }

@@ -7,6 +7,7 @@
 // its own, inherited the lock locked: proof, `confirmed`.
 
 import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
+import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
 import { syscallName } from './abi.js';
 import { nameAddress, readMaps, readMemory } from './memory.js';
@@ -331,4 +332,24 @@ function summarize(process: ProcessSnapshot, byPid: Map<number, ProcessSnapshot>
     exit: null,
     state,
   };
+}
+
+/**
+ * The tree as task events, for a trace of it that starts after its processes and threads were
+ * made (`strace -p` shows no clone): which tasks are threads of which process, and who is whose parent.
+ */
+export function snapshotTaskEvents(snapshot: TreeSnapshot): TaskEvent[] {
+  const pids = new Set(snapshot.processes.map((p) => p.pid));
+  const where = { file: `/proc (${snapshot.takenAt})`, line: 0 };
+  return snapshot.processes.flatMap((process, order) =>
+    process.threads.map((thread, i) => ({
+      kind: 'task' as const,
+      tid: thread.tid,
+      creatorTid: thread.tid === process.pid && pids.has(process.ppid) ? process.ppid : null,
+      tgid: process.pid,
+      command: process.command ?? process.comm,
+      // Before anything the trace shows.
+      at: { us: 0, text: null, stream: -1, seq: order * 100_000 + i, where },
+    })),
+  );
 }

@@ -98,7 +98,13 @@ export function App({ index, title, color }: AppProps) {
     if (!finding) return setMessage('no findings in this trace');
     setFindingNumber(number);
     setFindingCursor(findingItems(findings, number).findIndex((i) => i.kind === 'finding' && i.number === number));
-    goTo(index.evidenceLocation(finding, ['blocked-forever', 'timed-out']), `the blocked call of ${finding.pid} is not in the timeline`);
+    const blocked = index.evidenceLocation(finding, ['blocked-forever', 'timed-out']);
+    if (blocked) return goTo(blocked, '');
+    // A finding from /proc (attach) has no trace line: show the process at the end of its timeline.
+    const process = index.processOfPid(finding.pid);
+    if (process) select(`p:${process.id}`);
+    setAt(Infinity);
+    setMessage(`the trace does not show the call ${finding.tid} blocks in (${finding.source === 'proc' ? 'found in /proc' : 'not in the trace'})`);
   };
 
   // Open on the first finding once the analysis is in, unless the user has started moving.
@@ -225,10 +231,7 @@ export function App({ index, title, color }: AppProps) {
         } else setFindingCursor(to);
       } else if (key.return) {
         const item = items[findingCursor];
-        if (item?.kind === 'evidence') {
-          const thread = index.threadOfTid(item.evidence.tid);
-          goTo(thread ? { process: thread.process, thread, file: index.fileId(item.evidence.file), line: item.evidence.line } : null, `thread ${item.evidence.tid} is not in the tree`);
-        } else if (item) showFinding(findings.indexOf(item.finding));
+        if (item?.kind === 'evidence') goTo(index.locate(item.evidence), `${item.evidence.file}:${item.evidence.line} is not a line of the trace`); else if (item) showFinding(findings.indexOf(item.finding));
       }
     }
   });

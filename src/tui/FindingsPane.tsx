@@ -28,7 +28,7 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
 
 export interface FindingsPaneProps {
   analysis: Analysis | null;
-  /** The recorder's hang watchdog verdict, under `record --tui`. */
+  /** The recorder's verdict: its hang watchdog's (`record --tui`), or /proc's (`attach --tui`). */
   verdict: string | null;
   items: FindingItem[];
   cursor: number;
@@ -47,7 +47,7 @@ export function FindingsPane({ analysis, verdict, items, cursor, focused, color,
     <Pane title={title} focused={focused} color={color} width={width} height={height}>
       {verdict && (
         <Text wrap="truncate-end" bold color={color ? 'red' : undefined}>
-          watchdog: {verdict}
+          {verdict}
         </Text>
       )}
       {analysis !== null && count === 0 && <Text>No forked child is blocked on a lock inherited from its parent.</Text>}

@@ -1,12 +1,14 @@
-// The TUI over a trace while it is being recorded (`record --tui`): it follows the trace file as
-// the tracer writes it, shows the recorder's messages (the watchdog's verdict among them) in the
-// status line, and gets the findings once the recording is over.
+// The TUI over a trace while it is being recorded (`record --tui`, `attach --tui`): it follows the
+// trace file as the tracer writes it, shows the recorder's messages in the status line and its
+// verdict (the hang watchdog's, or /proc's) above the findings, and gets the findings once the
+// recording is over.
 
 import type { TraceSource } from '../../parsers/types.js';
 import type { Analysis } from '../analysis/types.js';
 import { openTui } from './run.js';
 import type { OpenTui } from './run.js';
 import { TraceIndex } from './trace-index.js';
+import type { IndexOptions } from './trace-index.js';
 
 export class LiveTui {
   private recording = true;
@@ -15,9 +17,10 @@ export class LiveTui {
   private readonly loaded: Promise<void>;
   private readonly said: string[] = [];
 
-  constructor(sources: TraceSource[], options: { title: string; color: boolean; complete: (analysis: Analysis) => void }) {
-    this.index = new TraceIndex(sources, { follow: { done: () => !this.recording }, complete: options.complete });
-    this.tui = openTui(this.index, { title: options.title, color: options.color });
+  constructor(sources: TraceSource[], options: { title: string; color: boolean } & Omit<IndexOptions, 'follow'>) {
+    const { title, color, ...indexOptions } = options;
+    this.index = new TraceIndex(sources, { ...indexOptions, follow: { done: () => !this.recording } });
+    this.tui = openTui(this.index, { title, color });
     this.loaded = this.index.load();
   }
 
@@ -32,7 +35,7 @@ export class LiveTui {
     this.index.note(message);
   }
 
-  /** The hang watchdog's verdict: stays on screen above the findings. */
+  /** The recorder's verdict (its hang watchdog's, /proc's): stays on screen above the findings. */
   verdict(message: string): void {
     this.said.push(message);
     this.index.setVerdict(message);

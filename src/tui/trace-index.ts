@@ -9,7 +9,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { Follow } from '../../parsers/lines.js';
 import type { TraceSource } from '../../parsers/types.js';
 import { analyzeTraceWithModel } from '../analysis/analyze.js';
-import type { Analysis, EvidenceRole, Finding } from '../analysis/types.js';
+import type { Analysis, Evidence, EvidenceRole, Finding } from '../analysis/types.js';
 import type { Stamp, TraceEvent } from '../model/events.js';
 import { eventText, exitText } from '../model/format.js';
 import { isFutexWait } from '../model/futex.js';
@@ -26,6 +26,8 @@ export interface IndexOptions {
   follow?: Follow;
   /** Completes the analysis before it is shown (e.g. with what /proc showed of a live tree). */
   complete?: (analysis: Analysis) => void;
+  /** Events known before the trace begins (the tree of an attached process, from /proc). */
+  prelude?: TraceEvent[];
 }
 
 export interface IndexProgress {
@@ -125,6 +127,7 @@ export class TraceIndex {
         onEvent: (event, liveTree) => this.observe(event, liveTree),
         onSecondRead: () => this.setPhase('naming-holders'),
         follow: this.options.follow,
+        prelude: this.options.prelude,
       });
       this.progressNow.live = false;
       this.store.flush();
@@ -167,7 +170,7 @@ export class TraceIndex {
     this.store.dispose();
   }
 
-  fileId(file: string): number {
+  private fileId(file: string): number {
     let id = this.fileIds.get(file);
     if (id === undefined) this.fileIds.set(file, (id = this.fileIds.size));
     return id;
@@ -268,13 +271,18 @@ export class TraceIndex {
     return found;
   }
 
-  /** Where a finding's trace line with one of `roles` is, newest first (not /proc evidence: it has no line here). */
+  /** Where a finding's trace line with one of `roles` is, newest first. */
   evidenceLocation(finding: Finding, roles: EvidenceRole[]): RowLocation | null {
     const evidence = [...finding.evidence].reverse().find((e) => roles.includes(e.role) && this.fileIds.has(e.file));
-    if (!evidence) return null;
+    return evidence ? this.locate(evidence) : null;
+  }
+
+  /** Where an evidence line is in the timelines; null for /proc evidence (no trace line) or an unknown thread. */
+  locate(evidence: Evidence): RowLocation | null {
+    const file = this.fileIds.get(evidence.file);
     const thread = this.threadOfTid(evidence.tid);
-    if (!thread) return null;
-    return { process: thread.process, thread, file: this.fileId(evidence.file), line: evidence.line };
+    if (file === undefined || !thread) return null;
+    return { process: thread.process, thread, file, line: evidence.line };
   }
 
   /** Where the clone/fork that made a process was read. */
@@ -395,7 +403,9 @@ export class TraceIndex {
   private annotate(findings: Finding[]): void {
     for (const finding of findings) {
       for (const e of finding.evidence) {
-        const key = `${this.fileId(e.file)}:${e.line}`;
+        const file = this.fileIds.get(e.file);
+        if (file === undefined) continue;
+        const key = `${file}:${e.line}`;
         const roles = this.annotations.get(key) ?? [];
         if (!roles.includes(e.role)) roles.push(e.role);
         this.annotations.set(key, roles);
