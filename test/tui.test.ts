@@ -8,6 +8,8 @@ import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { resolveInputs } from '../parsers/index.js';
 import { App } from '../src/tui/App.js';
+import { applyKey, initialState, splitKeys, viewOf } from '../src/tui/navigation.js';
+import type { NavState } from '../src/tui/navigation.js';
 import { RowStore } from '../src/tui/row-store.js';
 import type { TimelineRow } from '../src/tui/row-store.js';
 import { TraceIndex } from '../src/tui/trace-index.js';
@@ -216,6 +218,39 @@ describe('tui on a timed strace -f trace', () => {
       assert.match(text, new RegExp(`${start[2]}/${start[2]}`));
     } finally {
       app.unmount();
+      index.dispose();
+    }
+  });
+});
+
+describe('navigation', () => {
+  test('a read of several keys is split into keys; escape sequences stay whole', () => {
+    assert.deepEqual(
+      splitKeys({ input: 'f\ta/1\r' }).map((k) => k.input),
+      ['f', '\t', 'a', '/', '1', '\r'],
+    );
+    assert.equal(splitKeys({ input: 'f\ta' })[1].tab, true);
+    assert.deepEqual(splitKeys({ input: '[A', upArrow: true }), [{ input: '[A', upArrow: true }]);
+  });
+
+  test('keys apply to the latest state, one after another, whatever the screen shows', async () => {
+    const index = await loadedIndex(C_MUTEX);
+    try {
+      let state: NavState = initialState(index);
+      const press = (...inputs: string[]) => {
+        for (const input of inputs) state = applyKey(index, state, { input, tab: input === '\t', return: input === '\r' }, 10).state;
+        return viewOf(index, state);
+      };
+      let view = press('f', '\t', 'a', 'g');
+      assert.equal(state.focus, 'timeline');
+      assert.equal(view.timelineCursor, 0);
+      view = press(...'jjjjjjj');
+      assert.equal(view.timelineCursor, 7);
+      assert.equal(state.at, view.cursorRow!.at);
+      view = press('/', ...String(index.analysis!.findings[0].pid), '\r');
+      assert.match(view.selected!.id, new RegExp(`^p:t${index.analysis!.findings[0].pid}$`));
+      assert.deepEqual(applyKey(index, state, { input: 'q' }, 10).effects, [{ kind: 'quit' }]);
+    } finally {
       index.dispose();
     }
   });
