@@ -170,7 +170,7 @@ interface Watch {
 async function watchTree(before: TreeSnapshot, until: Promise<unknown>, log: string): Promise<Watch> {
   const pids = before.processes.map((p) => p.pid);
   const started = Date.now();
-  const watched = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const watched = () => `${Number(((Date.now() - started) / 1000).toFixed(1))} s`;
   const scope = readText('/proc/sys/kernel/yama/ptrace_scope')?.trim();
   if (scope === '3') {
     await until;
