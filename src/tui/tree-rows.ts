@@ -19,26 +19,33 @@ export interface TreeRow {
 }
 
 export function treeRows(roots: ProcessEntry[], findings: Finding[], expanded: ReadonlySet<string>): TreeRow[] {
+  // Looked up per row: a trace can hold thousands of processes and findings.
+  const hungByPid = new Map<number, Finding>();
+  const hungByTid = new Map<number, Finding>();
+  const waitsByTid = new Map<number, number>();
+  for (const finding of findings) {
+    if (!hungByPid.has(finding.pid)) hungByPid.set(finding.pid, finding);
+    hungByTid.set(finding.tid, finding);
+    for (const link of finding.chain) if (!waitsByTid.has(link.tid)) waitsByTid.set(link.tid, finding.pid);
+  }
   const rows: TreeRow[] = [];
   const visit = (process: ProcessEntry, depth: number) => {
     const id = `p:${process.id}`;
     const expandable = process.threads.length > 1;
     const isOpen = expandable && expanded.has(id);
-    const pidsOf = (f: Finding) => process.pid !== null && f.pid === process.pid;
-    const hung = findings.find(pidsOf) ?? null;
-    const waiting = findings.find((f) => f.chain.some((link) => process.threads.some((t) => t.tid === link.tid)));
-    rows.push({ id, process, thread: null, depth, hung, waitsFor: waiting?.pid ?? null, expandable, expanded: isOpen });
+    const hung = process.pid === null ? null : (hungByPid.get(process.pid) ?? null);
+    const waitsFor = process.threads.map((t) => waitsByTid.get(t.tid)).find((pid) => pid !== undefined) ?? null;
+    rows.push({ id, process, thread: null, depth, hung, waitsFor, expandable, expanded: isOpen });
     if (isOpen) {
       for (const thread of process.threads) {
-        const threadHung = findings.find((f) => f.tid === thread.tid && pidsOf(f)) ?? null;
-        const threadWaits = findings.find((f) => f.chain.some((link) => link.tid === thread.tid));
+        const threadHung = hungByTid.get(thread.tid);
         rows.push({
           id: `t:${process.id}:${thread.tid}`,
           process,
           thread,
           depth: depth + 1,
-          hung: threadHung,
-          waitsFor: threadWaits?.pid ?? null,
+          hung: threadHung && threadHung.pid === process.pid ? threadHung : null,
+          waitsFor: waitsByTid.get(thread.tid) ?? null,
           expandable: false,
           expanded: false,
         });
