@@ -1,57 +1,18 @@
-// Throughput and memory of reading and analyzing a large strace -f log. The log is one long-lived
-// tree (a holder and a contender thread trading one mutex millions of times, then the fork that
-// hangs), so the log grows while the threads and locks stay the same: peak memory should not grow
-// with it. Each measurement runs in its own process so its peak RSS (VmHWM) is its own.
+// Throughput and memory of reading and analyzing a large strace -f log (bench/biglog.ts). The log is
+// one long-lived tree (a holder and a contender thread trading one mutex millions of times, then the
+// fork that hangs), so the log grows while the threads and locks stay the same: peak memory should
+// not grow with it. Each measurement runs in its own process so its peak RSS (VmHWM) is its own.
 //
 //   node dist/bench/parse.js [MB ...]        default: 50 200
 
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/analysis/analyze.js';
-
-const MAIN = 1000;
-const HOLDER = 1001;
-const CONTENDER = 1002;
-const CHILD = 1003;
-const LOCK = '0x55d0c0a4e040';
-const THREAD_FLAGS =
-  'CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID';
-
-function time(us: number): string {
-  const s = Math.floor(us / 1e6);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(s / 3600) % 24)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String(us % 1e6).padStart(6, '0')}`;
-}
-
-async function writeLog(path: string, megabytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  let us = 10 * 3600e6;
-  let bytes = 0;
-  const line = async (tid: number, text: string) => {
-    const l = `${tid}  ${time((us += 7))} ${text}\n`;
-    bytes += l.length;
-    if (!out.write(l)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  };
-  await line(MAIN, 'execve("./bench", ["./bench"], 0x7ffd2c1e8f18 /* 12 vars */) = 0 <0.000300>');
-  for (const tid of [HOLDER, CONTENDER]) {
-    await line(MAIN, `clone3({flags=${THREAD_FLAGS}, exit_signal=0, stack=0x7f0e299ff000, stack_size=0x7fff00} => {parent_tid=[${tid}]}, 88) = ${tid} <0.000060>`);
-  }
-  while (bytes < megabytes * 1024 * 1024) {
-    await line(CONTENDER, `futex(${LOCK}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
-    await line(HOLDER, `futex(${LOCK}, FUTEX_WAKE_PRIVATE, 1) = 1 <0.000012>`);
-    await line(CONTENDER, '<... futex resumed>) = 0 <0.000020>');
-    await line(HOLDER, 'clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000}, NULL) = 0 <0.000060>');
-    await line(CONTENDER, `futex(${LOCK}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000010>`);
-  }
-  await line(MAIN, `clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0e2a200a10) = ${CHILD} <0.000400>`);
-  await line(CHILD, `futex(${LOCK}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
-  await line(MAIN, `wait4(${CHILD},  <unfinished ...>`);
-  await new Promise((resolve) => out.end(resolve));
-}
+import { writeLog } from './biglog.js';
 
 /** In a child process: read or analyze the log, print {seconds, lines, findings, peakMB}. */
 async function measure(path: string, mode: 'read' | 'analyze'): Promise<void> {

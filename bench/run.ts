@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark of forkscope, one after another.
 
 await import('./parse.js');
+await import('./tui.js');
 await import('./overhead.js');
