@@ -10,7 +10,7 @@ import { resolveInputs } from '../parsers/index.js';
 import { App } from '../src/tui/App.js';
 import { applyKey, initialState, splitKeys, viewOf } from '../src/tui/navigation.js';
 import type { NavState } from '../src/tui/navigation.js';
-import { RowStore } from '../src/tui/row-store.js';
+import { MergedTimeline, RowStore, decodeRow, encodeRow } from '../src/tui/row-store.js';
 import type { TimelineRow } from '../src/tui/row-store.js';
 import { TraceIndex } from '../src/tui/trace-index.js';
 import { findingSentence } from '../src/views/words.js';
@@ -79,6 +79,38 @@ describe('row store', () => {
     } finally {
       store.dispose();
     }
+  });
+});
+
+describe('merged timeline', () => {
+  test('interleaves threads in trace order across blocks, and pages, filters, positions and finds like one timeline', async () => {
+    const store = new RowStore();
+    try {
+      // Thread t has rows at 3i + t: merged, row n is at n.
+      const threads = [0, 1, 2].map(() => store.stream());
+      for (let i = 0; i < 700; i++) for (const [t, stream] of threads.entries()) stream.append({ ...row(3 * i + t, (3 * i + t) % 5 === 0), tid: t });
+      store.flush();
+      const merged = await MergedTimeline.merge(store, threads, 100);
+      assert.equal(merged.length('all'), 2100);
+      assert.equal(merged.length('key'), 420);
+      assert.deepEqual(merged.rows('all', 254, 5).map((r) => r.at / 10), [254, 255, 256, 257, 258]);
+      assert.deepEqual(merged.rows('all', 254, 5).map((r) => r.tid), [254 % 3, 255 % 3, 256 % 3, 257 % 3, 258 % 3]);
+      assert.deepEqual(merged.rows('key', 100, 2).map((r) => r.at / 10), [500, 505]);
+      assert.equal(merged.indexAt('all', 12345), 1234);
+      assert.equal(merged.indexAt('key', 12345), 246);
+      assert.equal(merged.find('all', 0, 1801), 1800);
+      assert.equal(merged.find('key', 0, 1801), 360);
+      assert.equal(merged.find('key', 0, 1802), -1);
+      assert.equal([...merged.scan()].length, 2100);
+    } finally {
+      store.dispose();
+    }
+  });
+
+  test('rows survive their encoding, tabs, newlines and backslashes in text included', () => {
+    const odd = { ...row(7, true), text: 'write(1, "a\\tb\\n", 5)\tx\ny\\', time: '10:00:00.000001', waits: 'futex 0x1', exit: null, end: null };
+    assert.deepEqual(decodeRow(encodeRow(odd)), odd);
+    assert.doesNotMatch(encodeRow(odd), /\n/);
   });
 });
 

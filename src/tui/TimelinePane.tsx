@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import type { EvidenceRole } from '../analysis/types.js';
 import { ROLE_LABELS, ROLE_TAGS } from '../views/words.js';
 import { Pane, paneContentLines } from './Pane.js';
-import type { RowFilter, RowStream, TimelineRow } from './row-store.js';
+import type { RowFilter, Timeline, TimelineRow } from './row-store.js';
 import type { TraceIndex } from './trace-index.js';
 import { windowTop } from './tree-rows.js';
 
@@ -16,7 +16,7 @@ const DETAIL_LINES = 3;
 
 export interface TimelinePaneProps {
   index: TraceIndex;
-  stream: RowStream | null;
+  stream: Timeline | null;
   filter: RowFilter;
   cursor: number;
   relativeTime: boolean;

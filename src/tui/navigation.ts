@@ -5,7 +5,7 @@
 import type { Finding } from '../analysis/types.js';
 import { findingItems } from './FindingsPane.js';
 import type { FindingItem } from './FindingsPane.js';
-import type { RowFilter, RowStream, TimelineRow } from './row-store.js';
+import type { RowFilter, Timeline, TimelineRow } from './row-store.js';
 import type { RowLocation, TraceIndex } from './trace-index.js';
 import { treeRows } from './tree-rows.js';
 import type { TreeRow } from './tree-rows.js';
@@ -21,8 +21,12 @@ export interface NavState {
   /** Tree rows (`p:<id>`) whose threads are listed. */
   expanded: ReadonlySet<string>;
   selectedId: string | null;
-  /** The timeline position: an explicit row, or (null) the last row at or before `at`. */
+  /**
+   * The timeline position: an explicit row of timeline `cursorIn`, or (null, or another timeline
+   * shown now, such as a process's merged one replacing its thread's) the last row at or before `at`.
+   */
   cursor: number | null;
+  cursorIn: Timeline | null;
   /** The cursor's place in the trace (Infinity: the end); the tree shows states as of then. */
   at: number;
   filter: RowFilter;
@@ -46,6 +50,7 @@ export function initialState(index: TraceIndex): NavState {
     expanded: new Set(),
     selectedId: null,
     cursor: null,
+    cursorIn: null,
     at: Infinity,
     filter: 'key',
     findingNumber: 0,
@@ -68,7 +73,7 @@ export interface View {
   rows: TreeRow[];
   treeCursor: number;
   selected: TreeRow | undefined;
-  stream: RowStream | null;
+  stream: Timeline | null;
   length: number;
   timelineCursor: number;
   cursorRow: TimelineRow | undefined;
@@ -83,7 +88,7 @@ export function viewOf(index: TraceIndex, state: NavState): View {
   const stream = !selected ? null : selected.thread ? selected.thread.stream : index.streamOf(selected.process);
   const length = stream?.length(state.filter) ?? 0;
   const timelineCursor =
-    state.cursor !== null
+    state.cursor !== null && state.cursorIn === stream
       ? Math.min(state.cursor, length - 1)
       : state.at === Infinity
         ? length - 1
@@ -122,7 +127,7 @@ export function splitKeys(key: KeyPress): KeyPress[] {
 }
 
 /** Side effects a key asks for, carried out by the App. */
-export type Effect = { kind: 'quit' } | { kind: 'search'; text: string; stream: RowStream; filter: RowFilter; from: number };
+export type Effect = { kind: 'quit' } | { kind: 'search'; text: string; stream: Timeline; filter: RowFilter; from: number };
 
 export interface Applied {
   state: NavState;
@@ -234,9 +239,9 @@ export function replayStep(index: TraceIndex, state: NavState, rows: number): Na
 }
 
 /** The state once a search found row `found` (-1: nowhere) of the stream it ran in. */
-export function searchDone(state: NavState, found: number, text: string, stream: RowStream, filter: RowFilter): NavState {
+export function searchDone(state: NavState, found: number, text: string, stream: Timeline, filter: RowFilter): NavState {
   if (found < 0) return { ...state, message: `'${text}' is not in this timeline${filter === 'key' ? ' (a: search all calls)' : ''}` };
-  return { ...state, message: null, focus: 'timeline', filter, cursor: found, at: stream.rows(filter, found, 1)[0].at };
+  return { ...state, message: null, focus: 'timeline', filter, cursor: found, cursorIn: stream, at: stream.rows(filter, found, 1)[0].at };
 }
 
 /** Selects the first finding's hung child (when the analysis arrives and the user has not moved yet). */
@@ -251,7 +256,7 @@ function select(state: NavState, id: string): NavState {
 function moveTimeline(state: NavState, view: View, to: number): NavState {
   if (!view.stream || view.length === 0) return state;
   const cursor = Math.max(0, Math.min(view.length - 1, to));
-  return { ...state, cursor, at: view.stream.rows(state.filter, cursor, 1)[0].at };
+  return { ...state, cursor, cursorIn: view.stream, at: view.stream.rows(state.filter, cursor, 1)[0].at };
 }
 
 function sentenceOf(findings: Finding[], number: number): number {
@@ -268,7 +273,7 @@ function goTo(index: TraceIndex, state: NavState, location: RowLocation | null, 
   if (found < 0 && filter === 'key') found = stream.find((filter = 'all'), location.file, location.line);
   const selected = { ...state, selectedId: `p:${location.process.id}` };
   if (found < 0) return { ...selected, message: `${index.fileName(location.file)}:${location.line} is not in the timeline of ${location.process.label}` };
-  return { ...selected, filter, cursor: found, at: stream.rows(filter, found, 1)[0].at };
+  return { ...selected, filter, cursor: found, cursorIn: stream, at: stream.rows(filter, found, 1)[0].at };
 }
 
 function showFinding(index: TraceIndex, state: NavState, number: number): NavState {

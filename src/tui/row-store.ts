@@ -1,11 +1,14 @@
-// Timeline rows for the TUI, kept on disk rather than in memory. A stream (one thread's events, or
-// a process's threads merged) is a list of blocks of rows in one temporary file; memory holds a few
-// numbers per block of BLOCK_ROWS rows, plus the rows of blocks still being filled, so the TUI of
-// a multi-gigabyte log costs megabytes. A list view asks for the rows it shows and nothing else.
+// Timeline rows for the TUI, kept on disk rather than in memory. A thread's timeline is a list of
+// blocks of rows in one temporary file; memory holds a few numbers per block of BLOCK_ROWS rows,
+// plus the rows of blocks still being filled, so the TUI of a multi-gigabyte log costs megabytes.
+// A process's timeline, its threads' rows in trace order, is not a copy: it stores which thread
+// each row comes from (two bytes a row, on disk) and where each thread stands at each block.
+// A list view asks for the rows it shows and nothing else.
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MinHeap } from '../util/heap.js';
 
 /** One line of a timeline, as stored. */
 export interface TimelineRow {
@@ -31,20 +34,33 @@ export interface TimelineRow {
 
 export type RowFilter = 'key' | 'all';
 
-interface Block {
-  offset: number;
-  bytes: number;
+/** A timeline as the views use it: a thread's own, or a process's threads merged. */
+export interface Timeline {
+  length(filter: RowFilter): number;
+  /** Up to `count` rows of the filtered list from index `from`. */
+  rows(filter: RowFilter, from: number, count: number): TimelineRow[];
+  /** The index of the last row of the filtered list at or before `at` in trace order, -1 if none. */
+  indexAt(filter: RowFilter, at: number): number;
+  /** The last row (of any kind) at or before `at`: what the thread was doing then. */
+  rowAt(at: number): TimelineRow | null;
+  /** The index in the filtered list of the row read from this file and line, -1 if it is not here. */
+  find(filter: RowFilter, file: number, line: number): number;
+  /** Every row in order, without filling the read cache: for merging and searching. */
+  scan(): Generator<TimelineRow>;
+}
+
+interface BlockInfo {
   rows: number;
   keyRows: number;
   lastAt: number;
-  /** Per input file, the first and last line the block holds: finds a source line without reading every block. */
-  lines: Map<number, [number, number]>;
 }
 
 const BLOCK_ROWS = 256;
 /** Rows of unfinished blocks, all streams together, before every stream is flushed. */
 const FILLING_BUDGET_BYTES = 8 << 20;
 const CACHED_BLOCKS = 64;
+/** A merged timeline names its rows' threads in two bytes: more threads than this are not merged. */
+export const MAX_MERGED_THREADS = 0xffff;
 
 export class RowStore {
   private readonly directory = mkdtempSync(join(tmpdir(), 'forkscope-tui-'));
@@ -65,6 +81,11 @@ export class RowStore {
     this.fillingBytes = 0;
   }
 
+  /** Bytes written to the store's file. */
+  get size(): number {
+    return this.position;
+  }
+
   dispose(): void {
     closeSync(this.fd);
     rmSync(this.directory, { recursive: true, force: true });
@@ -77,52 +98,132 @@ export class RowStore {
     if (this.fillingBytes > FILLING_BUDGET_BYTES) this.flush();
   }
 
-  /** @internal */
-  write(text: string): { offset: number; bytes: number } {
-    const buffer = Buffer.from(text);
+  /** @internal Appends bytes; returns where they are. */
+  write(data: string | Buffer): { offset: number; bytes: number } {
+    const buffer = typeof data === 'string' ? Buffer.from(data) : data;
     const offset = this.position;
     writeSync(this.fd, buffer, 0, buffer.length, offset);
     this.position += buffer.length;
     return { offset, bytes: buffer.length };
   }
 
-  /** @internal Reads a block back, through a small cache (a scrolling view reads the same blocks again). */
-  read(block: Block, cached = true): TimelineRow[] {
-    const hit = this.cache.get(block.offset);
+  /** @internal Fills `into` from `offset`. */
+  readInto(offset: number, into: Uint8Array): void {
+    readSync(this.fd, into, 0, into.byteLength, offset);
+  }
+
+  /** @internal A block's rows through a small cache (a scrolling view reads the same blocks again). */
+  cached(offset: number, read: () => TimelineRow[], cache: boolean): TimelineRow[] {
+    const hit = this.cache.get(offset);
     if (hit) {
-      this.cache.delete(block.offset);
-      this.cache.set(block.offset, hit);
+      this.cache.delete(offset);
+      this.cache.set(offset, hit);
       return hit;
     }
-    const buffer = Buffer.allocUnsafe(block.bytes);
-    readSync(this.fd, buffer, 0, block.bytes, block.offset);
-    const rows = buffer
-      .toString('utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as TimelineRow);
-    if (cached) {
-      this.cache.set(block.offset, rows);
+    const rows = read();
+    if (cache) {
+      this.cache.set(offset, rows);
       if (this.cache.size > CACHED_BLOCKS) this.cache.delete(this.cache.keys().next().value!);
     }
     return rows;
   }
 }
 
-export class RowStream {
-  private readonly blocks: Block[] = [];
+/** What both kinds of timeline share: blocks of rows, counted so a filtered index finds its block. */
+abstract class BlockedTimeline implements Timeline {
+  protected readonly blocks: BlockInfo[] = [];
   /** Rows (all, and key ones) before each block, for binary search. */
   private readonly rowsBefore: number[] = [];
   private readonly keyRowsBefore: number[] = [];
+
+  /** Rows in all the blocks, the tail (rows not yet in a block) included. */
+  abstract length(filter: RowFilter): number;
+  /** The rows of block `block`; block `blocks.length` is the tail. */
+  protected abstract blockRows(block: number, cache?: boolean): TimelineRow[];
+  abstract find(filter: RowFilter, file: number, line: number): number;
+
+  rows(filter: RowFilter, from: number, count: number): TimelineRow[] {
+    const out: TimelineRow[] = [];
+    if (from < 0 || count <= 0) return out;
+    let block = this.blockOf(filter, from);
+    let skip = from - this.before(filter, block);
+    for (; block <= this.blocks.length && out.length < count; block++, skip = 0) {
+      out.push(...this.filtered(filter, block).slice(skip, skip + count - out.length));
+    }
+    return out;
+  }
+
+  indexAt(filter: RowFilter, at: number): number {
+    let low = 0;
+    let high = this.blocks.length;
+    // The first block whose last row is after `at`; the answer is in it or just before it.
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.blocks[mid].lastAt <= at) low = mid + 1;
+      else high = mid;
+    }
+    let index = this.before(filter, low) - 1;
+    for (const row of this.filtered(filter, low)) {
+      if (row.at > at) break;
+      index++;
+    }
+    return index;
+  }
+
+  rowAt(at: number): TimelineRow | null {
+    const index = this.indexAt('all', at);
+    return index < 0 ? null : this.rows('all', index, 1)[0];
+  }
+
+  *scan(): Generator<TimelineRow> {
+    for (let block = 0; block <= this.blocks.length; block++) yield* this.blockRows(block, false);
+  }
+
+  protected addBlock(rows: TimelineRow[]): void {
+    const previous = this.blocks.at(-1);
+    this.rowsBefore.push(previous ? this.rowsBefore.at(-1)! + previous.rows : 0);
+    this.keyRowsBefore.push(previous ? this.keyRowsBefore.at(-1)! + previous.keyRows : 0);
+    this.blocks.push({ rows: rows.length, keyRows: rows.filter((r) => r.key).length, lastAt: rows.at(-1)!.at });
+  }
+
+  protected filtered(filter: RowFilter, block: number): TimelineRow[] {
+    const rows = this.blockRows(block);
+    return filter === 'all' ? rows : rows.filter((row) => row.key);
+  }
+
+  /** Rows of the filtered list before block `block` (the tail is block blocks.length). */
+  protected before(filter: RowFilter, block: number): number {
+    if (block < this.blocks.length) return (filter === 'all' ? this.rowsBefore : this.keyRowsBefore)[block];
+    return this.length(filter) - this.filtered(filter, block).length;
+  }
+
+  /** The block holding index `index` of the filtered list. */
+  private blockOf(filter: RowFilter, index: number): number {
+    let low = 0;
+    let high = this.blocks.length;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.before(filter, mid) <= index) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+}
+
+/** One thread's timeline, appended to while the trace is read. */
+export class RowStream extends BlockedTimeline {
+  private readonly places: { offset: number; bytes: number; lines: Map<number, [number, number]> }[] = [];
   private filling: TimelineRow[] = [];
   private fillingText: string[] = [];
   private totalRows = 0;
   private totalKeyRows = 0;
 
-  constructor(private readonly store: RowStore) {}
+  constructor(private readonly store: RowStore) {
+    super();
+  }
 
   append(row: TimelineRow): void {
-    const text = JSON.stringify(row);
+    const text = encodeRow(row);
     this.filling.push(row);
     this.fillingText.push(text);
     this.totalRows++;
@@ -141,61 +242,14 @@ export class RowStream {
     return filter === 'all' ? this.totalRows : this.totalKeyRows;
   }
 
-  /** Up to `count` rows of the filtered list from index `from`. */
-  rows(filter: RowFilter, from: number, count: number): TimelineRow[] {
-    const out: TimelineRow[] = [];
-    if (from < 0 || count <= 0) return out;
-    let block = this.blockOf(filter, from);
-    let skip = from - this.before(filter, block);
-    for (; block <= this.blocks.length && out.length < count; block++, skip = 0) {
-      const rows = this.blockRows(block).filter((row) => filter === 'all' || row.key);
-      out.push(...rows.slice(skip, skip + count - out.length));
-    }
-    return out;
-  }
-
-  /** The index of the last row of the filtered list at or before `at` in trace order, -1 if none. */
-  indexAt(filter: RowFilter, at: number): number {
-    let low = 0;
-    let high = this.blocks.length;
-    // The first block whose last row is after `at`; the answer is in it or just before it.
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.blocks[mid].lastAt <= at) low = mid + 1;
-      else high = mid;
-    }
-    const rows = this.blockRows(low).filter((row) => filter === 'all' || row.key);
-    let index = this.before(filter, low) - 1;
-    for (const row of rows) {
-      if (row.at > at) break;
-      index++;
-    }
-    return index;
-  }
-
-  /** The last row (of any kind) at or before `at`: what the thread was doing then. */
-  rowAt(at: number): TimelineRow | null {
-    const index = this.indexAt('all', at);
-    return index < 0 ? null : this.rows('all', index, 1)[0];
-  }
-
-  /** The index in the filtered list of the row read from this file and line, -1 if it is not here. */
   find(filter: RowFilter, file: number, line: number): number {
     for (let block = 0; block <= this.blocks.length; block++) {
-      const range = block < this.blocks.length ? this.blocks[block].lines.get(file) : [0, Infinity];
+      const range = block < this.blocks.length ? this.places[block].lines.get(file) : [0, Infinity];
       if (!range || line < range[0] || line > range[1]) continue;
-      const rows = this.blockRows(block).filter((row) => filter === 'all' || row.key);
-      const at = rows.findIndex((row) => row.file === file && row.line === line);
+      const at = this.filtered(filter, block).findIndex((row) => row.file === file && row.line === line);
       if (at >= 0) return this.before(filter, block) + at;
     }
     return -1;
-  }
-
-  /** Every row in order, block by block, without filling the read cache: for merging and searching. */
-  *scan(from = 0): Generator<TimelineRow> {
-    for (let block = from; block <= this.blocks.length; block++) {
-      yield* block < this.blocks.length ? this.store.read(this.blocks[block], false) : this.filling;
-    }
   }
 
   /** @internal Writes the unfinished block out. */
@@ -210,34 +264,174 @@ export class RowStream {
         range[1] = Math.max(range[1], row.line);
       }
     }
-    const { offset, bytes } = this.store.write(this.fillingText.join('\n') + '\n');
-    const keyRows = this.filling.filter((row) => row.key).length;
-    this.rowsBefore.push(this.blocks.length === 0 ? 0 : this.rowsBefore.at(-1)! + this.blocks.at(-1)!.rows);
-    this.keyRowsBefore.push(this.blocks.length === 0 ? 0 : this.keyRowsBefore.at(-1)! + this.blocks.at(-1)!.keyRows);
-    this.blocks.push({ offset, bytes, rows: this.filling.length, keyRows, lastAt: this.filling.at(-1)!.at, lines });
+    this.places.push({ ...this.store.write(this.fillingText.join('\n') + '\n'), lines });
+    this.addBlock(this.filling);
     this.filling = [];
     this.fillingText = [];
   }
 
-  /** Rows of the filtered list before block `block` (the filling block is number blocks.length). */
-  private before(filter: RowFilter, block: number): number {
-    if (block < this.blocks.length) return (filter === 'all' ? this.rowsBefore : this.keyRowsBefore)[block];
-    return filter === 'all' ? this.totalRows - this.filling.length : this.totalKeyRows - this.filling.filter((r) => r.key).length;
+  protected blockRows(block: number, cache = true): TimelineRow[] {
+    if (block >= this.blocks.length) return this.filling;
+    const { offset, bytes } = this.places[block];
+    return this.store.cached(
+      offset,
+      () => {
+        const buffer = Buffer.allocUnsafe(bytes);
+        this.store.readInto(offset, buffer);
+        return decodeRows(buffer);
+      },
+      cache,
+    );
+  }
+}
+
+/**
+ * A process's threads in one timeline, in trace order (ties by thread order), built once their
+ * timelines are complete. Per block it keeps where each thread's timeline stands, and on disk,
+ * which thread each of the block's rows comes from.
+ */
+export class MergedTimeline extends BlockedTimeline {
+  private readonly places: { offset: number; starts: Int32Array }[] = [];
+  private totalRows = 0;
+  private totalKeyRows = 0;
+
+  private constructor(
+    private readonly store: RowStore,
+    private readonly threads: RowStream[],
+  ) {
+    super();
   }
 
-  /** The block holding index `index` of the filtered list. */
-  private blockOf(filter: RowFilter, index: number): number {
-    let low = 0;
-    let high = this.blocks.length;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.before(filter, mid) <= index) low = mid;
-      else high = mid - 1;
+  /** Merges; yields to the event loop every `yieldEvery` rows so the screen stays live. */
+  static async merge(store: RowStore, threads: RowStream[], yieldEvery: number): Promise<MergedTimeline> {
+    if (threads.length > MAX_MERGED_THREADS) throw new Error(`${threads.length} threads: too many to merge into one timeline`);
+    const merged = new MergedTimeline(store, threads);
+    const cursors = threads.map((stream, order) => ({ rows: stream.scan(), row: null as TimelineRow | null, order, position: 0 }));
+    const heap = new MinHeap<(typeof cursors)[number]>((a, b) => a.row!.at < b.row!.at || (a.row!.at === b.row!.at && a.order < b.order));
+    for (const cursor of cursors) {
+      cursor.row = cursor.rows.next().value ?? null;
+      if (cursor.row) heap.push(cursor);
     }
-    return low;
+    let block: TimelineRow[] = [];
+    let sources: number[] = [];
+    let starts = new Int32Array(threads.length);
+    let sinceYield = 0;
+    const flush = () => {
+      const { offset } = store.write(Buffer.from(new Uint16Array(sources).buffer));
+      merged.places.push({ offset, starts });
+      merged.addBlock(block);
+      starts = Int32Array.from(cursors, (c) => c.position);
+      block = [];
+      sources = [];
+    };
+    for (let cursor = heap.pop(); cursor; cursor = heap.pop()) {
+      block.push(cursor.row!);
+      sources.push(cursor.order);
+      merged.totalRows++;
+      if (cursor.row!.key) merged.totalKeyRows++;
+      cursor.position++;
+      cursor.row = cursor.rows.next().value ?? null;
+      if (cursor.row) heap.push(cursor);
+      if (block.length === BLOCK_ROWS) flush();
+      if (++sinceYield >= yieldEvery) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    if (block.length > 0) flush();
+    return merged;
   }
 
-  private blockRows(block: number): TimelineRow[] {
-    return block < this.blocks.length ? this.store.read(this.blocks[block]) : this.filling;
+  length(filter: RowFilter): number {
+    return filter === 'all' ? this.totalRows : this.totalKeyRows;
   }
+
+  find(filter: RowFilter, file: number, line: number): number {
+    for (const [order, thread] of this.threads.entries()) {
+      const position = thread.find('all', file, line);
+      if (position < 0) continue;
+      // The row is in the last block at whose start this thread had not yet passed `position`.
+      let low = 0;
+      let high = this.places.length - 1;
+      while (low < high) {
+        const mid = (low + high + 1) >> 1;
+        if (this.places[mid].starts[order] <= position) low = mid;
+        else high = mid - 1;
+      }
+      const at = this.filtered(filter, low).findIndex((row) => row.file === file && row.line === line);
+      if (at >= 0) return this.before(filter, low) + at;
+    }
+    return -1;
+  }
+
+  protected blockRows(block: number, cache = true): TimelineRow[] {
+    if (block >= this.places.length) return [];
+    const { offset, starts } = this.places[block];
+    const count = this.blocks[block].rows;
+    return this.store.cached(
+      offset,
+      () => {
+        const sources = new Uint16Array(count);
+        this.store.readInto(offset, new Uint8Array(sources.buffer));
+        const taken = new Int32Array(this.threads.length);
+        for (const order of sources) taken[order]++;
+        const fromThread = this.threads.map((thread, order) => (taken[order] > 0 ? thread.rows('all', starts[order], taken[order]) : []));
+        const next = new Int32Array(this.threads.length);
+        return Array.from(sources, (order) => fromThread[order][next[order]++]);
+      },
+      cache,
+    );
+  }
+}
+
+// A row is one line of tab-separated fields, the text last: much smaller than JSON and far less
+// garbage to collect, which matters at millions of rows. Text fields escape \, tab and newline.
+
+const SPECIAL = /[\\\t\n]/;
+const escape = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\t\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n')) : text);
+const unescape = (text: string) => (text.includes('\\') ? text.replace(/\\([\\tn])/g, (_, c) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\')) : text);
+const optional = (value: string | number | null) => (value === null ? '' : typeof value === 'number' ? String(value) : `=${escape(value)}`);
+const numberOrNull = (field: string) => (field === '' ? null : Number(field));
+const textOrNull = (field: string) => (field === '' ? null : unescape(field.slice(1)));
+
+export function encodeRow(row: TimelineRow): string {
+  return [
+    row.tid,
+    row.at,
+    optional(row.end),
+    optional(row.time),
+    optional(row.durationUs),
+    row.key ? 1 : 0,
+    optional(row.waits),
+    optional(row.exit),
+    row.file,
+    row.line,
+    escape(row.text),
+  ].join('\t');
+}
+
+export function decodeRow(line: string): TimelineRow {
+  const f = line.split('\t');
+  return {
+    tid: Number(f[0]),
+    at: Number(f[1]),
+    end: numberOrNull(f[2]),
+    time: textOrNull(f[3]),
+    durationUs: numberOrNull(f[4]),
+    key: f[5] === '1',
+    waits: textOrNull(f[6]),
+    exit: textOrNull(f[7]),
+    file: Number(f[8]),
+    line: Number(f[9]),
+    text: unescape(f[10] ?? ''),
+  };
+}
+
+function decodeRows(buffer: Buffer): TimelineRow[] {
+  const text = buffer.toString('utf8');
+  const rows: TimelineRow[] = [];
+  for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
+    if (end > start) rows.push(decodeRow(text.slice(start, end)));
+  }
+  return rows;
 }

@@ -14,10 +14,9 @@ import type { Stamp, TraceEvent } from '../model/events.js';
 import { eventText, exitText } from '../model/format.js';
 import { isFutexWait } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
-import { MinHeap } from '../util/heap.js';
 import { TIMELINE_CALLS } from '../views/timeline.js';
-import { RowStore, RowStream } from './row-store.js';
-import type { RowFilter, TimelineRow } from './row-store.js';
+import { MAX_MERGED_THREADS, MergedTimeline, RowStore } from './row-store.js';
+import type { RowFilter, RowStream, Timeline, TimelineRow } from './row-store.js';
 
 export type IndexPhase = 'reading' | 'naming-holders' | 'merging' | 'ready' | 'failed';
 
@@ -93,7 +92,7 @@ export class TraceIndex {
   private readonly fileIds = new Map<string, number>();
   private readonly bytesByFile = new Map<string, number>();
   private readonly taskStreams = new Map<Task, RowStream>();
-  private readonly merged = new Map<ProcessEntry, RowStream>();
+  private readonly merged = new Map<ProcessEntry, MergedTimeline>();
   private entries: ProcessEntry[] | null = null;
   private readonly listeners = new Set<() => void>();
   private readonly progressNow: IndexProgress;
@@ -224,9 +223,12 @@ export class TraceIndex {
     return this.timed || this.streams.size <= 1;
   }
 
-  /** A process's timeline: its one thread's, or its threads merged (null while they are being merged). */
-  streamOf(entry: ProcessEntry): RowStream | null {
-    if (entry.threads.length === 1) return entry.threads[0].stream;
+  /**
+   * A process's timeline: its one thread's, or its threads merged (null while they are being
+   * merged; the first thread's for a process of more threads than a merge can name).
+   */
+  streamOf(entry: ProcessEntry): Timeline | null {
+    if (entry.threads.length === 1 || entry.threads.length > MAX_MERGED_THREADS) return entry.threads[0].stream;
     return this.merged.get(entry) ?? null;
   }
 
@@ -292,7 +294,7 @@ export class TraceIndex {
   }
 
   /** The first row of `stream` after index `from` whose text (or tid) contains `needle`, or -1. */
-  async search(stream: RowStream, filter: RowFilter, from: number, needle: string, cancelled: () => boolean): Promise<number> {
+  async search(stream: Timeline, filter: RowFilter, from: number, needle: string, cancelled: () => boolean): Promise<number> {
     const wanted = needle.toLowerCase();
     let index = -1;
     let sinceYield = 0;
@@ -415,25 +417,8 @@ export class TraceIndex {
 
   /** Merges a process's thread timelines into one, in trace order, yielding to the UI as it goes. */
   private async merge(entry: ProcessEntry): Promise<void> {
-    const into = this.store.stream();
-    const cursors = entry.threads.map((t, order) => ({ rows: t.stream.scan(), row: null as TimelineRow | null, order }));
-    const heap = new MinHeap<(typeof cursors)[number]>((a, b) => a.row!.at < b.row!.at || (a.row!.at === b.row!.at && a.order < b.order));
-    for (const cursor of cursors) {
-      cursor.row = cursor.rows.next().value ?? null;
-      if (cursor.row) heap.push(cursor);
-    }
-    let sinceYield = 0;
-    for (let cursor = heap.pop(); cursor; cursor = heap.pop()) {
-      into.append(cursor.row!);
-      cursor.row = cursor.rows.next().value ?? null;
-      if (cursor.row) heap.push(cursor);
-      if (++sinceYield >= YIELD_EVERY_ROWS) {
-        sinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    this.store.flush();
-    this.merged.set(entry, into);
+    if (entry.threads.length > MAX_MERGED_THREADS) return;
+    this.merged.set(entry, await MergedTimeline.merge(this.store, entry.threads.map((t) => t.stream), YIELD_EVERY_ROWS));
   }
 
   private setPhase(phase: IndexPhase): void {
