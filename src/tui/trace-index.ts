@@ -15,6 +15,7 @@ import { eventText, exitText } from '../model/format.js';
 import { isFutexWait } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 import { TIMELINE_CALLS } from '../views/timeline.js';
+import { collectGarbage } from '../util/collect.js';
 import { MAX_MERGED_THREADS, MergedTimeline, RowStore } from './row-store.js';
 import type { RowFilter, RowStream, Timeline, TimelineRow } from './row-store.js';
 
@@ -84,6 +85,8 @@ export interface RowLocation {
 }
 
 const YIELD_EVERY_ROWS = 20_000;
+/** How often memory is collected while the trace is read (see util/collect.ts). */
+const COLLECT_EVERY_MS = 500;
 /** Orders rows of untimed logs by file, then line. */
 const LINES_PER_FILE = 2 ** 32;
 
@@ -121,6 +124,7 @@ export class TraceIndex {
 
   /** Reads and analyzes the trace; the promise settles when everything is indexed (or failed). */
   async load(): Promise<void> {
+    const collector = setInterval(collectGarbage, COLLECT_EVERY_MS);
     try {
       const { analysis, tree } = await analyzeTraceWithModel(this.sources, {
         onEvent: (event, liveTree) => this.observe(event, liveTree),
@@ -140,6 +144,8 @@ export class TraceIndex {
     } catch (error) {
       this.progressNow.error = error instanceof Error ? error.message : String(error);
       this.setPhase('failed');
+    } finally {
+      clearInterval(collector);
     }
   }
 
