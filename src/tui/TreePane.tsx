@@ -8,7 +8,7 @@ import type { Activity, TraceIndex } from './trace-index.js';
 import type { TreeRow } from './tree-rows.js';
 import { windowTop } from './tree-rows.js';
 
-export const LOCK_MARK = '🔒';
+const LOCK_MARK = '🔒';
 
 export interface TreePaneProps {
   index: TraceIndex;

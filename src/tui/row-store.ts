@@ -81,11 +81,6 @@ export class RowStore {
     this.fillingBytes = 0;
   }
 
-  /** Bytes written to the store's file. */
-  get size(): number {
-    return this.position;
-  }
-
   dispose(): void {
     closeSync(this.fd);
     rmSync(this.directory, { recursive: true, force: true });

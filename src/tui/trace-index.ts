@@ -84,6 +84,7 @@ export interface RowLocation {
   line: number;
 }
 
+/** Rows merged or searched between two yields to the event loop, so keys are still answered. */
 const YIELD_EVERY_ROWS = 20_000;
 /** How often memory is collected while the trace is read (see util/collect.ts). */
 const COLLECT_EVERY_MS = 500;
@@ -155,7 +156,7 @@ export class TraceIndex {
     for (const listener of this.listeners) listener();
   }
 
-  /** The recorder's watchdog fired: kept on screen with the findings. */
+  /** The recorder's verdict (its hang watchdog's, or /proc's): kept on screen with the findings. */
   setVerdict(message: string): void {
     this.progressNow.verdict = message;
     this.note(message);
