@@ -91,7 +91,8 @@ export async function endsWithin(done: Promise<unknown>, ms: number): Promise<bo
 
 /**
  * Starts the program (or the tracer that starts it) in its own process group, sharing the
- * terminal: forkscope kills the tree itself, so execa must neither kill nor reject on its own.
+ * terminal unless `io` sends its streams elsewhere: forkscope kills the tree itself, so execa must
+ * neither kill nor reject on its own.
  */
 export function startInOwnGroup(file: string, args: string[], io: TargetIo) {
   return execa(file, args, { detached: true, cleanup: false, reject: false, ...io });

@@ -25,9 +25,9 @@ import type { TreeSnapshot } from '../proc/snapshot.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
-import { EXIT_HANG, runCommand } from './inputs.js';
 import { LiveTui } from '../tui/live.js';
 import { noTerminal } from '../tui/run.js';
+import { EXIT_HANG, runCommand } from './inputs.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
 const POLL_MS = 250;
