@@ -4,12 +4,15 @@
 
 import { render } from 'ink';
 import type { TraceSource } from '../../parsers/types.js';
+import { boundHeap } from '../util/collect.js';
 import { App } from './App.js';
 import { TraceIndex } from './trace-index.js';
 
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?25h\x1b[?1049l';
 const SIGNALS = { SIGTERM: 15, SIGHUP: 1 } as const;
+/** The TUI's heap budget: its live data stays well under it, whatever the size of the log (bench/README.md). */
+const HEAP_BUDGET_BYTES = 96 << 20;
 
 /** Why the TUI cannot run here, or null: it needs a terminal on both stdin (keys) and stdout. */
 export function noTerminal(readsStdin: boolean): string | null {
@@ -46,6 +49,7 @@ export function openTui(index: TraceIndex, options: { title: string; color: bool
     process.stderr.write(`forkscope: the TUI failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(2);
   };
+  const unboundHeap = boundHeap(HEAP_BUDGET_BYTES);
   stdout.write(ENTER_ALTERNATE_SCREEN);
   const instance = render(<App index={index} title={options.title} color={options.color} />, { exitOnCtrlC: true });
   for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.once(signal, onSignal);
@@ -53,6 +57,7 @@ export function openTui(index: TraceIndex, options: { title: string; color: bool
   process.once('exit', restore);
   const closed = instance.waitUntilExit().finally(() => {
     restore();
+    unboundHeap();
     for (const signal of Object.keys(SIGNALS)) process.removeListener(signal, onSignal);
     process.removeListener('uncaughtException', onCrash);
     process.removeListener('exit', restore);

@@ -15,7 +15,6 @@ import { eventText, exitText } from '../model/format.js';
 import { isFutexWait } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 import { TIMELINE_CALLS } from '../views/timeline.js';
-import { collectGarbage } from '../util/collect.js';
 import { MAX_MERGED_THREADS, MergedTimeline, RowStore } from './row-store.js';
 import type { RowFilter, RowStream, Timeline, TimelineRow } from './row-store.js';
 
@@ -86,8 +85,6 @@ export interface RowLocation {
 
 /** Rows merged or searched between two yields to the event loop, so keys are still answered. */
 const YIELD_EVERY_ROWS = 20_000;
-/** How often memory is collected while the trace is read (see util/collect.ts). */
-const COLLECT_EVERY_MS = 500;
 /** Orders rows of untimed logs by file, then line. */
 const LINES_PER_FILE = 2 ** 32;
 
@@ -125,7 +122,6 @@ export class TraceIndex {
 
   /** Reads and analyzes the trace; the promise settles when everything is indexed (or failed). */
   async load(): Promise<void> {
-    const collector = setInterval(collectGarbage, COLLECT_EVERY_MS);
     try {
       const { analysis, tree } = await analyzeTraceWithModel(this.sources, {
         onEvent: (event, liveTree) => this.observe(event, liveTree),
@@ -145,8 +141,6 @@ export class TraceIndex {
     } catch (error) {
       this.progressNow.error = error instanceof Error ? error.message : String(error);
       this.setPhase('failed');
-    } finally {
-      clearInterval(collector);
     }
   }
 

@@ -1,17 +1,29 @@
-// A full garbage collection on demand. Reading a big trace makes garbage much faster than V8 gives
-// memory back: left alone, a process whose live data stays at ~10 MB grows to hundreds of MB as the
-// log grows. Collecting every so many megabytes read keeps its size flat, for a few ms each time.
-// The collector is reached the way `node --expose-gc` would expose it, without that flag.
+// A bound on the heap of a long-running view. Reading a big trace, and drawing it, make garbage
+// much faster than V8 gives memory back: left alone, a TUI whose live data stays under ~50 MB grows
+// to hundreds of MB as the log grows. A full collection whenever the used heap passes a budget
+// keeps it flat, for a few milliseconds each time. The collector is reached the way
+// `node --expose-gc` would expose it, without that flag.
 
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-let collect: (() => void) | null = null;
+/** How often the used heap is looked at. */
+const CHECK_EVERY_MS = 250;
 
-export function collectGarbage(): void {
-  if (!collect) {
-    setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as () => void;
-  }
-  collect();
+/**
+ * Collects whenever more than `budgetBytes` of heap is in use, or twice what survived the last
+ * collection if that is more (so a larger live set is not collected over and over); returns the
+ * function that stops it.
+ */
+export function boundHeap(budgetBytes: number): () => void {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  let threshold = budgetBytes;
+  const timer = setInterval(() => {
+    if (getHeapStatistics().used_heap_size <= threshold) return;
+    collect();
+    threshold = Math.max(budgetBytes, 2 * getHeapStatistics().used_heap_size);
+  }, CHECK_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
