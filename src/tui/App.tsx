@@ -6,6 +6,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import { FindingsPane } from './FindingsPane.js';
 import { HelpPane } from './HelpPane.js';
+import { paneContentLines } from './Pane.js';
 import { useIndexProgress, useTerminalSize } from './hooks.js';
 import { REPLAY_SPEEDS, applyKey, initialState, openFirstFinding, replayStep, searchDone, splitKeys, viewOf } from './navigation.js';
 import type { Effect, NavState } from './navigation.js';
@@ -38,6 +39,13 @@ export function App({ index, title, color }: AppProps) {
   const view = viewOf(index, state);
   const { findings, rows, treeCursor, selected, stream, length, timelineCursor, cursorRow, items } = view;
 
+  // One row less than the terminal: Ink redraws a frame as tall as the terminal by clearing it.
+  const height = Math.max(12, terminalRows - 1);
+  const findingsHeight = Math.max(6, Math.min(12, Math.floor(height * 0.3)));
+  const topHeight = height - 1 - findingsHeight;
+  const treeWidth = Math.max(24, Math.min(60, Math.floor(columns * 0.44)));
+  const timelineWidth = Math.max(20, columns - treeWidth);
+
   const carryOut = (effects: Effect[]) => {
     for (const effect of effects) {
       if (effect.kind === 'quit') return exit();
@@ -53,7 +61,8 @@ export function App({ index, title, color }: AppProps) {
   };
 
   useInput((input, key) => {
-    const page = Math.max(1, terminalRows - 12);
+    // PgUp/PgDn move by what the tree or timeline shows.
+    const page = Math.max(1, paneContentLines(topHeight) - 3);
     let next = nav.current;
     const effects: Effect[] = [];
     for (const press of splitKeys({ ...key, input })) {
@@ -80,11 +89,6 @@ export function App({ index, title, color }: AppProps) {
     return () => clearInterval(timer);
   }, [state.playing, state.speed]);
 
-  const height = Math.max(12, terminalRows - 1);
-  const findingsHeight = Math.max(6, Math.min(12, Math.floor(height * 0.3)));
-  const topHeight = height - 1 - findingsHeight;
-  const treeWidth = Math.max(24, Math.min(60, Math.floor(columns * 0.44)));
-  const timelineWidth = Math.max(20, columns - treeWidth);
   const processCount = index.analysis?.processes.length ?? rows.length;
   const { filter, at, focus } = state;
   const timelineTitle = !selected
