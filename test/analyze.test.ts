@@ -73,6 +73,22 @@ describe('task tree', () => {
       [[4409, null, 'true', { code: 0 }]],
     );
   });
+
+  it('a pid forked again after its first process exited is a second child, not the first one again', async () => {
+    const log = 'test/fixtures/parsers/pid-reuse.log';
+    const text = readFileSync(repoPath(log), 'utf8');
+    const parent = Number(text.split(' ')[0]);
+    const child = Number(/clone\(.*\) = (\d+)/.exec(text)![1]);
+    const analysis = await analyze(log);
+    assert.deepEqual(
+      analysis.processes.map((p) => [p.pid, p.parentPid, p.exit]),
+      [
+        [parent, null, { code: 0 }],
+        [child, parent, { code: 1 }],
+        [child, parent, { code: 2 }],
+      ],
+    );
+  });
 });
 
 describe('hand-written edge cases', () => {

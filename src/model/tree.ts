@@ -193,9 +193,10 @@ export class TaskTree {
     const childTid = call.result!.value!;
     const creator = this.current.get(call.tid)!;
     // strace may print a short-lived child's whole life, exit included, before its clone returns.
-    const early = this.current.get(childTid);
     // (its creator may already be known: bpftrace records a task's creation before the clone returns)
-    const bound = early && (early.creator === null || early.creator === creator);
+    // A task whose clone was already seen is an earlier task of a reused tid, not this child.
+    const early = this.current.get(childTid);
+    const bound = early && early.creation === null && (early.creator === null || early.creator === creator);
     const child = bound ? early : this.taskFor(childTid);
     if (child === creator) return;
     child.creatorTid = call.tid;
