@@ -133,6 +133,18 @@ describe('trace index', () => {
   });
 });
 
+test('a pid used twice in one trace gives two processes, two ids, two timelines', async () => {
+  const index = await loadedIndex(repoPath('test/fixtures/parsers/pid-reuse.log'));
+  try {
+    const children = index.roots()[0].children;
+    assert.equal(children.length, 2);
+    assert.notEqual(children[0].id, children[1].id);
+    assert.deepEqual(children.map((c) => index.processActivity(c, Infinity).detail), ['exited 1', 'exited 2']);
+  } finally {
+    index.dispose();
+  }
+});
+
 describe('tui on seed 002 (PlashGlibc nptl/tst-fork1)', () => {
   let index: TraceIndex;
   before(async () => {

@@ -189,9 +189,10 @@ export class TraceIndex {
   /** The processes, roots first: the analysed tree, or while reading, every task seen so far on its own. */
   roots(): ProcessEntry[] {
     if (this.entries) return this.entries.filter((e) => !e.parent);
+    const ids = new UniqueIds();
     return [...this.taskStreams].map(([task, stream]) => {
       const entry: ProcessEntry = {
-        id: `t${task.tid}`,
+        id: ids.take(`t${task.tid}`, String(ids.size)),
         pid: task.tid,
         label: String(task.tid),
         command: task.command,
@@ -374,11 +375,13 @@ export class TraceIndex {
 
   private buildEntries(tree: TaskTree): ProcessEntry[] {
     const byProcess = new Map<Process, ProcessEntry>();
+    const ids = new UniqueIds();
     const entryOf = (process: Process): ProcessEntry => {
       let entry = byProcess.get(process);
       if (entry) return entry;
       entry = {
-        id: process.pid !== null && process.threads.length === 1 ? `t${process.pid}` : process.key,
+        // A single-threaded process keeps the id its task had while the trace was read.
+        id: process.pid !== null && process.threads.length === 1 ? ids.take(`t${process.pid}`, process.key) : process.key,
         pid: process.pid,
         label: process.pid !== null ? String(process.pid) : `threads ${process.threads.map((t) => t.tid).join(',')}`,
         command: process.command,
@@ -426,5 +429,20 @@ export class TraceIndex {
     this.progressNow.phase = phase;
     if (phase === 'ready' || phase === 'merging') this.progressNow.bytesRead = this.progressNow.totalBytes;
     for (const listener of this.listeners) listener();
+  }
+}
+
+/** Ids for the tree: the wanted one, or when a reused pid or tid already took it, the fallback. */
+class UniqueIds {
+  private readonly taken = new Set<string>();
+
+  get size(): number {
+    return this.taken.size;
+  }
+
+  take(wanted: string, fallback: string): string {
+    const id = this.taken.has(wanted) ? `${wanted}#${fallback}` : wanted;
+    this.taken.add(id);
+    return id;
   }
 }
