@@ -21,8 +21,7 @@ import { readStat, readText } from '../proc/tree.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
-import { LiveTui } from '../tui/live.js';
-import { noTerminal } from '../tui/run.js';
+import { loadTui, noTerminal } from '../tui/load.js';
 import { findingSentence } from '../views/words.js';
 import { EXIT_HANG, EXIT_OK, runCommand } from './inputs.js';
 
@@ -103,6 +102,7 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
 async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, options: AttachOptions): Promise<Analysis> {
   const fromProc = analyzeSnapshot(snapshot);
   writeFileSync(log, '', { mode: 0o600 });
+  const { LiveTui } = await loadTui();
   const live = new LiveTui([{ path: log, format: 'strace', files: [log] }], {
     title: `attach ${pid}`,
     color: options.color && !process.env.NO_COLOR,

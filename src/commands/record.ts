@@ -25,8 +25,8 @@ import type { TreeSnapshot } from '../proc/snapshot.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
-import { LiveTui } from '../tui/live.js';
-import { noTerminal } from '../tui/run.js';
+import type { LiveTui } from '../tui/live.js';
+import { loadTui, noTerminal } from '../tui/load.js';
 import { EXIT_HANG, runCommand } from './inputs.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
@@ -150,6 +150,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       if (snapshot) mergeSnapshot(analysis, snapshot, collector!.rootPid);
     };
     if (options.tui) {
+      const { LiveTui } = await loadTui();
       live = new LiveTui(sources, { title: `${argv.join(' ')} (${dir})`, color: options.color && !process.env.NO_COLOR, complete });
       void live.closed.then(() => {
         quitTui = true;

@@ -1,7 +1,7 @@
 // `forkscope tui TRACE...`: the interactive view of a recorded trace (docs/tui.md).
 
 import type { Command } from 'commander';
-import { noTerminal, runTui } from '../tui/run.js';
+import { loadTui, noTerminal } from '../tui/load.js';
 import { EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
 import type { InputOptions } from './inputs.js';
 
@@ -17,7 +17,9 @@ export function registerTui(program: Command): void {
       runCommand(async () => {
         const why = noTerminal(paths.includes('-'));
         if (why) throw new Error(`tui needs a terminal (${why}); for a report on a pipe or file use: forkscope analyze ${paths.join(' ')}`);
-        await runTui(await loadSources(paths, options), { color: options.color && !process.env.NO_COLOR });
+        const sources = await loadSources(paths, options);
+        const { runTui } = await loadTui();
+        await runTui(sources, { color: options.color && !process.env.NO_COLOR });
         return EXIT_OK;
       }),
     );

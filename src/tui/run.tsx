@@ -14,12 +14,6 @@ const SIGNALS = { SIGTERM: 15, SIGHUP: 1 } as const;
 /** The TUI's heap budget: its live data stays well under it, whatever the size of the log (bench/README.md). */
 const HEAP_BUDGET_BYTES = 96 << 20;
 
-/** Why the TUI cannot run here, or null: it needs a terminal on both stdin (keys) and stdout. */
-export function noTerminal(readsStdin: boolean): string | null {
-  if (!readsStdin && process.stdin.isTTY && process.stdout.isTTY) return null;
-  return readsStdin ? 'it reads keys from stdin, so give it the trace as a file' : 'stdin and stdout must be a terminal';
-}
-
 export interface OpenTui {
   /** Settles when the user quits (the terminal is already restored then). */
   closed: Promise<void>;

@@ -1,0 +1,23 @@
+// The TUI's modules (Ink, React) are loaded only when a TUI is about to run: the other commands
+// start without them. Ink reads CI / CONTINUOUS_INTEGRATION once, when it loads (is-in-ci), and
+// then draws only the last frame, for CI logs; the TUI only ever runs on a terminal, where a shell
+// that exports CI=true must still see it, so they are hidden while Ink loads.
+
+const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'];
+
+/** Why the TUI cannot run here, or null: it needs a terminal on both stdin (keys) and stdout. */
+export function noTerminal(readsStdin: boolean): string | null {
+  if (!readsStdin && process.stdin.isTTY && process.stdout.isTTY) return null;
+  return readsStdin ? 'it reads keys from stdin, so give it the trace as a file' : 'stdin and stdout must be a terminal';
+}
+
+export async function loadTui() {
+  const saved = CI_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of CI_VARIABLES) delete process.env[name];
+  try {
+    const [{ runTui }, { LiveTui }] = await Promise.all([import('./run.js'), import('./live.js')]);
+    return { runTui, LiveTui };
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}
