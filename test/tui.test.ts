@@ -222,6 +222,9 @@ describe('tui on seed 002 (PlashGlibc nptl/tst-fork1)', () => {
       text = await press('\t', '\t', 'j', 'j', '\r');
       assert.match(text, /tst-fork1\.log:59 \[18969\]/);
       assert.match(text, /L59 18969 \[HANDED OVER \(WAKE=1\)\] futex/);
+      // The next evidence line, as the timeline says it: the log's numeric futex op in words.
+      text = await press('j');
+      assert.match(text, /tst-fork1\.log:8 lock taken: \[18970\] futex\(0x2b79a1b1e2c0, FUTEX_WAIT_PR/);
     } finally {
       app.unmount();
     }

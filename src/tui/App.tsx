@@ -129,6 +129,7 @@ export function App({ index, title, color }: AppProps) {
       )}
       <FindingsPane
         analysis={index.analysis}
+        describe={(evidence) => ({ where: index.evidenceWhere(evidence), text: index.evidenceText(evidence) })}
         verdict={progress.verdict}
         items={items}
         cursor={state.findingCursor}

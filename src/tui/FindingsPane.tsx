@@ -3,7 +3,7 @@
 
 import { Text } from 'ink';
 import type { Analysis, Evidence, Finding } from '../analysis/types.js';
-import { ROLE_LABELS, findingSentence } from '../views/words.js';
+import { ROLE_LABELS, findingSentence, waitSentence } from '../views/words.js';
 import { Pane, paneContentLines } from './Pane.js';
 import { windowTop } from './tree-rows.js';
 
@@ -19,7 +19,7 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
     items.push({ kind: 'finding', finding, number });
     if (number !== current) return;
     for (const link of finding.chain) {
-      items.push({ kind: 'chain', finding, text: `${link.pid ?? `thread ${link.tid}'s process`} waits in ${link.waitsOn} (thread ${link.tid})` });
+      items.push({ kind: 'chain', finding, text: waitSentence(link) });
     }
     for (const evidence of finding.evidence) items.push({ kind: 'evidence', finding, evidence });
   });
@@ -28,6 +28,8 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
 
 export interface FindingsPaneProps {
   analysis: Analysis | null;
+  /** An evidence line's place and call as the timeline shows them. */
+  describe: (evidence: Evidence) => { where: string; text: string };
   /** The recorder's verdict: its hang watchdog's (`record --tui`), or /proc's (`attach --tui`). */
   verdict: string | null;
   items: FindingItem[];
@@ -38,7 +40,7 @@ export interface FindingsPaneProps {
   height: number;
 }
 
-export function FindingsPane({ analysis, verdict, items, cursor, focused, color, width, height }: FindingsPaneProps) {
+export function FindingsPane({ analysis, describe, verdict, items, cursor, focused, color, width, height }: FindingsPaneProps) {
   const lines = paneContentLines(height) - (verdict ? 1 : 0);
   const count = analysis?.findings.length ?? 0;
   const title = analysis === null ? 'Findings (reading the trace...)' : `Findings: ${count} hung on an inherited lock`;
@@ -52,13 +54,13 @@ export function FindingsPane({ analysis, verdict, items, cursor, focused, color,
       )}
       {analysis !== null && count === 0 && <Text>No forked child is blocked on a lock inherited from its parent.</Text>}
       {items.slice(top, top + lines).map((item, i) => (
-        <ItemLine key={top + i} item={item} selected={focused && top + i === cursor} color={color} />
+        <ItemLine key={top + i} item={item} describe={describe} selected={focused && top + i === cursor} color={color} />
       ))}
     </Pane>
   );
 }
 
-function ItemLine({ item, selected, color }: { item: FindingItem; selected: boolean; color: boolean }) {
+function ItemLine({ item, describe, selected, color }: { item: FindingItem; describe: FindingsPaneProps['describe']; selected: boolean; color: boolean }) {
   switch (item.kind) {
     case 'finding':
       return (
@@ -76,15 +78,14 @@ function ItemLine({ item, selected, color }: { item: FindingItem; selected: bool
           <Text color={color ? 'yellow' : undefined}>waiting on it:</Text> {item.text}
         </Text>
       );
-    case 'evidence':
+    case 'evidence': {
+      const { where, text } = describe(item.evidence);
       return (
         <Text wrap="truncate-end" inverse={selected}>
           {'  '}
-          <Text dimColor>
-            {item.evidence.file}:{item.evidence.line}
-          </Text>{' '}
-          {ROLE_LABELS[item.evidence.role]}: [{item.evidence.tid}] {item.evidence.text}
+          <Text dimColor>{where}</Text> {ROLE_LABELS[item.evidence.role]}: [{item.evidence.tid}] {text}
         </Text>
       );
+    }
   }
 }

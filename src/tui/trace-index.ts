@@ -102,6 +102,7 @@ export class TraceIndex {
   timed = false;
   private readonly streams = new Set<number>();
   analysis: Analysis | null = null;
+  private readonly evidenceTexts = new Map<Evidence, string>();
   /** Evidence roles by `file:line` (file as an id). */
   readonly annotations = new Map<string, EvidenceRole[]>();
 
@@ -176,13 +177,9 @@ export class TraceIndex {
     return id;
   }
 
-  /** An input file's name for the screen: relative to the working directory when it is under it. */
+  /** An input file's name for the screen. */
   fileName(id: number): string {
-    for (const [file, fileId] of this.fileIds) {
-      if (fileId !== id) continue;
-      const near = relative(process.cwd(), file);
-      return near.startsWith('..') || isAbsolute(near) ? file : near;
-    }
+    for (const [file, fileId] of this.fileIds) if (fileId === id) return shortName(file);
     return '?';
   }
 
@@ -273,6 +270,24 @@ export class TraceIndex {
     let found: ThreadEntry | undefined;
     for (const entry of this.processes()) for (const t of entry.threads) if (t.tid === tid) found = t;
     return found;
+  }
+
+  /** Where an evidence line is, for the screen: `file:line`. */
+  evidenceWhere(evidence: Evidence): string {
+    return `${shortName(evidence.file)}:${evidence.line}`;
+  }
+
+  /** An evidence line as its timeline row says it (futex ops in words), or as the analysis quoted it. */
+  evidenceText(evidence: Evidence): string {
+    let text = this.evidenceTexts.get(evidence);
+    if (text === undefined) {
+      const location = this.locate(evidence);
+      const stream = location?.thread?.stream;
+      const index = stream ? stream.find('all', location!.file, location!.line) : -1;
+      text = index >= 0 ? stream!.rows('all', index, 1)[0].text : evidence.text;
+      this.evidenceTexts.set(evidence, text);
+    }
+    return text;
   }
 
   /** Where a finding's trace line with one of `roles` is, newest first. */
@@ -445,4 +460,10 @@ class UniqueIds {
     this.taken.add(id);
     return id;
   }
+}
+
+/** A file's name relative to the working directory when it is under it. */
+function shortName(file: string): string {
+  const near = relative(process.cwd(), file);
+  return near.startsWith('..') || isAbsolute(near) ? file : near;
 }

@@ -5,7 +5,7 @@ import type { Analysis, Finding, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
-import { ROLE_LABELS, findingSentence, processLabel } from './words.js';
+import { ROLE_LABELS, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -46,8 +46,7 @@ function renderFinding(finding: Finding, style: Style): string[] {
     lines.push('  Waiting on it:');
     for (const link of finding.chain) {
       const where = link.where ? style.dim(`  (${link.where.file}:${link.where.line})`) : '';
-      const owner = link.pid === null ? 'a process the log does not name' : `process ${link.pid}`;
-      lines.push(`    thread ${link.tid} of ${owner} sits in ${link.waitsOn}${where}`);
+      lines.push(`    ${waitSentence(link)}${where}`);
     }
   }
   return lines;

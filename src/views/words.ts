@@ -1,7 +1,7 @@
 // The words every view uses for findings and evidence, so the text report, the timeline and the
 // TUI say the same thing the same way.
 
-import type { EvidenceRole, Finding } from '../analysis/types.js';
+import type { ChainLink, EvidenceRole, Finding } from '../analysis/types.js';
 
 export const ROLE_LABELS: Record<EvidenceRole, string> = {
   'lock-taken': 'lock taken',
@@ -33,6 +33,12 @@ export function findingSentence(finding: Finding): string {
     `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) blocked forever on futex ${finding.futex}, ` +
     `held by ${holder} when ${finding.forkTid} forked it (${finding.confidence})`
   );
+}
+
+/** A link of the wait chain: "thread 18969 of process 18969 sits in wait4 18972". */
+export function waitSentence(link: ChainLink): string {
+  const owner = link.pid === null ? 'a process the log does not name' : `process ${link.pid}`;
+  return `thread ${link.tid} of ${owner} sits in ${link.waitsOn}`;
 }
 
 /** A process's name in prose: its pid, or its threads when the log never shows the pid. */
