@@ -10,7 +10,7 @@ import { paneContentLines } from './Pane.js';
 import { useIndexProgress, useTerminalSize } from './hooks.js';
 import { REPLAY_SPEEDS, applyKey, initialState, openFirstFinding, replayStep, searchDone, splitKeys, viewOf } from './navigation.js';
 import type { Effect, NavState } from './navigation.js';
-import { TimelinePane } from './TimelinePane.js';
+import { TimelinePane, timeColumn } from './TimelinePane.js';
 import type { IndexProgress, TraceIndex } from './trace-index.js';
 import { TreePane } from './TreePane.js';
 
@@ -143,7 +143,7 @@ export function App({ index, title, color }: AppProps) {
         progress={progress}
         processes={processCount}
         findings={findings.length}
-        time={at === Infinity ? 'end' : (cursorRow?.time ?? (cursorRow ? `line ${cursorRow.line}` : '-'))}
+        time={at === Infinity || !cursorRow ? 'end' : timeColumn(index, cursorRow, state.relativeTime)}
         replay={state.playing ? `▶ ${REPLAY_SPEEDS[state.speed]} rows/s` : null}
         search={state.search}
         message={state.message}

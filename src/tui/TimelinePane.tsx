@@ -55,7 +55,8 @@ export function TimelinePane({ index, stream, filter, cursor, relativeTime, focu
   );
 }
 
-function timeColumn(index: TraceIndex, row: TimelineRow, relative: boolean): string {
+/** A row's time as shown: as the log printed it, relative to the first line, or its line in an untimed log. */
+export function timeColumn(index: TraceIndex, row: TimelineRow, relative: boolean): string {
   if (!index.timed) return `L${row.line}`;
   if (relative) return `+${((row.at - index.firstAt) / 1e6).toFixed(6)}`;
   return row.time ?? `L${row.line}`;

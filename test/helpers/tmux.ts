@@ -11,7 +11,16 @@ export class TmuxSession {
 
   /** Starts `command` (a shell command line) in a new session of columns x rows. */
   constructor(command: string, columns: number, rows: number) {
-    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), command]);
+    // A server whose last session was just killed may still be exiting: "server exited unexpectedly".
+    for (let attempt = 1; ; attempt++) {
+      try {
+        execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), command], { stdio: 'pipe' });
+        return;
+      } catch (error) {
+        if (attempt === 5) throw error;
+        execFileSync('sleep', ['0.2']);
+      }
+    }
   }
 
   /** The screen as text; with `escapes`, with its colour and attribute escapes. */
