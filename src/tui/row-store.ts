@@ -206,8 +206,22 @@ abstract class BlockedTimeline implements Timeline {
 }
 
 /** One thread's timeline, appended to while the trace is read. */
+/**
+ * Where a block of a thread's rows is, and which input lines it holds (to find a line without
+ * reading every block): one range when its rows come from one file, as they nearly always do.
+ */
+interface RowBlockPlace {
+  offset: number;
+  bytes: number;
+  file: number;
+  firstLine: number;
+  lastLine: number;
+  /** Per file, for a block with rows of several files (an attached tree's /proc rows, then its trace). */
+  files: Map<number, [number, number]> | null;
+}
+
 export class RowStream extends BlockedTimeline {
-  private readonly places: { offset: number; bytes: number; lines: Map<number, [number, number]> }[] = [];
+  private readonly places: RowBlockPlace[] = [];
   private filling: TimelineRow[] = [];
   private fillingText: string[] = [];
   private totalRows = 0;
@@ -239,7 +253,7 @@ export class RowStream extends BlockedTimeline {
 
   find(filter: RowFilter, file: number, line: number): number {
     for (let block = 0; block <= this.blocks.length; block++) {
-      const range = block < this.blocks.length ? this.places[block].lines.get(file) : [0, Infinity];
+      const range = block < this.blocks.length ? lineRange(this.places[block], file) : [0, Infinity];
       if (!range || line < range[0] || line > range[1]) continue;
       const at = this.filtered(filter, block).findIndex((row) => row.file === file && row.line === line);
       if (at >= 0) return this.before(filter, block) + at;
@@ -259,7 +273,9 @@ export class RowStream extends BlockedTimeline {
         range[1] = Math.max(range[1], row.line);
       }
     }
-    this.places.push({ ...this.store.write(this.fillingText.join('\n') + '\n'), lines });
+    const [[file, [firstLine, lastLine]]] = lines;
+    const where = this.store.write(this.fillingText.join('\n') + '\n');
+    this.places.push({ ...where, file, firstLine, lastLine, files: lines.size > 1 ? lines : null });
     this.addBlock(this.filling);
     this.filling = [];
     this.fillingText = [];
@@ -278,6 +294,11 @@ export class RowStream extends BlockedTimeline {
       cache,
     );
   }
+}
+
+function lineRange(place: RowBlockPlace, file: number): [number, number] | undefined {
+  if (place.files) return place.files.get(file);
+  return place.file === file ? [place.firstLine, place.lastLine] : undefined;
 }
 
 /**
