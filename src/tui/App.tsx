@@ -116,6 +116,9 @@ export function App({ index, title, color }: AppProps) {
           <TimelinePane
             index={index}
             stream={stream}
+            missing={
+              selected ? "merging this process's threads into one timeline..." : progress.phase === 'ready' ? 'the trace shows no process' : 'no task read yet'
+            }
             filter={filter}
             cursor={timelineCursor}
             relativeTime={state.relativeTime}

@@ -17,6 +17,8 @@ const DETAIL_LINES = 3;
 export interface TimelinePaneProps {
   index: TraceIndex;
   stream: Timeline | null;
+  /** What to say when there is no timeline to show. */
+  missing: string;
   filter: RowFilter;
   cursor: number;
   relativeTime: boolean;
@@ -27,12 +29,12 @@ export interface TimelinePaneProps {
   title: string;
 }
 
-export function TimelinePane({ index, stream, filter, cursor, relativeTime, focused, color, width, height, title }: TimelinePaneProps) {
+export function TimelinePane({ index, stream, missing, filter, cursor, relativeTime, focused, color, width, height, title }: TimelinePaneProps) {
   const lines = Math.max(1, paneContentLines(height) - DETAIL_LINES);
   if (!stream) {
     return (
       <Pane title={title} focused={focused} color={color} width={width} height={height}>
-        <Text dimColor>merging this process's threads into one timeline...</Text>
+        <Text dimColor>{missing}</Text>
       </Pane>
     );
   }
