@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -98,14 +98,17 @@ describe('forkscope tui in tmux', () => {
     ['Ctrl-C', (tui: TmuxSession) => tui.keys('C-c'), 0],
     ['SIGTERM', (tui: TmuxSession) => execFileSync('pkill', ['-TERM', '-P', String(tui.panePid()), 'node']), 143],
   ] as const) {
-    test(`${how} leaves the terminal as it was`, async () => {
-      const { tui, sttyChanged } = openTui(SEED_002, 100, 30);
+    test(`${how} leaves the terminal as it was, and no temporary files`, async () => {
+      const temporary = mkdtempSync(join(scratch, 'tmp-'));
+      const { tui, sttyChanged } = openTui(SEED_002, 100, 30, { TMPDIR: temporary });
       try {
         await tui.waitFor(/🔒 18972 HUNG/);
+        assert.equal(readdirSync(temporary).length, 1, 'the row store is there while it runs');
         stop(tui);
         const screen = await tui.waitFor(/forkscope exited \d+/);
         assert.match(screen, new RegExp(`forkscope exited ${code}`));
         assert.equal(sttyChanged(), false);
+        assert.deepEqual(readdirSync(temporary), [], 'the row store is removed');
       } finally {
         tui.kill();
       }

@@ -8,8 +8,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { endsWithin, sleep } from '../../collectors/collector.js';
 import { readTrace, resolveInputs } from '../../parsers/index.js';
@@ -18,6 +17,7 @@ import type { Analysis } from '../analysis/types.js';
 import { analyzeSnapshot, cannotExamine, snapshotTaskEvents, snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
 import { readStat, readText } from '../proc/tree.js';
+import { temporaryDirectory } from '../util/temporary.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
@@ -67,15 +67,15 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
   const problem = cannotExamine(pid);
   if (problem) throw new Error(problem);
   let snapshot = snapshotTree(pid);
-  const workDir = mkdtempSync(join(tmpdir(), 'forkscope-attach-'));
+  const workDir = temporaryDirectory('forkscope-attach-');
   try {
     let analysis: Analysis;
     if (options.tui) {
-      analysis = await watchInTui(pid, snapshot, join(workDir, 'watch.strace'), options);
+      analysis = await watchInTui(pid, snapshot, join(workDir.path, 'watch.strace'), options);
     } else {
       let watched: string | null = null;
       if (options.duration) {
-        const watch = await watchTree(snapshot, sleep(options.duration * 1000), join(workDir, 'watch.strace'));
+        const watch = await watchTree(snapshot, sleep(options.duration * 1000), join(workDir.path, 'watch.strace'));
         snapshot = watch.after;
         watched = watch.summary;
         process.stderr.write(`forkscope: ${watched}\n`);
@@ -91,7 +91,7 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
     }
     return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    workDir.remove();
   }
 }
 

@@ -5,9 +5,9 @@
 // each row comes from (two bytes a row, on disk) and where each thread stands at each block.
 // A list view asks for the rows it shows and nothing else.
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryDirectory } from '../util/temporary.js';
 import { MinHeap } from '../util/heap.js';
 
 /** One line of a timeline, as stored. */
@@ -63,8 +63,8 @@ const CACHED_BLOCKS = 64;
 export const MAX_MERGED_THREADS = 0xffff;
 
 export class RowStore {
-  private readonly directory = mkdtempSync(join(tmpdir(), 'forkscope-tui-'));
-  private readonly fd = openSync(join(this.directory, 'rows'), 'w+');
+  private readonly directory = temporaryDirectory('forkscope-tui-');
+  private readonly fd = openSync(join(this.directory.path, 'rows'), 'w+');
   private position = 0;
   private fillingBytes = 0;
   private readonly filling = new Set<RowStream>();
@@ -83,7 +83,7 @@ export class RowStore {
 
   dispose(): void {
     closeSync(this.fd);
-    rmSync(this.directory, { recursive: true, force: true });
+    this.directory.remove();
   }
 
   /** @internal */

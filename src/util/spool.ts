@@ -1,15 +1,16 @@
 // Lines grouped by key, written out group after group: kept in memory up to a budget, then spilled
 // to one temporary file per group, so regrouping a multi-gigabyte log needs bounded memory.
 
-import { appendFileSync, mkdtempSync, rmSync, createReadStream, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryDirectory } from './temporary.js';
+import type { TemporaryDirectory } from './temporary.js';
 
 export class GroupedSpool<K> {
   private readonly memory = new Map<K, string[]>();
   private readonly fileIds = new Map<K, number>();
   private bufferedBytes = 0;
-  private directory: string | null = null;
+  private directory: TemporaryDirectory | null = null;
 
   constructor(private readonly budgetBytes = 16 * 1024 * 1024) {}
 
@@ -25,7 +26,7 @@ export class GroupedSpool<K> {
   async writeGroup(key: K, write: (chunk: string) => Promise<void> | void): Promise<void> {
     const id = this.fileIds.get(key);
     if (id !== undefined && this.directory) {
-      const path = join(this.directory, String(id));
+      const path = join(this.directory.path, String(id));
       if (existsSync(path)) for await (const chunk of createReadStream(path, 'utf8')) await write(chunk as string);
     }
     const lines = this.memory.get(key);
@@ -34,17 +35,17 @@ export class GroupedSpool<K> {
 
   /** Removes the temporary files. */
   dispose(): void {
-    if (this.directory) rmSync(this.directory, { recursive: true, force: true });
+    this.directory?.remove();
     this.directory = null;
   }
 
   private spill(): void {
-    this.directory ??= mkdtempSync(join(tmpdir(), 'forkscope-spool-'));
+    this.directory ??= temporaryDirectory('forkscope-spool-');
     for (const [key, lines] of this.memory) {
       if (lines.length === 0) continue;
       let id = this.fileIds.get(key);
       if (id === undefined) this.fileIds.set(key, (id = this.fileIds.size));
-      appendFileSync(join(this.directory, String(id)), lines.join('\n') + '\n');
+      appendFileSync(join(this.directory.path, String(id)), lines.join('\n') + '\n');
       lines.length = 0;
     }
     this.bufferedBytes = 0;
