@@ -15,9 +15,11 @@ export interface InputOptions {
   format?: TraceFormat;
 }
 
-export function withTraceInputs(command: Command): Command {
+/** The TRACE arguments and --format; `stdin: false` for a command that reads keys from stdin (the TUI). */
+export function withTraceInputs(command: Command, { stdin = true } = {}): Command {
+  const traces = 'strace -f log, strace -ff files (or their prefix or directory), PlashGlibc log, bpftrace CSV';
   return command
-    .argument('<trace...>', 'strace -f log, strace -ff files (or their prefix or directory), PlashGlibc log, bpftrace CSV, or - for stdin')
+    .argument('<trace...>', stdin ? `${traces}, or - for stdin` : traces)
     .addOption(new Option('--format <format>', 'force the input format instead of detecting it').choices([...TRACE_FORMATS]));
 }
 

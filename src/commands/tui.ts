@@ -10,7 +10,7 @@ interface TuiCommandOptions extends InputOptions {
 }
 
 export function registerTui(program: Command): void {
-  withTraceInputs(program.command('tui'))
+  withTraceInputs(program.command('tui'), { stdin: false })
     .description('browse a trace in the terminal: process tree, timelines, hung children and their inherited locks')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .action((paths: string[], options: TuiCommandOptions) =>
