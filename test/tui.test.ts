@@ -4,6 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { resolveInputs } from '../parsers/index.js';
@@ -142,6 +145,32 @@ test('a pid used twice in one trace gives two processes, two ids, two timelines'
     assert.deepEqual(children.map((c) => index.processActivity(c, Infinity).detail), ['exited 1', 'exited 2']);
   } finally {
     index.dispose();
+  }
+});
+
+test('a call with a huge argument is kept and shown cut to what fits, not whole', async () => {
+  // strace -s 1000000 prints write() buffers whole; Ink wrapping such rows took minutes a key.
+  const dir = mkdtempSync(join(tmpdir(), 'forkscope-tui-long-'));
+  const log = join(dir, 'long.log');
+  const write = (i: number) => `100 10:00:00.00000${i} write(1, "${'A'.repeat(300_000)}", 300000) = 300000 <0.000100>`;
+  writeFileSync(log, ['100 10:00:00.000001 execve("./x", ["./x"], 0x7ffd /* 1 vars */) = 0', write(2), write(3), ''].join('\n'));
+  const index = await loadedIndex(log);
+  try {
+    const rows = index.roots()[0].threads[0].stream.rows('all', 0, 3);
+    assert.ok(rows[1].text.length < 5000 && rows[1].text.endsWith('more characters)'), `${rows[1].text.length} characters kept`);
+    const { app, press } = await openApp(index);
+    try {
+      const text = await press('\t', 'a', 'g', 'j');
+      assert.match(text, /Timeline of 100 2\/3/);
+      assert.match(text, /10:00:00\.000002 +100 write\(1, "AAAA/);
+      assert.match(text, /long\.log:2 \[100\]/);
+      assert.match(text, /AAAA…/, 'the detail is cut too');
+    } finally {
+      app.unmount();
+    }
+  } finally {
+    index.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -4,7 +4,7 @@
 import { Text } from 'ink';
 import type { Analysis, Evidence, Finding } from '../analysis/types.js';
 import { ROLE_LABELS, findingSentence, waitSentence } from '../views/words.js';
-import { Pane, paneContentLines } from './Pane.js';
+import { Pane, fitting, paneContentLines } from './Pane.js';
 import { windowTop } from './tree-rows.js';
 
 export type FindingItem =
@@ -54,13 +54,25 @@ export function FindingsPane({ analysis, describe, verdict, items, cursor, focus
       )}
       {analysis !== null && count === 0 && <Text>No forked child is blocked on a lock inherited from its parent.</Text>}
       {items.slice(top, top + lines).map((item, i) => (
-        <ItemLine key={top + i} item={item} describe={describe} selected={focused && top + i === cursor} color={color} />
+        <ItemLine key={top + i} item={item} describe={describe} columns={width} selected={focused && top + i === cursor} color={color} />
       ))}
     </Pane>
   );
 }
 
-function ItemLine({ item, describe, selected, color }: { item: FindingItem; describe: FindingsPaneProps['describe']; selected: boolean; color: boolean }) {
+function ItemLine({
+  item,
+  describe,
+  columns,
+  selected,
+  color,
+}: {
+  item: FindingItem;
+  describe: FindingsPaneProps['describe'];
+  columns: number;
+  selected: boolean;
+  color: boolean;
+}) {
   switch (item.kind) {
     case 'finding':
       return (
@@ -83,7 +95,7 @@ function ItemLine({ item, describe, selected, color }: { item: FindingItem; desc
       return (
         <Text wrap="truncate-end" inverse={selected}>
           {'  '}
-          <Text dimColor>{where}</Text> {ROLE_LABELS[item.evidence.role]}: [{item.evidence.tid}] {text}
+          <Text dimColor>{where}</Text> {ROLE_LABELS[item.evidence.role]}: [{item.evidence.tid}] {fitting(text, columns)}
         </Text>
       );
     }

@@ -13,6 +13,14 @@ export interface PaneProps {
   children?: ReactNode;
 }
 
+/**
+ * At most what `columns` columns can show of a text. Ink measures and wraps every character it is
+ * given, each frame: an 800 kB write() line cost seconds a key before it was cut down here.
+ */
+export function fitting(text: string, columns: number): string {
+  return text.length <= columns ? text : `${text.slice(0, Math.max(0, columns - 1))}…`;
+}
+
 /** Lines a pane of `height` has for content: the border and the title take three. */
 export const paneContentLines = (height: number) => Math.max(0, height - 3);
 

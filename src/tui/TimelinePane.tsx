@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import type { EvidenceRole } from '../analysis/types.js';
 import { ROLE_LABELS, ROLE_TAGS } from '../views/words.js';
-import { Pane, paneContentLines } from './Pane.js';
+import { Pane, fitting, paneContentLines } from './Pane.js';
 import type { RowFilter, Timeline, TimelineRow } from './row-store.js';
 import type { TraceIndex } from './trace-index.js';
 import { windowTop } from './tree-rows.js';
@@ -47,11 +47,11 @@ export function TimelinePane({ index, stream, missing, filter, cursor, relativeT
       <Box flexDirection="column" height={lines}>
         {length === 0 && <Text dimColor>{filter === 'key' ? 'no futex, clone, wait4 or exit lines here (a: all calls)' : 'no lines'}</Text>}
         {rows.map((row, i) => (
-          <RowLine key={top + i} index={index} row={row} selected={top + i === cursor} relativeTime={relativeTime} color={color} />
+          <RowLine key={top + i} index={index} row={row} columns={width} selected={top + i === cursor} relativeTime={relativeTime} color={color} />
         ))}
       </Box>
       <Box height={DETAIL_LINES} overflow="hidden">
-        {current && <Detail index={index} row={current} />}
+        {current && <Detail index={index} row={current} columns={width - 2} />}
       </Box>
     </Pane>
   );
@@ -64,7 +64,21 @@ export function timeColumn(index: TraceIndex, row: TimelineRow, relative: boolea
   return row.time ?? `L${row.line}`;
 }
 
-function RowLine({ index, row, selected, relativeTime, color }: { index: TraceIndex; row: TimelineRow; selected: boolean; relativeTime: boolean; color: boolean }) {
+function RowLine({
+  index,
+  row,
+  columns,
+  selected,
+  relativeTime,
+  color,
+}: {
+  index: TraceIndex;
+  row: TimelineRow;
+  columns: number;
+  selected: boolean;
+  relativeTime: boolean;
+  color: boolean;
+}) {
   const roles = index.rolesOf(row);
   const duration = row.durationUs !== null ? ` <${(row.durationUs / 1e6).toFixed(6)}>` : '';
   return (
@@ -76,7 +90,7 @@ function RowLine({ index, row, selected, relativeTime, color }: { index: TraceIn
           [{roles.map((r) => ROLE_TAGS[r]).join('; ')}]{' '}
         </Text>
       )}
-      <Text>{row.text}</Text>
+      <Text>{fitting(row.text, columns)}</Text>
       <Text dimColor>{duration}</Text>
     </Text>
   );
@@ -86,12 +100,17 @@ function roleColor(roles: EvidenceRole[]): string {
   return roles.includes('blocked-forever') || roles.includes('timed-out') ? 'red' : 'yellow';
 }
 
-function Detail({ index, row }: { index: TraceIndex; row: TimelineRow }) {
+function Detail({ index, row, columns }: { index: TraceIndex; row: TimelineRow; columns: number }) {
+  const where = `${index.fileName(row.file)}:${row.line} [${row.tid}] `;
   const roles = index.rolesOf(row).map((r) => ROLE_LABELS[r]);
+  const why = roles.length > 0 ? ` -- ${roles.join('; ')}` : '';
+  // The call is cut, not the place or why it matters (a line ends where a word breaks: keep spare).
+  const room = Math.max(columns, DETAIL_LINES * columns - where.length - why.length - columns / 2);
   return (
     <Text dimColor wrap="wrap">
-      {index.fileName(row.file)}:{row.line} [{row.tid}] {row.text}
-      {roles.length > 0 ? ` -- ${roles.join('; ')}` : ''}
+      {where}
+      {fitting(row.text, room)}
+      {why}
     </Text>
   );
 }

@@ -3,7 +3,7 @@
 // say so.
 
 import { Text } from 'ink';
-import { Pane, paneContentLines } from './Pane.js';
+import { Pane, fitting, paneContentLines } from './Pane.js';
 import type { Activity, TraceIndex } from './trace-index.js';
 import type { TreeRow } from './tree-rows.js';
 import { windowTop } from './tree-rows.js';
@@ -30,19 +30,19 @@ export function TreePane({ index, rows, cursor, at, focused, color, width, heigh
     <Pane title={title} focused={focused} color={color} width={width} height={height}>
       {rows.slice(top, top + lines).map((row, i) => {
         const activity = row.thread ? index.threadActivity(row.thread, at) : index.processActivity(row.process, at);
-        return <TreeLine key={row.id} row={row} activity={activity} selected={top + i === cursor} color={color} />;
+        return <TreeLine key={row.id} row={row} activity={activity} columns={width} selected={top + i === cursor} color={color} />;
       })}
     </Pane>
   );
 }
 
-function TreeLine({ row, activity, selected, color }: { row: TreeRow; activity: Activity; selected: boolean; color: boolean }) {
+function TreeLine({ row, activity, columns, selected, color }: { row: TreeRow; activity: Activity; columns: number; selected: boolean; color: boolean }) {
   const indent = '  '.repeat(row.depth);
   const opener = row.expandable ? (row.expanded ? '▾ ' : '▸ ') : row.thread ? '└ ' : '  ';
   const name = row.thread ? `thread ${row.thread.tid}` : row.process.label;
   const detail = activity.detail?.replace(/^futex /, '') ?? null;
   const state = !detail ? activity.word : detail.startsWith(activity.word) ? detail : `${activity.word} ${detail}`;
-  const command = !row.thread && row.process.command ? `  ${row.process.command}` : '';
+  const command = !row.thread && row.process.command ? `  ${fitting(row.process.command, columns)}` : '';
   return (
     <Text wrap="truncate-end" inverse={selected}>
       {indent}

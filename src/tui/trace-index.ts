@@ -85,6 +85,11 @@ export interface RowLocation {
 
 /** Rows merged or searched between two yields to the event loop, so keys are still answered. */
 const YIELD_EVERY_ROWS = 20_000;
+/**
+ * A row keeps this much of a call's text: more never fits on a screen, and Ink measures and wraps
+ * every character of a row each frame (an 800 kB write() took 5 s a key). The log has it all.
+ */
+const MAX_ROW_TEXT = 4096;
 /** Orders rows of untimed logs by file, then line. */
 const LINES_PER_FILE = 2 ** 32;
 
@@ -284,7 +289,7 @@ export class TraceIndex {
       const location = this.locate(evidence);
       const stream = location?.thread?.stream;
       const index = stream ? stream.find('all', location!.file, location!.line) : -1;
-      text = index >= 0 ? stream!.rows('all', index, 1)[0].text : evidence.text;
+      text = index >= 0 ? stream!.rows('all', index, 1)[0].text : clip(evidence.text);
       this.evidenceTexts.set(evidence, text);
     }
     return text;
@@ -366,7 +371,7 @@ export class TraceIndex {
       at,
       end: at,
       time: start.text,
-      text: eventText(event),
+      text: clip(eventText(event)),
       durationUs: null,
       key: event.kind !== 'task',
       waits: null,
@@ -466,4 +471,8 @@ class UniqueIds {
 function shortName(file: string): string {
   const near = relative(process.cwd(), file);
   return near.startsWith('..') || isAbsolute(near) ? file : near;
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_ROW_TEXT ? text : `${text.slice(0, MAX_ROW_TEXT)}... (${text.length - MAX_ROW_TEXT} more characters)`;
 }
