@@ -403,7 +403,7 @@ export class TraceIndex {
         // A single-threaded process keeps the id its task had while the trace was read.
         id: process.pid !== null && process.threads.length === 1 ? ids.take(`t${process.pid}`, process.key) : process.key,
         pid: process.pid,
-        label: process.pid !== null ? String(process.pid) : `threads ${process.threads.map((t) => t.tid).join(',')}`,
+        label: process.pid !== null ? String(process.pid) : threadsLabel(process.threads.map((t) => t.tid)),
         command: process.command,
         parent: process.parent ? entryOf(process.parent) : null,
         children: [],
@@ -475,4 +475,10 @@ function shortName(file: string): string {
 
 function clip(text: string): string {
   return text.length <= MAX_ROW_TEXT ? text : `${text.slice(0, MAX_ROW_TEXT)}... (${text.length - MAX_ROW_TEXT} more characters)`;
+}
+
+/** A process the log never names, by its threads: `threads 18970,18969`, the first few of many. */
+function threadsLabel(tids: number[]): string {
+  const shown = tids.slice(0, 4).join(',');
+  return `threads ${shown}${tids.length > 4 ? `,... (${tids.length})` : ''}`;
 }
