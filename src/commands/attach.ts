@@ -21,7 +21,7 @@ import { temporaryDirectory } from '../util/temporary.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
-import { loadTui, noTerminal } from '../tui/load.js';
+import { checkTuiOption, loadTui } from '../tui/load.js';
 import { findingSentence } from '../views/words.js';
 import { EXIT_HANG, EXIT_OK, runCommand } from './inputs.js';
 
@@ -59,11 +59,7 @@ function positive(text: string): number {
 }
 
 async function attach(pid: number, options: AttachOptions): Promise<number> {
-  if (options.tui) {
-    const why = noTerminal(false);
-    if (why) throw new Error(`--tui needs a terminal (${why}); without it, attach prints its report`);
-    if (options.json) throw new Error('--tui shows the findings on screen; --json is for reports on a pipe');
-  }
+  if (options.tui) checkTuiOption('attach', options.json);
   const problem = cannotExamine(pid);
   if (problem) throw new Error(problem);
   let snapshot = snapshotTree(pid);

@@ -26,7 +26,7 @@ import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import type { LiveTui } from '../tui/live.js';
-import { loadTui, noTerminal } from '../tui/load.js';
+import { checkTuiOption, loadTui } from '../tui/load.js';
 import { EXIT_HANG, runCommand } from './inputs.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
@@ -69,11 +69,7 @@ function seconds(text: string): number {
 }
 
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
-  if (options.tui) {
-    const why = noTerminal(false);
-    if (why) throw new Error(`--tui needs a terminal (${why}); without it, record prints its report`);
-    if (options.json) throw new Error('--tui shows the findings on screen; --json is for reports on a pipe');
-  }
+  if (options.tui) checkTuiOption('record', options.json);
   const started = new Date();
   const dir = makeOutputDir(options.output ?? defaultDirName(argv[0], started));
   let live: LiveTui | null = null;

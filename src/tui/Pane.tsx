@@ -15,7 +15,7 @@ export interface PaneProps {
 
 /**
  * At most what `columns` columns can show of a text. Ink measures and wraps every character it is
- * given, each frame: an 800 kB write() line cost seconds a key before it was cut down here.
+ * given, each frame: with 800 kB write() rows, showing all calls took minutes before this.
  */
 export function fitting(text: string, columns: number): string {
   return text.length <= columns ? text : `${text.slice(0, Math.max(0, columns - 1))}…`;

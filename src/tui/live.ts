@@ -45,9 +45,8 @@ export class LiveTui {
   async recorded(): Promise<Analysis> {
     this.recording = false;
     await this.loaded;
-    const { analysis, error } = { analysis: this.index.analysis, error: this.index.progress().error };
-    if (!analysis) throw new Error(`reading the recorded trace failed: ${error}`);
-    return analysis;
+    if (!this.index.analysis) throw new Error(`reading the recorded trace failed: ${this.index.progress().error}`);
+    return this.index.analysis;
   }
 
   /** Waits for the user to quit, then repeats on stderr what the recorder said meanwhile. */

@@ -11,6 +11,13 @@ export function noTerminal(readsStdin: boolean): string | null {
   return readsStdin ? 'it reads keys from stdin, so give it the trace as a file' : 'stdin and stdout must be a terminal';
 }
 
+/** `record --tui`, `attach --tui`: fails before anything is started where the TUI cannot run. */
+export function checkTuiOption(command: string, json: boolean | undefined): void {
+  const why = noTerminal(false);
+  if (why) throw new Error(`--tui needs a terminal (${why}); without it, ${command} prints its report`);
+  if (json) throw new Error('--tui shows the findings on screen; --json is for reports on a pipe');
+}
+
 export async function loadTui() {
   const saved = CI_VARIABLES.map((name) => [name, process.env[name]] as const);
   for (const name of CI_VARIABLES) delete process.env[name];

@@ -76,9 +76,7 @@ export class RowStore {
 
   /** Writes every unfinished block out. */
   flush(): void {
-    for (const stream of this.filling) stream.flush();
-    this.filling.clear();
-    this.fillingBytes = 0;
+    for (const stream of [...this.filling]) stream.flush();
   }
 
   dispose(): void {
@@ -86,11 +84,17 @@ export class RowStore {
     this.directory.remove();
   }
 
-  /** @internal */
+  /** @internal A stream holds `bytes` more of an unfinished block. */
   noteFilling(stream: RowStream, bytes: number): void {
     this.filling.add(stream);
     this.fillingBytes += bytes;
     if (this.fillingBytes > FILLING_BUDGET_BYTES) this.flush();
+  }
+
+  /** @internal A stream wrote its unfinished block (of `bytes`) out. */
+  noteFlushed(stream: RowStream, bytes: number): void {
+    this.filling.delete(stream);
+    this.fillingBytes -= bytes;
   }
 
   /** @internal Appends bytes; returns where they are. */
@@ -224,6 +228,7 @@ export class RowStream extends BlockedTimeline {
   private readonly places: RowBlockPlace[] = [];
   private filling: TimelineRow[] = [];
   private fillingText: string[] = [];
+  private fillingBytes = 0;
   private totalRows = 0;
   private totalKeyRows = 0;
 
@@ -237,8 +242,9 @@ export class RowStream extends BlockedTimeline {
     this.fillingText.push(text);
     this.totalRows++;
     if (row.key) this.totalKeyRows++;
+    this.fillingBytes += text.length + 1;
+    this.store.noteFilling(this, text.length + 1);
     if (this.filling.length >= BLOCK_ROWS) this.flush();
-    else this.store.noteFilling(this, text.length + 1);
   }
 
   /** The last row appended, if any. */
@@ -277,8 +283,10 @@ export class RowStream extends BlockedTimeline {
     const where = this.store.write(this.fillingText.join('\n') + '\n');
     this.places.push({ ...where, file, firstLine, lastLine, files: lines.size > 1 ? lines : null });
     this.addBlock(this.filling);
+    this.store.noteFlushed(this, this.fillingBytes);
     this.filling = [];
     this.fillingText = [];
+    this.fillingBytes = 0;
   }
 
   protected blockRows(block: number, cache = true): TimelineRow[] {

@@ -71,7 +71,7 @@ export type ActivityWord = 'not started' | 'running' | 'blocked' | 'waiting' | '
 /** What a process or thread was doing at a point of the trace. */
 export interface Activity {
   word: ActivityWord;
-  /** `futex 0x.. FUTEX_WAIT_PRIVATE`, `wait4 18972`, `exited 3`. */
+  /** `futex 0x2b79a1b1e2c0`, `wait4 18972`, `exited 3`. */
   detail: string | null;
 }
 
@@ -86,8 +86,8 @@ export interface RowLocation {
 /** Rows merged or searched between two yields to the event loop, so keys are still answered. */
 const YIELD_EVERY_ROWS = 20_000;
 /**
- * A row keeps this much of a call's text: more never fits on a screen, and Ink measures and wraps
- * every character of a row each frame (an 800 kB write() took 5 s a key). The log has it all.
+ * A row keeps this much of a call's text: more never fits on a screen (an `strace -s` write() can
+ * print megabytes), and the row store need not hold it. The log has it all.
  */
 const MAX_ROW_TEXT = 4096;
 /** Orders rows of untimed logs by file, then line. */
@@ -153,7 +153,7 @@ export class TraceIndex {
   /** Shows a message of whoever feeds the trace (the recorder) in the status line. */
   note(message: string): void {
     this.progressNow.note = message;
-    for (const listener of this.listeners) listener();
+    this.notify();
   }
 
   /** The recorder's verdict (its hang watchdog's, or /proc's): kept on screen with the findings. */
@@ -166,7 +166,7 @@ export class TraceIndex {
     return { ...this.progressNow };
   }
 
-  /** Calls `listener` when the phase changes (progress within a phase is polled). */
+  /** Calls `listener` when the phase changes or the recorder says something (progress within a phase is polled). */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -448,6 +448,10 @@ export class TraceIndex {
   private setPhase(phase: IndexPhase): void {
     this.progressNow.phase = phase;
     if (phase === 'ready' || phase === 'merging') this.progressNow.bytesRead = this.progressNow.totalBytes;
+    this.notify();
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) listener();
   }
 }
