@@ -71,7 +71,7 @@ function seconds(text: string): number {
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
   if (options.tui) checkTuiOption('record', options.json);
   const started = new Date();
-  const dir = makeOutputDir(options.output ?? defaultDirName(argv[0], started));
+  const dir = makeOutputDir(options.output ?? defaultDirName(argv[0]!, started));
   let live: LiveTui | null = null;
   const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
   // Under the TUI the program must not draw on the screen nor read the keys.

@@ -81,7 +81,7 @@ export function App({ index, title, color }: AppProps) {
 
   useEffect(() => {
     if (!state.playing) return;
-    const rowsPerSecond = REPLAY_SPEEDS[state.speed];
+    const rowsPerSecond = REPLAY_SPEEDS[state.speed]!;
     // Slow speeds tick once a row; fast ones move several rows every REPLAY_TICK_MS.
     const tick = Math.max(REPLAY_TICK_MS, 1000 / rowsPerSecond);
     const step = Math.max(1, Math.round((rowsPerSecond * tick) / 1000));
