@@ -16,7 +16,7 @@ import type { Collector, RecordOptions } from '../../collectors/collector.js';
 import { startStrace } from '../../collectors/strace.js';
 import { HangWatchdog } from '../../collectors/watchdog.js';
 import { resolveInputs } from '../../parsers/index.js';
-import { analyzeTrace } from '../analysis/analyze.js';
+import { analyzeTrace } from '../pipeline.js';
 import type { Analysis } from '../analysis/types.js';
 import type { ExitStatus } from '../model/events.js';
 import { exitText } from '../model/format.js';
