@@ -84,7 +84,7 @@ export class ForkHangAnalysis {
 function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): Finding {
   const { task, child, parent, wait } = candidate;
   const { holderTid, confidence, reason } = verdict;
-  const futex = wait.first.futex!;
+  const futex = wait.futex;
   const chain = waitChain(child, watcher);
   const quoted: QuotedCall[] = [...verdict.evidence];
   if (child.forkCall) quoted.push({ call: child.forkCall, role: 'fork-while-held' });
