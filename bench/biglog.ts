@@ -123,7 +123,7 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
     await line(waiter, '<... futex resumed>) = 0 <0.000020>');
     for (let n = random(8); n > 0; n--) await noise(workers[random(workers.length)]);
     await line(waiter, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000010>`);
-    if (random(40) === 0) {
+    if (random(1000) === 0) {
       // A short-lived child: forked by main, does a little work, exits and is reaped.
       const child = nextChild++;
       tasks++;
