@@ -61,7 +61,11 @@ export class ForkHangAnalysis {
     const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
     if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
     const unlinked = missingCreationWarning(tree, inputs);
-    if (unlinked) warnings.push(unlinked);
+    if (unlinked) {
+      warnings.push(unlinked);
+      // Counted like a line's warning, so `Warnings (N)` and `inputs[].warnings` include it.
+      if (inputs[0]) inputs[0].warnings++;
+    }
 
     const candidates = watcher.candidates();
     const collector = new HolderCollector(candidates);
