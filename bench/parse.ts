@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
-import { analyzeTrace } from '../src/analysis/analyze.js';
+import { analyzeTrace } from '../src/pipeline.js';
 import { writeLog } from './biglog.js';
 
 /** In a child process: read or analyze the log, print {seconds, lines, findings, peakMB}. */
@@ -23,10 +23,10 @@ async function measure(path: string, mode: 'read' | 'analyze'): Promise<void> {
   if (mode === 'read') {
     const stats = emptyStats(sources);
     for await (const event of readTrace(sources, stats)) void event;
-    lines = stats[0].lines;
+    lines = stats[0]!.lines;
   } else {
     const analysis = await analyzeTrace(sources);
-    lines = analysis.inputs[0].lines;
+    lines = analysis.inputs[0]!.lines;
     findings = analysis.findings.length;
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -60,5 +60,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--measure') await measure(process.argv[4], process.argv[3] as 'read' | 'analyze');
+if (process.argv[2] === '--measure') await measure(process.argv[4]!, process.argv[3] as 'read' | 'analyze');
 else await main();

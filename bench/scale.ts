@@ -95,9 +95,12 @@ export async function writeScaleLog(path: string, shape: Shape, n: number): Prom
   await new Promise((resolve) => out.end(resolve));
 }
 
-/** Runs `forkscope analyze [--json] LOG > /dev/null`: wall seconds, peak RSS in MB, exit code, stderr. */
-function analyze(log: string, json: boolean): { seconds: number; peakMB: number; status: number; error: string } {
-  const args = ['-f', '%e %M', process.execPath, CLI, 'analyze', ...(json ? ['--json'] : []), log];
+/**
+ * Runs `forkscope analyze [--json] LOG > /dev/null`: wall and CPU (user + system) seconds, peak RSS
+ * in MB, exit code, stderr. CPU time is the figure to compare on a shared machine.
+ */
+function analyze(log: string, json: boolean): { seconds: number; cpu: number; peakMB: number; status: number; error: string } {
+  const args = ['-f', '%e %U %S %M', process.execPath, CLI, 'analyze', ...(json ? ['--json'] : []), log];
   let stderr: string;
   let status = 0;
   try {
@@ -108,22 +111,22 @@ function analyze(log: string, json: boolean): { seconds: number; peakMB: number;
     status = failed.status;
   }
   const lines = stderr.trim().split('\n');
-  const [seconds, kb] = lines.at(-1)!.split(' ').map(Number);
+  const [seconds = NaN, user = NaN, system = NaN, kb = NaN] = lines.at(-1)!.split(' ').map(Number);
   const error = lines.slice(0, -1).filter((l) => !/^Command exited/.test(l)).join(' ').slice(0, 120);
-  return { seconds, peakMB: kb / 1024, status, error };
+  return { seconds, cpu: user + system, peakMB: kb / 1024, status, error };
 }
 
 async function main(): Promise<void> {
   const cases = process.argv.slice(2);
   const runs = (cases.length ? cases : ['chain:10000', 'chain:100000', 'chain:200000', 'fan:10000', 'fan:100000', 'pids:1000000']).map((c) => {
-    const [shape, count] = c.split(':');
+    const [shape = '', count] = c.split(':');
     if (!['chain', 'fan', 'pids'].includes(shape) || !(Number(count) > 0)) throw new Error(`not SHAPE:N: ${c}`);
     return { shape: shape as Shape, n: Number(count) };
   });
   const directory = mkdtempSync(join(tmpdir(), 'forkscope-bench-scale-'));
   try {
     console.log('scale: forkscope analyze on synthetic trees (text, then --json; output to /dev/null)');
-    console.log('case                 log MB   text s  text peak   json s  json peak  exit');
+    console.log('case                 log MB   text s (cpu)   text peak   json s (cpu)   json peak  exit');
     for (const { shape, n } of runs) {
       const log = join(directory, `${shape}-${n}.log`);
       await writeScaleLog(log, shape, n);
@@ -131,8 +134,9 @@ async function main(): Promise<void> {
       const json = analyze(log, true);
       const mb = (statSync(log).size / (1 << 20)).toFixed(0);
       console.log(
-        `${`${shape}:${n}`.padEnd(18)} ${mb.padStart(8)} ${text.seconds.toFixed(1).padStart(8)} ${text.peakMB.toFixed(0).padStart(7)} MB` +
-          ` ${json.seconds.toFixed(1).padStart(8)} ${json.peakMB.toFixed(0).padStart(7)} MB  ${text.status}/${json.status}` +
+        `${`${shape}:${n}`.padEnd(18)} ${mb.padStart(8)} ${text.seconds.toFixed(1).padStart(8)} (${text.cpu.toFixed(1).padStart(5)})` +
+          ` ${text.peakMB.toFixed(0).padStart(7)} MB ${json.seconds.toFixed(1).padStart(8)} (${json.cpu.toFixed(1).padStart(5)})` +
+          ` ${json.peakMB.toFixed(0).padStart(7)} MB  ${text.status}/${json.status}` +
           (text.error || json.error ? `  ${text.error || json.error}` : ''),
       );
       rmSync(log);

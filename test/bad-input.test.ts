@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
-import { analyzeTrace } from '../src/analysis/analyze.js';
+import { analyzeTrace } from '../src/pipeline.js';
 import type { Analysis } from '../src/analysis/types.js';
 import { CLI, repoPath, runCli } from './helpers/repo.js';
 
@@ -21,6 +21,7 @@ describe('inputs that broke the analysis', () => {
     const analysis = await analyze('test/fixtures/restart-without-resume.log');
     assert.equal(analysis.findings.length, 1);
     const [finding] = analysis.findings;
+    assert.ok(finding);
     assert.deepEqual([finding.pid, finding.futex, finding.holderTid, finding.confidence], [1002, '0x55d0c0a4e040', null, 'possible']);
     assert.equal(finding.op, 'FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME');
     const blocked = finding.evidence.filter((e) => e.role === 'blocked-forever').map((e) => e.line);

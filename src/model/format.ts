@@ -34,7 +34,7 @@ function splitFirstArgs(args: string, count: number): [string, string, string] |
   }
   if (cuts.length === 0) return null;
   const first = args.slice(0, cuts[0]);
-  const second = cuts.length > 1 ? args.slice(cuts[0] + 1, cuts[1]) : args.slice(cuts[0] + 1);
+  const second = cuts.length > 1 ? args.slice(cuts[0]! + 1, cuts[1]) : args.slice(cuts[0]! + 1);
   const rest = cuts.length > 1 ? args.slice(cuts[1]) : '';
   return [first.trim(), second.trim(), rest];
 }
@@ -50,7 +50,8 @@ export function eventText(event: Exclude<TraceEvent, { kind: 'warning' }>): stri
     case 'syscall':
       return callText(event, { symbolic: true }) + (event.result === null ? ' (never returned)' : '');
     case 'signal':
-      return `--- ${event.signal} ${event.info} ---`;
+      if (event.stopped) return `--- stopped by ${event.signal} ---`;
+      return `--- ${event.signal}${event.info ? ` ${event.info}` : ''} ---`;
     case 'exit':
       return `+++ ${event.status ? exitText(event.status) : `superseded by execve in ${event.supersededBy}`} +++`;
     case 'task':

@@ -166,7 +166,7 @@ export class TaskTree {
         line.push(t);
         onLine.add(t);
       }
-      for (let i = line.length - 1; i >= 0; i--) resolve(line[i]);
+      for (const t of line.reverse()) resolve(t);
     }
     for (const process of this.processList) {
       const leader = process.threads.find((t) => t.tid === process.pid) ?? process.threads[0];

@@ -1,4 +1,4 @@
-// The TUI's model of a trace. It rides along the analysis's own read (analyzeTraceWithModel's
+// The TUI's model of a trace. It rides along the analysis's own read (analyzeSources's
 // onEvent), writing each task's events as timeline rows to a RowStore, so the screen shows tasks
 // and their timelines while the rest of the log is still being read; when the analysis is done it
 // holds the findings, the process tree, and which timeline lines are their evidence. It answers
@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import type { Follow } from '../../parsers/lines.js';
 import type { TraceSource } from '../../parsers/types.js';
-import { analyzeTraceWithModel } from '../analysis/analyze.js';
+import { analyzeSources } from '../pipeline.js';
 import type { Analysis, Evidence, EvidenceRole, Finding } from '../analysis/types.js';
 import type { Stamp, TraceEvent } from '../model/events.js';
 import { eventText, exitText } from '../model/format.js';
@@ -129,7 +129,7 @@ export class TraceIndex {
   /** Reads and analyzes the trace; the promise settles when everything is indexed (or failed). */
   async load(): Promise<void> {
     try {
-      const { analysis, tree } = await analyzeTraceWithModel(this.sources, {
+      const { analysis, tree } = await analyzeSources(this.sources, {
         onEvent: (event, liveTree) => this.observe(event, liveTree),
         onSecondRead: () => this.setPhase('naming-holders'),
         follow: this.options.follow,
@@ -232,7 +232,7 @@ export class TraceIndex {
    * merged; the first thread's for a process of more threads than a merge can name).
    */
   streamOf(entry: ProcessEntry): Timeline | null {
-    if (entry.threads.length === 1 || entry.threads.length > MAX_MERGED_THREADS) return entry.threads[0].stream;
+    if (entry.threads.length === 1 || entry.threads.length > MAX_MERGED_THREADS) return entry.threads[0]!.stream;
     return this.merged.get(entry) ?? null;
   }
 
@@ -258,7 +258,7 @@ export class TraceIndex {
       const ended = activities.find((a) => a.word === 'killed') ?? activities.find((a) => a.word === 'exited');
       return ended ?? { word: 'not started', detail: null };
     }
-    return live.find((a) => a.word === 'blocked') ?? live.find((a) => a.word === 'waiting') ?? live[0];
+    return live.find((a) => a.word === 'blocked') ?? live.find((a) => a.word === 'waiting') ?? live[0]!;
   }
 
   /** The evidence roles of a row, if it is evidence of a finding. */
@@ -289,7 +289,7 @@ export class TraceIndex {
       const location = this.locate(evidence);
       const stream = location?.thread?.stream;
       const index = stream ? stream.find('all', location!.file, location!.line) : -1;
-      text = index >= 0 ? stream!.rows('all', index, 1)[0].text : clip(evidence.text);
+      text = index >= 0 ? stream!.rows('all', index, 1)[0]!.text : clip(evidence.text);
       this.evidenceTexts.set(evidence, text);
     }
     return text;
