@@ -1,8 +1,12 @@
 // Shapes of strace output seen in logs people post (issue 10 §5), one recognizer each: real
 // recordings in samples/ where strace makes the shape, small hand-written pastes in test/fixtures
-// where a terminal or an editor made it (test/fixtures/README.md).
+// where a terminal or an editor made it (test/fixtures/README.md). And input that cannot answer
+// (empty, another format, ltrace, strace without -f: §4) is an error, never "no hang".
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
 import { parseStraceLine } from '../parsers/strace-line.js';
@@ -87,5 +91,64 @@ describe('warnings and signals as shown', () => {
     assert.equal(analysis.inputs[0].warnings, analysis.warnings.length);
     const run = runCli(['analyze', 'samples/c-mutex-held-at-fork/shapes/seccomp-futex.log']);
     assert.match(run.stdout, new RegExp(`Warnings \\(${analysis.warnings.length}\\):`));
+  });
+});
+
+describe('never a false "no hang" (issue 10 §4): input that cannot answer exits 2 with one line', () => {
+  /** exit 2, nothing on stdout, one line on stderr matching `pattern`. */
+  function refuses(args: string[], pattern: RegExp, input?: string): void {
+    const run = runCli(args, { input });
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, pattern);
+  }
+
+  it('an empty file, empty stdin, only blank lines: "TRACE is empty"', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'forkscope-shapes-'));
+    try {
+      const empty = join(scratch, 'trace.log');
+      writeFileSync(empty, '');
+      refuses(['analyze', empty], new RegExp(`${empty} is empty`));
+      refuses(['analyze', '--json', '-'], /- \(stdin\) is empty/, '');
+      refuses(['analyze', '-'], /- \(stdin\) is empty/, '\n  \n\t\n'.repeat(40));
+      refuses(['analyze', '--format', 'strace', '-'], /- \(stdin\) is empty/, '\n\n');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('--format that reads nothing names the format detected', () => {
+    refuses(['analyze', '--format', 'bpftrace-csv', 'samples/c-mutex-held-at-fork/trace-f.log'], /none of its 87 lines reads as bpftrace-csv; it looks like strace/);
+    refuses(['analyze', '--format', 'plash', 'samples/c-mutex-held-at-fork/trace-f.log'], /reads as plash; it looks like strace/);
+    refuses(['analyze', '--format', 'strace', 'samples/python-mp-fork-pool/trace.csv'], /reads as strace; it looks like bpftrace-csv/);
+  });
+
+  it('ltrace output (recorded here): "looks like ltrace output; forkscope reads strace", detected or forced', () => {
+    const ltrace = 'samples/c-mutex-held-at-fork/shapes/ltrace.log';
+    refuses(['analyze', ltrace], /ltrace\.log: looks like ltrace output; forkscope reads strace/);
+    refuses(['analyze', '--format', 'strace', ltrace], /looks like ltrace output; forkscope reads strace/);
+    refuses(['timeline', ltrace], /looks like ltrace output/);
+  });
+
+  it('strace without -f (recorded here): the forked child has no line, the trace cannot show it', () => {
+    refuses(['analyze', 'samples/c-mutex-held-at-fork/shapes/no-f.log'], /cannot show the forked child 8376: .*without -f.*strace -f -tt -T -o trace\.log/);
+    refuses(['analyze', 'test/fixtures/parsers/waits-single.log'], /cannot show the forked children 4394, 4395, 4396/);
+  });
+
+  it('a -f trace where only some forked children have lines: a counted warning names the others', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'forkscope-shapes-'));
+    try {
+      // waits.log with the lines of child 4359 gone, as a paste may lose them.
+      const lines = readFileSync(repoPath('test/fixtures/parsers/waits.log'), 'utf8').split('\n');
+      const file = join(scratch, 'waits-part.log');
+      writeFileSync(file, lines.filter((l) => !l.startsWith('4359 ')).join('\n'));
+      const analysis = await analyzeTrace(await resolveInputs([file]));
+      const unseen = analysis.warnings.filter((w) => /forked child 4359 has no line of its own/.test(w.message));
+      assert.equal(unseen.length, 1, JSON.stringify(analysis.warnings));
+      assert.equal(analysis.inputs[0].warnings, analysis.warnings.length);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
