@@ -136,7 +136,27 @@ export async function detectFormat(file: string, shownAs = file): Promise<TraceF
   if (straceLines === 0) {
     throw new Error(`${shownAs}: not a trace forkscope reads (its first lines are neither strace output, a PlashGlibc log nor a forkscope bpftrace CSV)`);
   }
-  return !pidColumn && tidOfFfFile(file) !== null ? 'strace-ff' : 'strace';
+  if (pidColumn) return 'strace';
+  if (tidOfFfFile(file) !== null) return 'strace-ff';
+  return (await hasPlashSections(file)) ? 'plash' : 'strace';
+}
+
+/** A line of a pid column: `1234 ` (-f -o) or `[pid 1234]` (stderr). */
+const PID_COLUMN = /^(?:\[pid\s+\d|\d+ )/;
+
+/**
+ * Whether a log without a pid column so far is a complete PlashGlibc log: the top process's own
+ * lines come first, unprefixed (however many), then its `cloned N:` sections. A pid column first
+ * means strace; only logs of one task (no -f) are read to the end.
+ */
+async function hasPlashSections(file: string): Promise<boolean> {
+  for await (const batch of readLineBatches(file)) {
+    for (const { text } of batch) {
+      if (isPlashLine(text)) return true;
+      if (PID_COLUMN.test(text)) return false;
+    }
+  }
+  return false;
 }
 
 async function spoolStdin(): Promise<string> {

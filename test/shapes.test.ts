@@ -152,3 +152,41 @@ describe('never a false "no hang" (issue 10 §4): input that cannot answer exits
     }
   });
 });
+
+describe('calls split over lines by a paste or the terminal', () => {
+  it('joins a call with its rest on a later line, warns about a cut call nothing completes', async () => {
+    const all = await events('test/fixtures/split-calls.log');
+    const calls = all.filter((e): e is SyscallEvent => e.kind === 'syscall');
+    const at = (line: number) => calls.find((c) => c.start.where.line === line)!;
+    // The program's output ("hello") came between the call and its result.
+    assert.deepEqual([at(4).tid, at(4).name, at(4).result?.value], [4401, 'write', 6]);
+    // A result alone on its line: the wait a signal interrupted, not a wait that never returned.
+    assert.deepEqual([at(10).tid, at(10).futex?.command, at(10).result?.errno], [4400, 'WAIT', 'ERESTARTSYS']);
+    // Split inside a word.
+    assert.deepEqual([at(12).futex?.command, at(12).futex?.private, at(12).result?.value], ['WAKE', true, 0]);
+    assert.equal(at(14).result, null);
+    // The trace ends inside wait4, as strace output does when strace is killed: no warning for it.
+    assert.equal(at(16).result, null);
+    const warned = all.filter((e) => e.kind === 'warning').map((w) => [w.where.line, w.message]);
+    assert.deepEqual(warned, [[14, 'futex cut before its ")" and no later line completes it: read as never returned']]);
+  });
+
+  it('a recorded -ff file cut inside a call still reads as a call never returned, without a warning', async () => {
+    const analysis = await analyzeTrace(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/ff')]));
+    assert.deepEqual(analysis.warnings, []);
+    assert.equal(analysis.findings.length, 1);
+  });
+});
+
+describe('<... clone resumed> whose first half the log lacks', () => {
+  it('tls= makes a thread; without flags or tls= the kind is unknown and a warning says so', async () => {
+    const { tree, analysis } = await analyzeTraceWithModel(await resolveInputs([repoPath('test/fixtures/clone-resumed-first-half-cut.log')]));
+    assert.equal(tree.task(4379)?.createdAs, 'thread');
+    assert.equal(tree.task(4379)?.process, tree.task(4378)?.process);
+    assert.equal(tree.task(4380)?.createdAs, null);
+    assert.equal(tree.task(4381)?.createdAs, 'process');
+    const unknown = analysis.warnings.filter((w) => /whether 4380 is a thread or a process is unknown/.test(w.message));
+    assert.deepEqual(unknown.map((w) => w.line), [2]);
+    assert.ok(!analysis.warnings.some((w) => /whether 4379/.test(w.message)));
+  });
+});
