@@ -62,17 +62,15 @@ export class CallAssembler {
         this.held = buildCall(tid, body.name, body.args, body.result, stamp, endOfWholeLine(stamp, body.durationUs), body.durationUs);
         break;
       case 'unfinished': {
-        // A call cut before its ")" (the output stopped in it): no "<... resumed>" ever follows.
-        if (body.cut) {
-          this.held = buildCall(tid, body.name, body.args, null, stamp, null, null);
-          break;
-        }
         const previous = this.pending.get(tid);
         if (previous) {
           sink.warn(stamp.where, `task ${tid} starts ${body.name} while ${previous.name} (line ${previous.start.where.line}) is unfinished`);
           sink.emit(buildCall(tid, previous.name, previous.args, null, previous.start, null, null));
+          this.pending.delete(tid);
         }
-        this.pending.set(tid, { name: body.name, args: body.args, start: stamp });
+        // A call cut before its ")" (the output stopped in it): no "<... resumed>" ever follows.
+        if (body.cut) this.held = buildCall(tid, body.name, body.args, null, stamp, null, null);
+        else this.pending.set(tid, { name: body.name, args: body.args, start: stamp });
         break;
       }
       case 'resumed': {

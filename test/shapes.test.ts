@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
 import { parseStraceLine } from '../parsers/strace-line.js';
 import type { LineBody } from '../parsers/strace-line.js';
-import { analyzeTrace, analyzeTraceWithModel } from '../src/analysis/analyze.js';
+import { analyzeSources, analyzeTrace } from '../src/pipeline.js';
 import type { SignalEvent, SyscallEvent, TraceEvent } from '../src/model/events.js';
 import { eventText } from '../src/model/format.js';
 import { repoPath, runCli } from './helpers/repo.js';
@@ -86,7 +86,7 @@ describe('warnings and signals as shown', () => {
   });
 
   it('the "no clone in the trace" warning is counted in Warnings (N) and inputs[].warnings', async () => {
-    const { analysis } = await analyzeTraceWithModel(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/shapes/seccomp-futex.log')]));
+    const { analysis } = await analyzeSources(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/shapes/seccomp-futex.log')]));
     assert.ok(analysis.warnings.some((w) => /no clone, clone3, fork or vfork/.test(w.message)));
     assert.equal(analysis.inputs[0].warnings, analysis.warnings.length);
     const run = runCli(['analyze', 'samples/c-mutex-held-at-fork/shapes/seccomp-futex.log']);
@@ -180,7 +180,7 @@ describe('calls split over lines by a paste or the terminal', () => {
 
 describe('<... clone resumed> whose first half the log lacks', () => {
   it('tls= makes a thread; without flags or tls= the kind is unknown and a warning says so', async () => {
-    const { tree, analysis } = await analyzeTraceWithModel(await resolveInputs([repoPath('test/fixtures/clone-resumed-first-half-cut.log')]));
+    const { tree, analysis } = await analyzeSources(await resolveInputs([repoPath('test/fixtures/clone-resumed-first-half-cut.log')]));
     assert.equal(tree.task(4379)?.createdAs, 'thread');
     assert.equal(tree.task(4379)?.process, tree.task(4378)?.process);
     assert.equal(tree.task(4380)?.createdAs, null);
