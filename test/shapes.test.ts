@@ -190,3 +190,30 @@ describe('<... clone resumed> whose first half the log lacks', () => {
     assert.ok(!analysis.warnings.some((w) => /whether 4379/.test(w.message)));
   });
 });
+
+describe('complete PlashGlibc logs: the top process unprefixed, then its cloned sections', () => {
+  it('reads the top section as the process whose threads fork, however long it is; the seed excerpts still read', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'forkscope-shapes-'));
+    try {
+      const lines = readFileSync(repoPath('samples/plash-tst-fork1/complete.log'), 'utf8').split('\n');
+      // 60 more lines of the top process before any section: past what detection looks at first.
+      lines.splice(2, 0, ...Array.from({ length: 60 }, () => 'getpid()                                = 18968'));
+      const file = join(scratch, 'long-top.log');
+      writeFileSync(file, lines.join('\n'));
+      for (const path of [repoPath('samples/plash-tst-fork1/complete.log'), file]) {
+        const { analysis, tree } = await analyzeSources(await resolveInputs([path]));
+        assert.equal(analysis.inputs[0].format, 'plash', path);
+        assert.deepEqual(analysis.warnings, [], path);
+        assert.deepEqual(
+          analysis.findings.map((f) => [f.pid, f.parentPid, f.forkTid, f.holderTid, f.confidence]),
+          [[18972, 18968, 18969, 18970, 'likely']],
+        );
+        assert.deepEqual(tree.task(18969)?.process?.threads.map((t) => t.tid), [18968, 18969, 18970]);
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    const excerpt = await analyzeTrace(await resolveInputs([repoPath('samples/plash-tst-fork1/tst-fork1.log')]));
+    assert.deepEqual(excerpt.findings.map((f) => [f.pid, f.parentPid, f.holderTid]), [[18972, null, 18970]]);
+  });
+});
