@@ -193,20 +193,20 @@ export async function* readTrace(sources: TraceSource[], stats: InputStats[], op
     const fromStdin = source.path === '-';
     const check = new SourceCheck(source);
     if (source.format === 'bpftrace-csv') {
-      for await (const event of readBpftraceCsv(source, stats[i], newStream(), options.follow)) {
+      for await (const event of readBpftraceCsv(source, stats[i]!, newStream(), options.follow)) {
         check.see(event);
-        yield fromStdin ? renameStdin(event, source.files[0]) : event;
+        yield fromStdin ? renameStdin(event, source.files[0]!) : event;
       }
     } else {
-      for await (const batch of readStraceSource(source, stats[i], newStream, options.follow)) {
+      for await (const batch of readStraceSource(source, stats[i]!, newStream, options.follow)) {
         for (const event of batch) {
           check.see(event);
-          yield fromStdin ? renameStdin(event, source.files[0]) : event;
+          yield fromStdin ? renameStdin(event, source.files[0]!) : event;
         }
       }
     }
     check.end();
-    if (check.events === 0 && !options.mayBeEmpty) throw new Error(await nothingReadMessage(source, stats[i]));
+    if (check.events === 0 && !options.mayBeEmpty) throw new Error(await nothingReadMessage(source, stats[i]!));
   }
 }
 
@@ -245,7 +245,7 @@ async function nothingReadMessage(source: TraceSource, stats: InputStats): Promi
   const name = shownPath(source);
   // Blank lines are neither events nor warnings.
   if (stats.warnings === 0) return emptyMessage(name);
-  const detected = await detectFormat(source.files[0], name).catch((error: Error) => error);
+  const detected = await detectFormat(source.files[0]!, name).catch((error: Error) => error);
   if (detected instanceof Error) return `${detected.message}: none of its ${stats.lines} lines reads as ${source.format}`;
   if (detected === source.format) return `${name}: none of its ${stats.lines} lines could be read as ${source.format} (see the warnings with --json)`;
   return `${name}: none of its ${stats.lines} lines reads as ${source.format}; it looks like ${detected} (use --format ${detected}, or leave --format out)`;

@@ -186,7 +186,7 @@ function unseenChildrenWarning(tree: TaskTree): Warning | null {
   const forked = tree.processes().filter((p) => p.forkCall !== null);
   const unseen = forked.filter((p) => p.threads.every((t) => !t.hasLines));
   if (unseen.length === 0) return null;
-  const where = unseen[0].forkCall!.start.where;
+  const where = unseen[0]!.forkCall!.start.where;
   const one = unseen.length === 1;
   const which = `${one ? 'child' : 'children'} ${listed(unseen.map((p) => String(p.pid)))}`;
   const why = `no line of ${one ? 'its' : 'their'} own (strace ran without -f, or its -e filter kept none of ${one ? 'its' : 'their'} calls)`;
