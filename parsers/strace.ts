@@ -61,8 +61,28 @@ export async function* readStraceLog(
     let tid = options.tid ?? parsed.pid;
     // Frames, messages and blank lines belong to no task of their own: no need to find one.
     if (tid === null) tid = ownsNoTask(body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
-    const stamp: Stamp = { us: clock.absolute(parsed.time), text: parsed.time?.text ?? null, stream, seq: where.line, where };
+    const stamp: Stamp = { us: timeOf(parsed, where), text: parsed.time?.text ?? null, stream, seq: where.line, where };
     assembler.feed(tid, body, stamp);
+  };
+  /** The last time read in this file, to see the clock step back. */
+  let lastTime: { us: number; text: string; line: number } | null = null;
+  let steppedBack = false;
+  // A file's times only go forward: one that goes back (the clock was set, or logs were joined)
+  // is said once, and from there on this file's times order nothing (its lines keep their order).
+  const timeOf = (parsed: ParsedLine, where: SourceLine): number | null => {
+    const us = clock.absolute(parsed.time);
+    if (us === null || steppedBack) return null;
+    if (lastTime && us < lastTime.us) {
+      steppedBack = true;
+      sink.warn(
+        where,
+        `the time goes back from ${lastTime.text} (line ${lastTime.line}) to ${parsed.time!.text}: the clock was set or logs were joined; ` +
+          'from here on this file\'s times are not used to order its events against other files',
+      );
+      return null;
+    }
+    lastTime = { us, text: parsed.time!.text, line: where.line };
+    return us;
   };
   for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow })) {
     for (const line of batch) {

@@ -64,3 +64,17 @@ describe('deep and wide trees', () => {
     }
   });
 });
+
+describe('times that go back', () => {
+  it('a recorded -ff trace whose holder file steps back a second: warned once with file:line, nothing confirmed by those times', async () => {
+    const analysis = await analyze('test/fixtures/clock-step');
+    const back = analysis.warnings.filter((w) => /the time goes back/.test(w.message));
+    assert.deepEqual(
+      back.map((w) => [w.file.endsWith('clock-step/trace.12490'), w.line]),
+      [[true, 4]],
+    );
+    assert.match(back[0]!.message, /from 03:10:17\.253800 \(line 3\) to 03:10:16\.253975/);
+    assert.deepEqual(analysis.findings.map((f) => [f.pid, f.futex]), [[12492, '0x556c7d3d6080']]);
+    assert.notEqual(analysis.findings[0]!.confidence, 'confirmed');
+  });
+});
