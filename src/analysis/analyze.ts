@@ -7,16 +7,19 @@ import { emptyStats, readTrace } from '../../parsers/index.js';
 import type { Follow } from '../../parsers/lines.js';
 import type { InputStats, TraceSource } from '../../parsers/types.js';
 import { returned } from '../model/events.js';
-import type { SyscallEvent, TraceEvent } from '../model/events.js';
-import { callText } from '../model/format.js';
+import type { TraceEvent } from '../model/events.js';
 import { futexOpName } from '../model/futex.js';
 import { TaskTree } from '../model/tree.js';
 import type { Process } from '../model/tree.js';
 import { BlockWatcher } from './blocked.js';
 import type { HangCandidate } from './blocked.js';
+import { waitChain } from './chain.js';
+import { quote } from './evidence.js';
 import { HolderCollector, inferHolder } from './holder.js';
 import type { HolderVerdict, QuotedCall } from './holder.js';
-import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSummary, Warning } from './types.js';
+import { LockTracker } from './lock-cycle.js';
+import { PipeTracker } from './pipes.js';
+import type { Analysis, Finding, InheritedLockFinding, LockCycleFinding, ProcessState, ProcessSummary, Warning } from './types.js';
 
 /** Warnings kept for the report; past this only the count grows (a garbage file must not fill memory). */
 const MAX_WARNINGS = 1000;
@@ -47,6 +50,8 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   const inputs = emptyStats(sources);
   const tree = new TaskTree();
   const watcher = new BlockWatcher(tree);
+  const locks = new LockTracker();
+  const pipes = new PipeTracker();
   const warnings: Warning[] = [];
   for (const event of options.prelude ?? []) {
     tree.observe(event);
@@ -58,6 +63,8 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
     } else {
       tree.observe(event);
       watcher.observe(event);
+      locks.observe(event);
+      pipes.observe(event);
     }
     options.onEvent?.(event, tree);
   }
@@ -67,13 +74,19 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   const unlinked = missingCreationWarning(tree, inputs);
   if (unlinked) warnings.push(unlinked);
 
-  const candidates = watcher.candidates();
+  const cycles = locks.cycles(tree, watcher);
+  const heldPipes = pipes.findings(tree, watcher, warnings);
+  // A join on a thread of the child, or a lock a thread of the child took after the fork, was not inherited.
+  const candidates = watcher
+    .candidates()
+    .filter((c) => !locks.threadOfTidWord(c.child, c.wait.address) && !locks.heldInProcess(c.child, c.wait.address, c.task));
   const collector = new HolderCollector(candidates);
   if (candidates.length > 0) {
     options.onSecondRead?.();
     for await (const event of readTrace(sources, emptyStats(sources))) collector.observe(event);
   }
-  const findings = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
+  const inherited = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
+  const findings: Finding[] = [...separateLockHangs(inherited, cycles), ...heldPipes];
   return {
     analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
     tree,
@@ -81,7 +94,19 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   };
 }
 
-function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): Finding {
+/**
+ * A thread blocked in both an inherited lock and a lock cycle is one hang: the inherited lock when
+ * the parent's trace names its holder, else the cycle (a cycle of possible holders among the
+ * child's own threads explains it as well as an unseen holder in the parent).
+ */
+function separateLockHangs(inherited: InheritedLockFinding[], cycles: LockCycleFinding[]): Finding[] {
+  const named = (f: InheritedLockFinding) => f.holderTid !== null && f.confidence !== 'possible';
+  const inCycle = (f: InheritedLockFinding, c: LockCycleFinding) => c.pid === f.pid && c.tids.includes(f.tid);
+  const keptCycles = cycles.filter((c) => c.confidence !== 'possible' || !inherited.some((f) => inCycle(f, c) && named(f)));
+  return [...inherited.filter((f) => !keptCycles.some((c) => inCycle(f, c))), ...keptCycles];
+}
+
+function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): InheritedLockFinding {
   const { task, child, parent, wait } = candidate;
   const { holderTid, confidence, reason } = verdict;
   const futex = wait.first.futex!;
@@ -91,12 +116,7 @@ function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher:
   quoted.push({ call: wait.first, role: wait.pending && wait.timeouts === 0 ? 'blocked-forever' : 'timed-out' });
   if (wait.last !== wait.first) quoted.push({ call: wait.last, role: wait.pending ? 'blocked-forever' : 'timed-out' });
   for (const { call } of chain) quoted.push({ call, role: 'waits-for-child' });
-  const evidence: Evidence[] = quoted.map(({ call, role }) => ({
-    ...call.start.where,
-    tid: call.tid,
-    text: callText(call),
-    role,
-  }));
+  const evidence = quoted.map(({ call, role }) => quote(call, role));
   const blocking = wait.pending
     ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}`
     : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}`;
@@ -121,34 +141,6 @@ function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher:
     explanation: `${subject} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
     source: 'trace',
   };
-}
-
-/** Who waits for the hung process: a parent thread sitting in wait4/waitid on it, and so on upward. */
-function waitChain(child: Process, watcher: BlockWatcher): { link: ChainLink; call: SyscallEvent }[] {
-  const links: { link: ChainLink; call: SyscallEvent }[] = [];
-  const seen = new Set<Process>();
-  for (let waitedOn = child; waitedOn.parent && !seen.has(waitedOn); waitedOn = waitedOn.parent) {
-    seen.add(waitedOn);
-    const waiting = waitedOn.parent.threads
-      .map((t) => watcher.lastCallOf(t))
-      .find((call): call is SyscallEvent => call !== undefined && waitsFor(call, waitedOn));
-    if (!waiting) break;
-    const link = {
-      pid: waitedOn.parent.pid,
-      tid: waiting.tid,
-      waitsOn: `${waiting.name} ${waiting.wait!.pid ?? 'any'}`,
-      where: waiting.start.where,
-    };
-    links.push({ link, call: waiting });
-  }
-  return links;
-}
-
-function waitsFor(call: SyscallEvent, process: Process): boolean {
-  if (!call.wait || returned(call)) return false;
-  const pid = call.wait.pid;
-  // -1 waits for any child, 0 and < -1 for a process group (which the trace cannot check).
-  return pid === null || pid <= 0 || pid === process.pid;
 }
 
 function summarizeProcesses(tree: TaskTree, watcher: BlockWatcher): ProcessSummary[] {

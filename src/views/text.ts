@@ -5,7 +5,7 @@ import type { Analysis, Finding, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
-import { ROLE_LABELS, findingSentence, processLabel, waitSentence } from './words.js';
+import { ROLE_LABELS, findingCounts, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -18,12 +18,10 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
   const out: string[] = [];
   const inputs =
     analysis.inputs.map((i) => `${i.path} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
-  const count = analysis.findings.length;
   out.push(
-    count === 0
-      ? `forkscope: no forked child hung on an inherited lock in ${inputs}`
-      : style.bold(`forkscope: ${count} ${count === 1 ? 'thread' : 'threads'} of forked children hung on a lock inherited locked`) +
-          ` in ${inputs}`,
+    analysis.findings.length === 0
+      ? `forkscope: no hang found (no forked child hung on an inherited lock, no lock cycle, no pipe held open) in ${inputs}`
+      : style.bold(`forkscope: ${findingCounts(analysis.findings)}`) + ` in ${inputs}`,
   );
   for (const finding of analysis.findings) out.push('', ...renderFinding(finding, style));
   out.push('', treeLine(analysis.processes, analysis.findings));
@@ -34,7 +32,7 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
 function renderFinding(finding: Finding, style: Style): string[] {
   const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(findingSentence(finding))}`];
   lines.push(...wrap(finding.explanation, 96).map((l) => `  ${l}`));
-  if (finding.blockedSince) lines.push(`  Blocked since ${finding.blockedSince}.`);
+  if (finding.kind !== 'lock-cycle' && finding.blockedSince) lines.push(`  Blocked since ${finding.blockedSince}.`);
   lines.push('  Evidence:');
   const width = Math.max(...finding.evidence.map((e) => `${e.file}:${e.line}`.length));
   for (const e of finding.evidence) {

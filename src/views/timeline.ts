@@ -61,7 +61,8 @@ export async function writeTimeline(
   for (const finding of analysis.findings) {
     for (const e of finding.evidence) {
       const key = `${e.file}:${e.line}`;
-      annotations.set(key, [...(annotations.get(key) ?? []), ROLE_LABELS[e.role]]);
+      const notes = annotations.get(key) ?? [];
+      if (!notes.includes(ROLE_LABELS[e.role])) annotations.set(key, [...notes, ROLE_LABELS[e.role]]);
     }
   }
 
@@ -89,10 +90,11 @@ export async function writeTimeline(
       if (event.kind === 'warning') continue;
       const process = processOfTid.get(event.tid);
       if (!process) continue;
-      const line = formatEvent(event, process, options.all);
-      if (line === null) continue;
       const start = event.kind === 'syscall' ? event.start : event.at;
       const notes = annotations.get(`${start.where.file}:${start.where.line}`);
+      // A line a finding rests on is shown even when its call is not one the timeline keeps (a pipe's read).
+      const line = formatEvent(event, process, options.all || notes !== undefined);
+      if (line === null) continue;
       const annotated = notes ? `${line}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : line;
       window.push({ key: start.us ?? start.seq, order: order++, process, line: annotated });
       if (window.size > REORDER_WINDOW) release(window.pop()!);
