@@ -99,11 +99,10 @@ export class LockTracker {
 
   private edgesOf(process: Process, watcher: BlockWatcher): Map<Task, Edge> {
     const live = process.threads.filter(isLive);
-    const waiting = new Map<Task, SyscallEvent>();
+    const waiting = new Map<Task, FutexCall>();
     for (const task of live) {
       const wait = watcher.blockedWaitOf(task);
-      const futex = wait?.first.futex;
-      if (wait?.pending && futex && isLockWait(futex) && !futex.timed) waiting.set(task, wait.first);
+      if (wait?.pending && isLockWait(wait.futex) && !wait.futex.timed) waiting.set(task, wait.futex);
     }
     const edges = new Map<Task, Edge>();
     if (waiting.size < 2) return edges;
@@ -111,8 +110,8 @@ export class LockTracker {
       const call = watcher.lastCallOf(t);
       return call !== undefined && untimedWait(call) !== null;
     });
-    for (const [task, wait] of waiting) {
-      const address = wait.futex!.address;
+    for (const [task, futex] of waiting) {
+      const address = futex.address;
       const taken = this.heldInProcess(process, address, task);
       if (taken) {
         const holder = live.find((t) => t.tid === taken.tid);
@@ -121,7 +120,7 @@ export class LockTracker {
       }
       if (!everyThreadWaits) continue;
       // Uncontended taking leaves no trace: the holder is a thread not waiting on this lock itself.
-      const candidates = [...waiting].filter(([other, call]) => other !== task && call.futex!.address !== address);
+      const candidates = [...waiting].filter(([other, waited]) => other !== task && waited.address !== address);
       if (candidates.length === 1) edges.set(task, { from: task, to: candidates[0][0], address, taken: null });
     }
     return edges;

@@ -143,6 +143,8 @@ export interface SignalEvent {
   signal: string;
   /** The text between the signal name and the closing `---`. */
   info: string;
+  /** `--- stopped by SIGSTOP ---`: the task stopped (a group-stop), no signal delivered. */
+  stopped?: boolean;
   at: Stamp;
 }
 
@@ -185,4 +187,10 @@ export type TraceEvent = SyscallEvent | SignalEvent | ExitEvent | TaskEvent | Wa
 /** Whether a completed call came back (a `= ?` result means the task died in it). */
 export function returned(call: SyscallEvent): boolean {
   return call.result !== null && call.result.value !== null;
+}
+
+/** Which futex calls a question wants from a trace: those of these threads on these words. */
+export interface FutexCallQuery {
+  tids: ReadonlySet<number>;
+  words: ReadonlySet<string>;
 }

@@ -11,7 +11,7 @@ import { lockCyclesFromSnapshot } from '../analysis/lock-cycle.js';
 import { heldPipesFromSnapshot } from '../analysis/pipes.js';
 import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
-import { syscallName } from './abi.js';
+import { syscallName, waitidTarget } from '../linux/abi.js';
 import { readDescriptors, untimedWaitOf } from './fds.js';
 import type { Descriptor } from './fds.js';
 import { nameAddress, readMaps, readMemory } from './memory.js';
@@ -171,9 +171,8 @@ function waitTarget(thread: ThreadSnapshot): { call: string; pid: number } | nul
   const call = thread.syscall;
   if (call?.name === 'wait4') return { call: 'wait4', pid: Number(BigInt.asIntN(32, call.args[0])) };
   if (call?.name === 'waitid') {
-    // P_ALL 0 waits for any child, P_PID 1 for one.
-    const which = Number(call.args[0]);
-    return { call: 'waitid', pid: which === 1 ? Number(call.args[1]) : -1 };
+    const pid = waitidTarget(Number(call.args[0]), Number(BigInt.asIntN(32, call.args[1])));
+    return { call: 'waitid', pid: pid ?? -1 };
   }
   return null;
 }
