@@ -22,7 +22,7 @@ import { quote } from './evidence.js';
 import { HolderCollector, inferHolder } from './holder.js';
 import type { HolderVerdict, QuotedCall } from './holder.js';
 import { LockTracker } from './lock-cycle.js';
-import { PipeTracker } from './pipes.js';
+import { PipeTracker, foldIntoLockHangs } from './pipes.js';
 import type { Analysis, Finding, InheritedLockFinding, LockCycleFinding, ProcessState, ProcessSummary, Warning } from './types.js';
 
 /** Warnings kept for the report; past this only the count grows (a garbage file must not fill memory). */
@@ -89,7 +89,7 @@ export class ForkHangAnalysis {
       for await (const event of calls.futexCalls(query)) collector.observe(event);
     }
     const inherited = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
-    const findings: Finding[] = [...separateLockHangs(inherited, cycles), ...heldPipes];
+    const findings = foldIntoLockHangs([...separateLockHangs(inherited, cycles), ...heldPipes]);
     return {
       analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
       tree,

@@ -21,7 +21,7 @@ import type { TreeSnapshot } from '../proc/snapshot.js';
 import type { BlockWatcher } from './blocked.js';
 import { waitChain } from './chain.js';
 import { quote } from './evidence.js';
-import type { Evidence, PipeHeldOpenFinding, PipeWriter, Warning } from './types.js';
+import type { Evidence, Finding, PipeHeldOpenFinding, PipeWriter, Warning } from './types.js';
 
 interface Channel {
   kind: 'pipe' | 'socketpair';
@@ -361,4 +361,27 @@ export function heldPipesFromSnapshot(snapshot: TreeSnapshot): PipeHeldOpenFindi
     }
   }
   return findings;
+}
+
+/**
+ * A reader whose every writer is a process hung on a lock (an inherited lock, a lock cycle) waits
+ * because of that hang: it is one more waiter in that finding's chain, not a hang of its own
+ * (a pool's result thread reading from hung workers, say).
+ */
+export function foldIntoLockHangs(findings: Finding[]): Finding[] {
+  const lockHangOf = (pid: number) => findings.find((f) => f.kind !== 'pipe-held-open' && f.pid === pid);
+  return findings.filter((finding) => {
+    if (finding.kind !== 'pipe-held-open') return true;
+    const hangs = finding.writers.map((w) => lockHangOf(w.pid));
+    if (hangs.some((h) => h === undefined)) return true;
+    const blocked = finding.evidence.find((e) => e.role === 'blocked-forever');
+    const writers = finding.writers.map((w) => w.pid).join(', ');
+    hangs[0]!.chain.push({
+      pid: finding.pid,
+      tid: finding.tid,
+      waitsOn: `${finding.call} fd ${finding.fd} (a ${finding.channel} held open by ${writers})`,
+      where: blocked ? { file: blocked.file, line: blocked.line } : null,
+    });
+    return false;
+  });
 }

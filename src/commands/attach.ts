@@ -138,7 +138,7 @@ function threadTable(snapshot: TreeSnapshot): string {
       let call = thread.syscall ? thread.syscall.name : 'running (in no syscall)';
       if (thread.syscall?.name === 'wait4' || thread.syscall?.name === 'waitid') {
         call += ` ${BigInt.asIntN(32, thread.syscall.args[thread.syscall.name === 'wait4' ? 0 : 1])}`;
-      }
+      } else if (thread.fdWait) call = thread.untimedWait!;
       const futex = thread.futex;
       if (futex) {
         const owner = futex.owner === null ? '' : `, __owner ${futex.owner}`;

@@ -51,7 +51,7 @@ export function registerRecord(program: Command): void {
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .addOption(new Option('--backend <backend>', 'the tracer').choices(['strace', 'bpftrace']).default('strace'))
     .option('-o, --output <dir>', 'directory for the trace (default ./forkscope-<cmd>-<YYYYmmdd-HHMMSS>/)')
-    .option('--hang-timeout <seconds>', 'no progress for this long, with a thread in a futex wait, is a hang', seconds, 10)
+    .option('--hang-timeout <seconds>', 'no progress for this long, with every thread in an untimed wait (futex, wait4, pipe or socket read, poll), is a hang', seconds, 10)
     .option('--keep-running', 'leave a hung tree running (untraced) for `forkscope attach` instead of killing it')
     .option('--stacks', 'record a stack with every call (strace -k; costly)')
     .option('--syscalls <list>', 'trace only these syscalls, comma-separated (strace; the ones the analysis reads are added)')

@@ -8,7 +8,7 @@
 
 import type { Analysis, ChainLink, Confidence, Evidence, Finding, InheritedLockFinding, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
 import { lockCyclesFromSnapshot } from '../analysis/lock-cycle.js';
-import { heldPipesFromSnapshot } from '../analysis/pipes.js';
+import { foldIntoLockHangs, heldPipesFromSnapshot } from '../analysis/pipes.js';
 import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
 import { syscallName, waitidTarget } from '../linux/abi.js';
@@ -202,7 +202,7 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
   return {
     inputs: [],
     processes: snapshot.processes.map((p) => summarize(p, byPid)),
-    findings,
+    findings: foldIntoLockHangs(findings),
     warnings: snapshot.warnings.map((message): Warning => ({ file: `/proc/${snapshot.root}`, line: 0, message })),
   };
 }
