@@ -49,7 +49,7 @@ describe('forkscope record: lock cycles and pipes held open', () => {
     assert.deepEqual(cycle.futexes, printed.map((p) => p.wants));
     assert.equal(cycle.confidence, 'confirmed');
     assert.ok(cycle.evidence.some((e) => e.role === 'holds-lock' && e.file.endsWith('/mem')), 'the __owner read from /proc');
-    assert.deepEqual(cycle.chain.map((l) => l.waitsOn), [`pthread_join ${printed[0].tid}`]);
+    assert.deepEqual(cycle.chain.map((l) => l.waitsOn), [`pthread_join ${printed[0]!.tid}`]);
   });
 
   it('record --json of the pipe program: pipe-held-open for the reader, the sibling among the writers, exit 1', async () => {

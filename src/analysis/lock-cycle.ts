@@ -32,7 +32,7 @@ export function isLockWait(futex: Pick<FutexCall, 'command' | 'value'>): boolean
 function childTidAddress(call: SyscallEvent): string | null {
   if (!call.clone?.flags?.includes('CLONE_CHILD_CLEARTID')) return null;
   const m = /child_tid(?:ptr)?=(0x[0-9a-f]+)/.exec(call.args);
-  return m ? '0x' + BigInt(m[1]).toString(16) : null;
+  return m ? '0x' + BigInt(m[1]!).toString(16) : null;
 }
 
 interface Edge {
@@ -121,7 +121,8 @@ export class LockTracker {
       if (!everyThreadWaits) continue;
       // Uncontended taking leaves no trace: the holder is a thread not waiting on this lock itself.
       const candidates = [...waiting].filter(([other, waited]) => other !== task && waited.address !== address);
-      if (candidates.length === 1) edges.set(task, { from: task, to: candidates[0][0], address, taken: null });
+      const [only, ...more] = candidates;
+      if (only && more.length === 0) edges.set(task, { from: task, to: only[0], address, taken: null });
     }
     return edges;
   }

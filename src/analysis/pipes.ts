@@ -212,7 +212,7 @@ export class PipeTracker {
     }
     if (blocked.length > 0 && this.closes === 0) {
       warnings.push({
-        file: blocked[0].call.start.where.file,
+        file: blocked[0]!.call.start.where.file,
         line: 0,
         message:
           'threads wait reading descriptors, but the trace shows no close(): whether pipes are held open cannot be told ' +
@@ -227,7 +227,7 @@ export class PipeTracker {
       if (writers.some((w) => w.length === 0)) continue;
       const all = writers.flat();
       if (!all.every(({ process }) => isStuck(process, watcher))) continue;
-      findings.push(this.finding(task, call, ends[0], all, watcher));
+      findings.push(this.finding(task, call, ends[0]!, all, watcher));
     }
     return findings;
   }
@@ -345,7 +345,7 @@ export function heldPipesFromSnapshot(snapshot: TreeSnapshot): PipeHeldOpenFindi
         kind: 'pipe-held-open',
         pid: process.pid,
         tid: thread.tid,
-        fd: read[0],
+        fd: read[0]!,
         channel: 'pipe',
         call: thread.syscall!.name,
         writers: holders.map(({ pid, fd }) => ({ pid, fd })),

@@ -35,14 +35,14 @@ export function decodeFdOp(call: SyscallEvent): FdOp | null {
   switch (call.name) {
     case 'pipe':
     case 'pipe2': {
-      const fds = fdList(args[0]);
-      if (fds.length !== 2) return null;
-      return { op: 'pair', pair: 'pipe', fds: [fds[0], fds[1]], cloexec: /O_CLOEXEC/.test(args[1] ?? '') };
+      const [read, write, ...more] = fdList(args[0]);
+      if (!read || !write || more.length > 0) return null;
+      return { op: 'pair', pair: 'pipe', fds: [read, write], cloexec: /O_CLOEXEC/.test(args[1] ?? '') };
     }
     case 'socketpair': {
-      const fds = fdList(args[3]);
-      if (fds.length !== 2) return null;
-      return { op: 'pair', pair: 'socketpair', fds: [fds[0], fds[1]], cloexec: /SOCK_CLOEXEC/.test(args[1] ?? '') };
+      const [one, other, ...more] = fdList(args[3]);
+      if (!one || !other || more.length > 0) return null;
+      return { op: 'pair', pair: 'socketpair', fds: [one, other], cloexec: /SOCK_CLOEXEC/.test(args[1] ?? '') };
     }
     case 'dup':
     case 'dup2':
@@ -117,8 +117,9 @@ export function decodeFdWait(call: SyscallEvent): FdWait | null {
       for (const m of args[0].matchAll(/\{fd=(-?\d+(?:<[^>]*>)?), events=([^}]*)\}/g)) {
         const fd = fdRef(m[1]);
         if (!fd || fd.fd < 0) continue;
-        if (/POLLIN|POLLRDNORM|POLLPRI/.test(m[2])) fds.push(fd);
-        if (/POLLOUT|POLLWRNORM|POLLWRBAND/.test(m[2])) alsoOther = true;
+        const events = m[2] ?? '';
+        if (/POLLIN|POLLRDNORM|POLLPRI/.test(events)) fds.push(fd);
+        if (/POLLOUT|POLLWRNORM|POLLWRBAND/.test(events)) alsoOther = true;
       }
       return { call: 'poll', fds, alsoOther };
     }
