@@ -189,6 +189,27 @@ describe('samples: every recorded trace gives the findings its expected.json sta
   }
 });
 
+describe('pipes held open: descriptors followed through dup and exec (hand-written)', () => {
+  const pipes = (analysis: Analysis) =>
+    analysis.findings.filter((f): f is PipeHeldOpenFinding => f.kind === 'pipe-held-open').map(({ pid, fd, writers }) => ({ pid, fd, writers }));
+
+  it('a copy of the write end made without O_CLOEXEC survives the exec: the child holds it as its stdout', async () => {
+    const analysis = await analyze('test/fixtures/pipe-dup2-exec.log');
+    assert.deepEqual(pipes(analysis), [{ pid: 2000, fd: 3, writers: [{ pid: 2001, fd: 1 }] }]);
+    const [finding] = analysis.findings;
+    assert.deepEqual(finding?.evidence.map((e) => [e.line, e.role]), [
+      [2, 'pipe-created'],
+      [4, 'fd-copied'],
+      [9, 'write-end-open'],
+      [7, 'blocked-forever'],
+    ]);
+  });
+
+  it('a copy made with F_DUPFD_CLOEXEC is closed by the exec: end of file can come, no finding', async () => {
+    assert.deepEqual((await analyze('test/fixtures/pipe-cloexec-exec.log')).findings, []);
+  });
+});
+
 describe('forkscope analyze (CLI)', () => {
   it('exits 1 with a plain-words report when a hang is found', () => {
     const run = runCli(['analyze', 'samples/plash-tst-fork1/tst-fork1.log']);

@@ -27,9 +27,12 @@ export type FdOp =
   /** epoll_ctl EPOLL_CTL_ADD / DEL: an fd the epoll instance watches. */
   | { op: 'epoll-ctl'; epoll: number; fd: number; add: boolean };
 
+const FD_OPS = new Set(['pipe', 'pipe2', 'socketpair', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64', 'close', 'close_range', 'epoll_ctl']);
+
 /** What a descriptor call did, or null for any other call (or one that failed). */
 export function decodeFdOp(call: SyscallEvent): FdOp | null {
-  if (!returned(call) || call.result!.value! < 0) return null;
+  // Asked of every call of a trace: the name is checked before any text is split.
+  if (!FD_OPS.has(call.name) || !returned(call) || call.result!.value! < 0) return null;
   const result = call.result!.value!;
   const args = splitArgs(call.args);
   switch (call.name) {
@@ -95,12 +98,14 @@ export interface FdWait {
 }
 
 const READS = new Set(['read', 'readv', 'recvmsg', 'recvfrom', 'recv', 'recvmmsg']);
+const POLLS = new Set(['poll', 'ppoll', 'select', 'pselect6', '_newselect', 'epoll_wait', 'epoll_pwait']);
 
 /**
  * The descriptors a call waits on to become readable, when it waits with no timeout; null for
  * any other call, or one with a timeout (it returns by itself).
  */
 export function decodeFdWait(call: SyscallEvent): FdWait | null {
+  if (!READS.has(call.name) && !POLLS.has(call.name)) return null;
   const args = splitArgs(call.args);
   if (READS.has(call.name)) {
     const fd = fdRef(args[0]);
