@@ -4,8 +4,7 @@
 // bpftrace writes to DIR/trace.csv line-buffered, read back by parsers/bpftrace-csv.ts.
 
 import { execa } from 'execa';
-import { closeSync, createReadStream, existsSync, openSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TreeTracker } from '../src/proc/tree.js';
@@ -50,8 +49,8 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
   const warnings: string[] = [];
   if (options.stacks) warnings.push('--stacks is only recorded by the strace backend');
   if (options.syscalls) warnings.push('--syscalls is for the strace backend; the bpftrace collector records a fixed set');
-  const tracePath = join(options.dir, 'trace.csv');
-  const traceFd = openSync(tracePath, 'wx', 0o600);
+  const tracePath = options.dir.pathOf('trace.csv');
+  const traceFd = options.dir.createFile('trace.csv');
   let stderr = '';
   const bpftrace = spawnBpftrace(traceFd);
   closeSync(traceFd);

@@ -1,21 +1,22 @@
 // What `forkscope record` needs from a backend (strace or bpftrace), and what both share:
 // resolving the command without a shell, and turning a subprocess result into an exit status.
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { execa } from 'execa';
 import type { Options } from 'execa';
 import { delimiter, join } from 'node:path';
 import type { ExitStatus } from '../src/model/events.js';
 import type { TraceFormat } from '../parsers/types.js';
 import type { TreeTracker } from '../src/proc/tree.js';
+import type { OwnDirectory } from '../src/util/own-directory.js';
 
 export type TargetIo = Required<Pick<Options, 'stdin' | 'stdout' | 'stderr'>>;
 
 export interface RecordOptions {
   /** The command and its arguments, exactly as given: never through a shell. */
   argv: string[];
-  /** The directory the trace goes to (exists, mode 0700). */
-  dir: string;
+  /** The directory the trace goes to: files are created only through it. */
+  dir: OwnDirectory;
   /** The target's standard streams: inherited, or elsewhere (stdout to forkscope's stderr for --json, a file under the TUI). */
   targetIo: TargetIo;
   stacks: boolean;
@@ -49,19 +50,22 @@ export interface Collector {
   lostEvents: number | null;
 }
 
-/** Checks the executable exists as execvp(3) would look for it, so a typo fails before tracing. */
+/**
+ * Checks the executable exists as execvp(3) would look for it, so a typo fails before anything is
+ * created: a regular file this user may execute (access(2) also refuses a noexec mount).
+ */
 export function checkCommand(command: string): void {
   const runnable = (path: string) => {
     try {
       accessSync(path, constants.X_OK);
-      return true;
+      return statSync(path).isFile();
     } catch {
       return false;
     }
   };
   if (command.includes('/')) {
     if (runnable(command)) return;
-    throw new Error(`${command}: not found or not executable`);
+    throw new Error(`${command}: not found, or not an executable file`);
   }
   for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
     if (runnable(join(dir || '.', command))) return;

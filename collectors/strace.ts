@@ -3,7 +3,6 @@
 // new session, so a Ctrl-C at the terminal reaches forkscope only, which then stops the tree.
 
 import { execa } from 'execa';
-import { join } from 'node:path';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { TreeTracker } from '../src/proc/tree.js';
 import { checkCommand, endsWithin, exitStatusOf, sleep, startInOwnGroup } from './collector.js';
@@ -51,8 +50,10 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   const features = await straceFeatures();
   const warnings: string[] = [];
   checkCommand(options.argv[0]);
-  const tracePath = join(options.dir, 'trace.strace');
-  const args = [...STRACE_RECORD_ARGS, '-o', tracePath];
+  // strace opens the file forkscope created, through forkscope's fd of the directory.
+  options.dir.writeFile('trace.strace', '');
+  const tracePath = options.dir.pathOf('trace.strace');
+  const args = [...STRACE_RECORD_ARGS, '-o', options.dir.pathForChild('trace.strace')];
   if (features.killOnExit) args.push('--kill-on-exit');
   if (options.stacks) {
     if (features.stacks) args.push('-k');

@@ -4,6 +4,7 @@
 // sources in turn through the parser of their format.
 
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -41,10 +42,13 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
       sources.push({ path, format: options.format ?? 'strace-ff', files });
       continue;
     }
-    if (statSync(path).isDirectory()) {
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
       sources.push(...(await sourcesInDirectory(path, options.format)));
       continue;
     }
+    // A FIFO would block the read forever (and cannot be read twice): stdin is `-`.
+    if (!stat.isFile()) throw new Error(`${path}: not a regular file (${fileKind(stat)})`);
     const format = options.format ?? (await detectFormat(path));
     if (format === 'strace-ff') {
       // `prefix.TID` files given one by one are the threads of one trace.
@@ -61,6 +65,14 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
     sources.push({ path, format, files: [path] });
   }
   return sources;
+}
+
+function fileKind(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'not a file';
 }
 
 /** A directory: the files of an `-ff` trace in it, or else each trace file in it (other files skipped). */

@@ -7,9 +7,9 @@
 
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { constants, release } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { startBpftrace } from '../../collectors/bpftrace.js';
 import { sleep } from '../../collectors/collector.js';
 import type { Collector, RecordOptions } from '../../collectors/collector.js';
@@ -27,6 +27,7 @@ import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import type { LiveTui } from '../tui/live.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
+import { OwnDirectory } from '../util/own-directory.js';
 import { EXIT_HANG, runCommand } from './inputs.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
@@ -50,7 +51,7 @@ export function registerRecord(program: Command): void {
     .description('run a command under strace or bpftrace, stop it if it hangs, and report what hung')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .addOption(new Option('--backend <backend>', 'the tracer').choices(['strace', 'bpftrace']).default('strace'))
-    .option('-o, --output <dir>', 'directory for the trace (default ./forkscope-<cmd>-<YYYYmmdd-HHMMSS>/)')
+    .option('-o, --output <dir>', 'directory for the trace, new or empty and yours (default ./forkscope-<cmd>-<YYYYmmdd-HHMMSS>-<random>/)')
     .option('--hang-timeout <seconds>', 'no progress for this long, with a thread in a futex wait, is a hang', seconds, 10)
     .option('--keep-running', 'leave a hung tree running (untraced) for `forkscope attach` instead of killing it')
     .option('--stacks', 'record a stack with every call (strace -k; costly)')
@@ -71,22 +72,23 @@ function seconds(text: string): number {
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
   if (options.tui) checkTuiOption('record', options.json);
   const started = new Date();
-  const dir = makeOutputDir(options.output ?? defaultDirName(argv[0], started));
+  const out = options.output ? OwnDirectory.at(options.output) : OwnDirectory.unique(defaultDirPrefix(argv[0], started));
+  const dir = out.path;
   let live: LiveTui | null = null;
   const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
   // Under the TUI the program must not draw on the screen nor read the keys.
-  const output = { file: join(dir, 'output.log'), append: true };
-  if (options.tui) createPrivateFile(output.file);
+  const outputFd = options.tui ? out.createFile('output.log') : null;
+  // execa hands a fd number to spawn as is, though its types only name 1 and 2.
+  const output = outputFd as 1 | null;
   const recordOptions: RecordOptions = {
     argv,
-    dir,
-    targetIo: options.tui
+    dir: out,
+    targetIo: output !== null
       ? { stdin: 'ignore', stdout: output, stderr: output }
       : { stdin: 'inherit', stdout: options.json ? 2 : 'inherit', stderr: 'inherit' },
     stacks: Boolean(options.stacks),
     syscalls: options.syscalls ? options.syscalls.split(',').map((s) => s.trim()).filter(Boolean) : null,
   };
-  if (options.backend === 'strace') createPrivateFile(join(dir, 'trace.strace'));
 
   const meta: Meta = {
     forkscope: 'forkscope/record-meta@1',
@@ -106,7 +108,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     lostEvents: null,
     warnings: [],
   };
-  const writeMeta = () => writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n', { mode: 0o600 });
+  const writeMeta = () => out.replaceFile('meta.json', JSON.stringify(meta, null, 2) + '\n');
 
   // Every way out of this process kills the tree it started, unless told to leave a hang running.
   let collector: Collector | null = null;
@@ -133,7 +135,13 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   try {
-    collector = options.backend === 'strace' ? await startStrace(recordOptions) : await startBpftrace(recordOptions);
+    try {
+      collector = options.backend === 'strace' ? await startStrace(recordOptions) : await startBpftrace(recordOptions);
+    } catch (error) {
+      // Nothing was recorded (no tracer, a program that cannot start): no directory is left behind.
+      out.discard();
+      throw error;
+    }
     meta.backendVersion = collector.version;
     meta.trace = basename(collector.tracePath);
     meta.format = collector.format;
@@ -159,7 +167,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     let hung = false;
     const takeSnapshot = (pids: number[]) => {
       snapshot = snapshotTree(collector!.rootPid, pids);
-      writeFileSync(join(dir, 'proc-snapshot.json'), JSON.stringify(snapshot, bigintAsHex, 2) + '\n', { mode: 0o600 });
+      out.replaceFile('proc-snapshot.json', JSON.stringify(snapshot, bigintAsHex, 2) + '\n');
     };
     while (!interrupted && !quitTui && !collector.finished()) {
       const pids = collector.tree.scan();
@@ -233,10 +241,12 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     meta.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    if (meta.end === null) {
+    if (meta.end === null && collector) {
       meta.end = new Date().toISOString();
       writeMeta();
     }
+    if (outputFd !== null) closeSync(outputFd);
+    out.close();
     onExit();
     process.off('exit', onExit);
     process.off('SIGINT', onSignal);
@@ -273,28 +283,13 @@ interface Meta {
   error?: string;
 }
 
-function defaultDirName(command: string, at: Date): string {
+/** `forkscope-<cmd>-<YYYYmmdd-HHMMSS>-`: OwnDirectory.unique adds a random suffix, so two recordings in one second differ. */
+function defaultDirPrefix(command: string, at: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp =
     `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-` +
     `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
-  return `forkscope-${basename(command).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`;
-}
-
-/** Creates DIR mode 0700; an existing one must be empty (a recording never overwrites another). */
-function makeOutputDir(path: string): string {
-  const dir = resolve(path);
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new Error(`${path} exists and is not a directory`);
-    if (readdirSync(dir).length > 0) throw new Error(`${path} is not empty: give a new directory with -o`);
-  }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  return dir;
-}
-
-function createPrivateFile(path: string): void {
-  closeSync(openSync(path, 'wx', 0o600));
+  return `forkscope-${basename(command).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}-`;
 }
 
 function bigintAsHex(_key: string, value: unknown): unknown {
