@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { TreeTracker } from '../src/proc/tree.js';
 import { checkCommand, endsWithin, exitStatusOf, sleep, startInOwnGroup } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
+import { dyingWithForkscope } from './containment.js';
 
 /** The calls the analysis reads: always traced, whatever --syscalls says. */
 export const ESSENTIAL_SYSCALLS = ['futex', 'clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid', 'execve', 'exit', 'exit_group'];
@@ -67,7 +68,7 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   }
   args.push('--', ...options.argv);
 
-  const strace = startInOwnGroup('strace', args, options.targetIo);
+  const strace = startInOwnGroup(...options.containment.enter(...dyingWithForkscope('strace', args)), options.targetIo);
   const tracerPid = strace.pid;
   if (tracerPid === undefined) throw new Error(`cannot start strace: ${(await strace).message}`);
   let ended = false;

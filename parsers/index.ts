@@ -3,12 +3,12 @@
 // file so it can be read twice), detects each source's format from its first lines, and reads
 // sources in turn through the parser of their format.
 
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { TraceEvent } from '../src/model/events.js';
+import { temporaryDirectory } from '../src/util/temporary.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
 import type { Follow } from './lines.js';
@@ -150,10 +150,9 @@ export async function detectFormat(file: string, shownAs = file): Promise<TraceF
 
 async function spoolStdin(): Promise<string> {
   if (stdinSpool) return stdinSpool;
-  const directory = mkdtempSync(join(tmpdir(), 'forkscope-stdin-'));
-  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
-  const file = join(directory, 'stdin');
-  await pipeline(process.stdin, createWriteStream(file));
+  // Removed however the process ends, also on a signal while stdin is still being read.
+  const file = join(temporaryDirectory('forkscope-stdin-').path, 'stdin');
+  await pipeline(process.stdin, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   stdinSpool = file;
   return file;
 }

@@ -97,6 +97,7 @@ describe('forkscope tui in tmux', () => {
   for (const [how, stop, code] of [
     ['Ctrl-C', (tui: TmuxSession) => tui.keys('C-c'), 0],
     ['SIGTERM', (tui: TmuxSession) => execFileSync('pkill', ['-TERM', '-P', String(tui.panePid()), 'node']), 143],
+    ['SIGINT sent with kill', (tui: TmuxSession) => execFileSync('pkill', ['-INT', '-P', String(tui.panePid()), 'node']), 130],
   ] as const) {
     test(`${how} leaves the terminal as it was, and no temporary files`, async () => {
       const temporary = mkdtempSync(join(scratch, 'tmp-'));
@@ -108,6 +109,7 @@ describe('forkscope tui in tmux', () => {
         const screen = await tui.waitFor(/forkscope exited \d+/);
         assert.match(screen, new RegExp(`forkscope exited ${code}`));
         assert.equal(sttyChanged(), false);
+        assert.equal(tui.alternateScreen(), false, 'the alternate screen is left');
         assert.deepEqual(readdirSync(temporary), [], 'the row store is removed');
       } finally {
         tui.kill();
@@ -166,6 +168,27 @@ describe('forkscope record --tui and attach --tui in tmux', () => {
     } finally {
       tui.kill();
       assert.deepEqual(killMarked(mark), [], 'nothing recorded is left running');
+    }
+  });
+
+  test('SIGTERM while it records: the TUI closes and says so, the recording finishes: meta.json gets its end, the report is printed, exit 143', async () => {
+    const dir = join(scratch, 'live-sigterm');
+    const { tui, sttyChanged } = openForkscope(['record', '--tui', '-o', dir, '--', '/bin/sleep', '600'], 100, 30, { FORKSCOPE_TEST_MARK: mark });
+    try {
+      await tui.waitFor(/recording live/, 30_000);
+      execFileSync('pkill', ['-TERM', '-P', String(tui.panePid()), 'node']);
+      const screen = await tui.waitFor(/forkscope exited \d+/, 30_000);
+      assert.match(screen, /forkscope exited 143/);
+      assert.match(screen, /forkscope: SIGTERM: stopping the traced tree and analyzing what was recorded/);
+      assert.match(screen, /^forkscope: no forked child hung on an inherited lock in /m, 'the report is printed');
+      assert.equal(tui.alternateScreen(), false);
+      assert.equal(sttyChanged(), false);
+      const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+      assert.notEqual(meta.end, null);
+      assert.equal(meta.stoppedBy, 'signal SIGTERM');
+      assert.deepEqual(meta.target.exit, { signal: 'SIGKILL' });
+    } finally {
+      tui.kill();
     }
   });
 

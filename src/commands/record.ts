@@ -14,6 +14,8 @@ import { startBpftrace } from '../../collectors/bpftrace.js';
 import { sleep } from '../../collectors/collector.js';
 import type { Collector, RecordOptions } from '../../collectors/collector.js';
 import { startStrace } from '../../collectors/strace.js';
+import { Containment } from '../../collectors/containment.js';
+import type { ContainmentInfo } from '../../collectors/containment.js';
 import { HangWatchdog } from '../../collectors/watchdog.js';
 import { resolveInputs } from '../../parsers/index.js';
 import { analyzeTrace } from '../analysis/analyze.js';
@@ -27,6 +29,8 @@ import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import type { LiveTui } from '../tui/live.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
+import { atExit, exitOnSignal, ownSignals } from '../util/lifetime.js';
+import type { StopSignal } from '../util/lifetime.js';
 import { OwnDirectory } from '../util/own-directory.js';
 import { EXIT_HANG, runCommand } from './inputs.js';
 
@@ -80,16 +84,6 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
   const outputFd = options.tui ? out.createFile('output.log') : null;
   // execa hands a fd number to spawn as is, though its types only name 1 and 2.
   const output = outputFd as 1 | null;
-  const recordOptions: RecordOptions = {
-    argv,
-    dir: out,
-    targetIo: output !== null
-      ? { stdin: 'ignore', stdout: output, stderr: output }
-      : { stdin: 'inherit', stdout: options.json ? 2 : 'inherit', stderr: 'inherit' },
-    stacks: Boolean(options.stacks),
-    syscalls: options.syscalls ? options.syscalls.split(',').map((s) => s.trim()).filter(Boolean) : null,
-  };
-
   const meta: Meta = {
     forkscope: 'forkscope/record-meta@1',
     command: argv,
@@ -110,30 +104,50 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
   };
   const writeMeta = () => out.replaceFile('meta.json', JSON.stringify(meta, null, 2) + '\n');
 
-  // Every way out of this process kills the tree it started, unless told to leave a hang running.
+  const containment = Containment.create();
+  meta.containment = containment.info;
+  if (containment.info.reason) {
+    say(`${containment.info.reason}: the traced tree is contained by its process group only, and runs on if forkscope is killed with SIGKILL`);
+  }
+  const recordOptions: RecordOptions = {
+    argv,
+    dir: out,
+    targetIo: output !== null
+      ? { stdin: 'ignore', stdout: output, stderr: output }
+      : { stdin: 'inherit', stdout: options.json ? 2 : 'inherit', stderr: 'inherit' },
+    stacks: Boolean(options.stacks),
+    syscalls: options.syscalls ? options.syscalls.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    containment,
+  };
+
+  // Every way out of this process kills the tree it started (unless told to leave a hang running)
+  // and gives meta.json its end: a second signal ends the process at once, through this too.
   let collector: Collector | null = null;
   let leaveRunning = false;
-  const onExit = () => {
-    if (!collector) return;
-    if (!leaveRunning) collector.tree.killAll();
-    collector.abort();
+  const finish = () => {
+    if (collector) {
+      if (!leaveRunning) collector.tree.killAll();
+      collector.abort();
+    }
+    if (leaveRunning) containment.release();
+    containment.close();
+    if (collector && meta.end === null) {
+      meta.end = new Date().toISOString();
+      writeMeta();
+    }
+    if (outputFd !== null) closeSync(outputFd);
+    out.close();
   };
-  let interrupted: NodeJS.Signals | null = null;
+  const finishNow = atExit(finish);
+  let interrupted: StopSignal | null = null;
   let quitTui = false;
   let wake: () => void = () => {};
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) {
-      // A second Ctrl-C: stop waiting for anything.
-      onExit();
-      process.exit(128 + constants.signals[signal]);
-    }
+  const giveBackSignals = ownSignals((signal) => {
+    // A second Ctrl-C: stop waiting for anything.
+    if (interrupted) exitOnSignal(signal);
     interrupted = signal;
     wake();
-  };
-  process.on('exit', onExit);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  });
   try {
     try {
       collector = options.backend === 'strace' ? await startStrace(recordOptions) : await startBpftrace(recordOptions);
@@ -209,11 +223,12 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     if (leaveRunning) {
       meta.keptRunning = collector.tree.scan();
       say(`left running (untraced): ${meta.keptRunning.join(', ')}; inspect with: forkscope attach ${collector.rootPid}`);
-    } else {
-      const killed = collector.tree.killAll();
-      if (killed.length > 0) say(`killed ${killed.length} process${killed.length === 1 ? '' : 'es'} of the tree: ${killed.join(', ')}`);
     }
+    const killed = leaveRunning ? [] : collector.tree.killAll();
     await collector.finish({ detach: leaveRunning });
+    // What left the tree forkscope follows (a daemon that left the session) is still in the cgroup.
+    if (!leaveRunning) killed.push(...containment.killAll());
+    if (killed.length > 0) say(`killed ${killed.length} process${killed.length === 1 ? '' : 'es'} of the tree: ${killed.join(', ')}`);
     const rootExit = leaveRunning ? null : await collector.rootExit;
     meta.target.exit = rootExit;
     meta.lostEvents = collector.lostEvents;
@@ -235,23 +250,14 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
 
     if (hung || analysis.findings.length > 0) return EXIT_HANG;
-    if (interrupted) return 128 + constants.signals[interrupted as NodeJS.Signals];
+    if (interrupted) return 128 + constants.signals[interrupted as StopSignal];
     return exitCodeOf(rootExit);
   } catch (error) {
     meta.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    if (meta.end === null && collector) {
-      meta.end = new Date().toISOString();
-      writeMeta();
-    }
-    if (outputFd !== null) closeSync(outputFd);
-    out.close();
-    onExit();
-    process.off('exit', onExit);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    finishNow();
+    giveBackSignals();
   }
 }
 
@@ -279,6 +285,8 @@ interface Meta {
   keptRunning: number[] | null;
   lostEvents: number | null;
   warnings: string[];
+  /** How the traced tree was kept from outliving forkscope. */
+  containment?: ContainmentInfo;
   /** Why forkscope failed, when it did. */
   error?: string;
 }
