@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
-import { analyzeTrace } from '../src/analysis/analyze.js';
+import { analyzeTrace } from '../src/pipeline.js';
 import type { Analysis, Finding } from '../src/analysis/types.js';
 import { repoPath, runCli } from './helpers/repo.js';
 
