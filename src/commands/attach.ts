@@ -94,7 +94,7 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
  */
 async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, options: AttachOptions): Promise<Analysis> {
   const fromProc = analyzeSnapshot(snapshot);
-  writeFileSync(log, '', { mode: 0o600 });
+  writeFileSync(log, '', { mode: 0o600, flag: 'wx' });
   const { LiveTui } = await loadTui();
   const live = new LiveTui([{ path: log, format: 'strace', files: [log] }], {
     title: `attach ${pid}`,
