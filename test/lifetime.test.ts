@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -159,6 +159,42 @@ describe('nothing outlives forkscope', () => {
       }
     });
   }
+
+  it('record: where no cgroup v2 hierarchy is writable, it says so (stderr, meta.json) and still kills the tree, a daemon included, on SIGINT', async () => {
+    // This machine's cgroup v2 mount, made read-only in a mount namespace of forkscope's own.
+    const v2 = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'].find((path) => {
+      try {
+        return statfsSync(path).type === 0x63677270;
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(v2, 'a cgroup v2 hierarchy is mounted here');
+    const dir = join(work, 'no-cgroup');
+    const cli = spawn(
+      'unshare',
+      ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -o remount,bind,ro "$0" && exec "$@"', v2, process.execPath, CLI, 'record', '-o', dir, '--', daemonize, 'stay'],
+      { cwd: REPO, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const running: Running = { cli, output: { stdout: '', stderr: '' }, closed: new Promise((resolve) => cli.on('close', (code, signal) => resolve({ code, signal }))) };
+    cli.stdout!.on('data', (d) => (running.output.stdout += d));
+    cli.stderr!.on('data', (d) => (running.output.stderr += d));
+    try {
+      await until('the daemon to start', () => /daemon \d+/.test(running.output.stdout));
+      const daemon = Number(/daemon (\d+)/.exec(running.output.stdout)![1]);
+      assert.match(running.output.stderr, /cannot create a cgroup in .*read-only file system.*: the traced tree is contained by its process group only, and runs on if forkscope is killed with SIGKILL/i);
+      process.kill(cli.pid!, 'SIGINT');
+      const { code } = await running.closed;
+      assert.equal(code, 130, running.output.stderr);
+      assert.equal(isAlive(daemon), false, `daemon ${daemon} survived`);
+      const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+      assert.equal(meta.containment.method, 'process-group');
+      assert.equal(meta.containment.path, null);
+      assert.match(meta.containment.reason, /read-only file system/i);
+    } finally {
+      stopGroup(running);
+    }
+  });
 
   it('attach --duration: a SIGKILL of forkscope leaves no target traced or stopped', async () => {
     const program = await startHung([cMutex], env);

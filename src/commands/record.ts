@@ -11,7 +11,7 @@ import { closeSync, statSync } from 'node:fs';
 import { constants, release } from 'node:os';
 import { basename, join } from 'node:path';
 import { startBpftrace } from '../../collectors/bpftrace.js';
-import { sleep } from '../../collectors/collector.js';
+import { findExecutable, sleep } from '../../collectors/collector.js';
 import type { Collector, RecordOptions } from '../../collectors/collector.js';
 import { startStrace } from '../../collectors/strace.js';
 import { Containment } from '../../collectors/containment.js';
@@ -104,6 +104,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
   if (containment.info.reason) {
     say(`${containment.info.reason}: the traced tree is contained by its process group only, and runs on if forkscope is killed with SIGKILL`);
   }
+  if (!findExecutable('setpriv')) say('setpriv (util-linux) is not installed: if forkscope is killed with SIGKILL, the tracer runs on');
   const recordOptions: RecordOptions = {
     argv,
     dir: out,
