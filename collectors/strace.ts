@@ -50,7 +50,7 @@ export async function straceFeatures(): Promise<StraceFeatures> {
 export async function startStrace(options: RecordOptions): Promise<Collector> {
   const features = await straceFeatures();
   const warnings: string[] = [];
-  checkCommand(options.argv[0]);
+  checkCommand(options.argv[0]!);
   // strace opens the file forkscope created, through forkscope's fd of the directory.
   options.dir.writeFile('trace.strace', '');
   const tracePath = options.dir.pathOf('trace.strace');

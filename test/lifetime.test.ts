@@ -207,7 +207,7 @@ describe('nothing outlives forkscope', () => {
       await running.closed;
       await until('the tree to be untraced', () => tracers(tree).every((t) => t === 0), 5000);
       await until('strace to be gone', () => !started.some(isAlive), 5000);
-      for (const pid of tree) assert.doesNotMatch(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1], /^[tT]/, `${pid} left stopped`);
+      for (const pid of tree) assert.doesNotMatch(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '', /^[tT]/, `${pid} left stopped`);
     } finally {
       stopGroup(running);
       process.kill(-program.pid!, 'SIGKILL');

@@ -71,7 +71,7 @@ export function registerRecord(program: Command): void {
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
   if (options.tui) checkTuiOption('record', options.json);
   const started = new Date();
-  const out = options.output ? OwnDirectory.at(options.output) : OwnDirectory.unique(defaultDirPrefix(argv[0], started));
+  const out = options.output ? OwnDirectory.at(options.output) : OwnDirectory.unique(defaultDirPrefix(argv[0]!, started));
   const dir = out.path;
   let live: LiveTui | null = null;
   const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
