@@ -4,13 +4,13 @@
 // bpftrace writes to DIR/trace.csv line-buffered, read back by parsers/bpftrace-csv.ts.
 
 import { execa } from 'execa';
-import { closeSync, createReadStream, existsSync, openSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TreeTracker } from '../src/proc/tree.js';
 import { checkCommand, endsWithin, exitStatusOf, sleep, startInOwnGroup } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
+import { dyingWithForkscope } from './containment.js';
 
 /** The program, shipped beside the compiled collectors (dist/collectors/ -> collectors/). */
 export const BPFTRACE_PROGRAM = fileURLToPath(new URL('../../collectors/forkscope.bt', import.meta.url));
@@ -50,8 +50,8 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
   const warnings: string[] = [];
   if (options.stacks) warnings.push('--stacks is only recorded by the strace backend');
   if (options.syscalls) warnings.push('--syscalls is for the strace backend; the bpftrace collector records a fixed set');
-  const tracePath = join(options.dir, 'trace.csv');
-  const traceFd = openSync(tracePath, 'wx', 0o600);
+  const tracePath = options.dir.pathOf('trace.csv');
+  const traceFd = options.dir.createFile('trace.csv');
   let stderr = '';
   const bpftrace = spawnBpftrace(traceFd);
   closeSync(traceFd);
@@ -69,7 +69,7 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
     throw new Error(`${(error as Error).message}${bpftraceErrors(stderr)}`);
   }
 
-  const target = startInOwnGroup(options.argv[0]!, options.argv.slice(1), options.targetIo);
+  const target = startInOwnGroup(...options.containment.enter(options.argv[0]!, options.argv.slice(1)), options.targetIo);
   if (target.pid === undefined) {
     abort();
     throw new Error(`cannot start ${options.argv[0]}: ${(await target).message}`);
@@ -120,7 +120,7 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
  * types only name 1 and 2). The next process forkscope starts becomes the traced root.
  */
 export function spawnBpftrace(traceFd: number) {
-  return execa('bpftrace', ['-q', '-B', 'line', BPFTRACE_PROGRAM, String(process.pid)], {
+  return execa(...dyingWithForkscope('bpftrace', ['-q', '-B', 'line', BPFTRACE_PROGRAM, String(process.pid)]), {
     detached: true,
     cleanup: false,
     reject: false,

@@ -1,26 +1,30 @@
 // What `forkscope record` needs from a backend (strace or bpftrace), and what both share:
 // resolving the command without a shell, and turning a subprocess result into an exit status.
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { execa } from 'execa';
 import type { Options } from 'execa';
 import { delimiter, join } from 'node:path';
 import type { ExitStatus } from '../src/model/events.js';
 import type { TraceFormat } from '../parsers/types.js';
 import type { TreeTracker } from '../src/proc/tree.js';
+import type { OwnDirectory } from '../src/util/own-directory.js';
+import type { Containment } from './containment.js';
 
 export type TargetIo = Required<Pick<Options, 'stdin' | 'stdout' | 'stderr'>>;
 
 export interface RecordOptions {
   /** The command and its arguments, exactly as given: never through a shell. */
   argv: string[];
-  /** The directory the trace goes to (exists, mode 0700). */
-  dir: string;
+  /** The directory the trace goes to: files are created only through it. */
+  dir: OwnDirectory;
   /** The target's standard streams: inherited, or elsewhere (stdout to forkscope's stderr for --json, a file under the TUI). */
   targetIo: TargetIo;
   stacks: boolean;
   /** Syscalls to trace (strace -e trace=), null for all. */
   syscalls: string[] | null;
+  /** The group the traced tree runs in. */
+  containment: Containment;
 }
 
 export interface Collector {
@@ -49,24 +53,30 @@ export interface Collector {
   lostEvents: number | null;
 }
 
-/** Checks the executable exists as execvp(3) would look for it, so a typo fails before tracing. */
-export function checkCommand(command: string): void {
-  const runnable = (path: string) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/')) {
-    if (runnable(command)) return;
-    throw new Error(`${command}: not found or not executable`);
+/** A regular file this user may execute (access(2) also refuses one on a noexec mount). */
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
+}
+
+/** Where execvp(3) would find `command`, or null. */
+export function findExecutable(command: string): string | null {
+  if (command.includes('/')) return isExecutable(command) ? command : null;
   for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
-    if (runnable(join(dir || '.', command))) return;
+    const path = join(dir || '.', command);
+    if (isExecutable(path)) return path;
   }
-  throw new Error(`${command}: command not found in PATH`);
+  return null;
+}
+
+/** Checks the program exists and can be executed, so a typo fails before anything is created. */
+export function checkCommand(command: string): void {
+  if (findExecutable(command)) return;
+  throw new Error(command.includes('/') ? `${command}: not found, or not an executable file` : `${command}: command not found in PATH`);
 }
 
 /** An exit status from execa's result fields: a code, or the signal that ended it. */

@@ -3,11 +3,11 @@
 // new session, so a Ctrl-C at the terminal reaches forkscope only, which then stops the tree.
 
 import { execa } from 'execa';
-import { join } from 'node:path';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { TreeTracker } from '../src/proc/tree.js';
 import { checkCommand, endsWithin, exitStatusOf, sleep, startInOwnGroup } from './collector.js';
 import type { Collector, RecordOptions } from './collector.js';
+import { dyingWithForkscope } from './containment.js';
 
 /** The calls the analysis reads: always traced, whatever --syscalls says. */
 export const ESSENTIAL_SYSCALLS = [
@@ -56,8 +56,10 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   const features = await straceFeatures();
   const warnings: string[] = [];
   checkCommand(options.argv[0]!);
-  const tracePath = join(options.dir, 'trace.strace');
-  const args = [...STRACE_RECORD_ARGS, '-o', tracePath];
+  // strace opens the file forkscope created, through forkscope's fd of the directory.
+  options.dir.writeFile('trace.strace', '');
+  const tracePath = options.dir.pathOf('trace.strace');
+  const args = [...STRACE_RECORD_ARGS, '-o', options.dir.pathForChild('trace.strace')];
   if (features.killOnExit) args.push('--kill-on-exit');
   if (options.stacks) {
     if (features.stacks) args.push('-k');
@@ -71,7 +73,7 @@ export async function startStrace(options: RecordOptions): Promise<Collector> {
   }
   args.push('--', ...options.argv);
 
-  const strace = startInOwnGroup('strace', args, options.targetIo);
+  const strace = startInOwnGroup(...options.containment.enter(...dyingWithForkscope('strace', args)), options.targetIo);
   const tracerPid = strace.pid;
   if (tracerPid === undefined) throw new Error(`cannot start strace: ${(await strace).message}`);
   let ended = false;

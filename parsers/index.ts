@@ -3,12 +3,13 @@
 // file so it can be read twice), detects each source's format from its first lines, and reads
 // sources in turn through the parser of their format.
 
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FutexCallQuery, TraceEvent } from '../src/model/events.js';
 import { isSyscallName } from '../src/linux/abi.js';
+import { temporaryDirectory } from '../src/util/temporary.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
 import type { Follow } from './lines.js';
@@ -42,10 +43,13 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
       sources.push({ path, format: options.format ?? 'strace-ff', files });
       continue;
     }
-    if (statSync(path).isDirectory()) {
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
       sources.push(...(await sourcesInDirectory(path, options.format)));
       continue;
     }
+    // A FIFO would block the read forever (and cannot be read twice): stdin is `-`.
+    if (!stat.isFile()) throw new Error(`${path}: not a regular file (${fileKind(stat)})`);
     const format = options.format ?? (await detectFormat(path));
     if (format === 'strace-ff') {
       // `prefix.TID` files given one by one are the threads of one trace.
@@ -62,6 +66,14 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
     sources.push({ path, format, files: [path] });
   }
   return sources;
+}
+
+function fileKind(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'not a file';
 }
 
 /** A directory: the files of an `-ff` trace in it, or else each trace file in it (other files skipped). */
@@ -161,10 +173,9 @@ async function hasPlashSections(file: string): Promise<boolean> {
 
 async function spoolStdin(): Promise<string> {
   if (stdinSpool) return stdinSpool;
-  const directory = mkdtempSync(join(tmpdir(), 'forkscope-stdin-'));
-  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
-  const file = join(directory, 'stdin');
-  await pipeline(process.stdin, createWriteStream(file));
+  // Removed however the process ends, also on a signal while stdin is still being read.
+  const file = join(temporaryDirectory('forkscope-stdin-').path, 'stdin');
+  await pipeline(process.stdin, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   stdinSpool = file;
   return file;
 }

@@ -2,7 +2,10 @@
 // hand-written edge cases (test/fixtures/README.md), through the API and through the CLI.
 
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/pipeline.js';
@@ -262,6 +265,23 @@ describe('forkscope analyze (CLI)', () => {
     assert.equal(runCli(['analyze', '--format', 'nope', 'x']).status, 2);
     assert.equal(runCli(['analyze']).status, 2);
     assert.equal(runCli(['frobnicate']).status, 2);
+  });
+
+  it('refuses a FIFO (with no writer it would block forever) and a device with one line, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forkscope-fifo-'));
+    try {
+      const fifo = join(dir, 'trace.fifo');
+      execFileSync('mkfifo', [fifo]);
+      for (const [path, kind] of [[fifo, 'a FIFO'], ['/dev/null', 'a character device']] as const) {
+        for (const command of ['analyze', 'timeline']) {
+          const run = runCli([command, path]);
+          assert.equal(run.status, 2, run.stderr);
+          assert.equal(run.stderr, `forkscope: ${path}: not a regular file (${kind})\n`);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

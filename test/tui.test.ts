@@ -34,11 +34,20 @@ async function loadedIndex(path: string): Promise<TraceIndex> {
 /** The App on a loaded index; `press` sends keys one at a time and returns the screen. */
 async function openApp(index: TraceIndex) {
   const app = render(createElement(App, { index, title: 'trace', color: false }));
-  await settle();
+  // Until the frame stays the same for a moment (a loaded machine draws late), at most 3 s.
+  const steady = async () => {
+    let frame = app.lastFrame();
+    for (const started = Date.now(); Date.now() - started < 3000; ) {
+      await settle();
+      if (app.lastFrame() === frame) return;
+      frame = app.lastFrame();
+    }
+  };
+  await steady();
   const press = async (...keys: string[]) => {
     for (const key of keys) {
       app.stdin.write(key);
-      await settle();
+      await steady();
     }
     return plain(app.lastFrame());
   };

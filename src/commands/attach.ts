@@ -10,14 +10,16 @@ import type { Command } from 'commander';
 import { execa } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { endsWithin, sleep } from '../../collectors/collector.js';
+import { endsWithin, findExecutable, sleep } from '../../collectors/collector.js';
+import { dyingWithForkscope } from '../../collectors/containment.js';
 import { readTrace, resolveInputs } from '../../parsers/index.js';
 import type { InputStats } from '../../parsers/types.js';
 import { blockedTids } from '../analysis/types.js';
 import type { Analysis, Finding } from '../analysis/types.js';
 import { analyzeSnapshot, cannotExamine, snapshotTaskEvents, snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
-import { readStat, readText } from '../proc/tree.js';
+import { alive, readStat, readText, sleepSync } from '../proc/tree.js';
+import { atExit } from '../util/lifetime.js';
 import { temporaryDirectory } from '../util/temporary.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
@@ -93,7 +95,7 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
  */
 async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, options: AttachOptions): Promise<Analysis> {
   const fromProc = analyzeSnapshot(snapshot);
-  writeFileSync(log, '', { mode: 0o600 });
+  writeFileSync(log, '', { mode: 0o600, flag: 'wx' });
   const { LiveTui } = await loadTui();
   const live = new LiveTui([{ path: log, format: 'strace', files: [log] }], {
     title: `attach ${pid}`,
@@ -165,19 +167,23 @@ async function watchTree(before: TreeSnapshot, until: Promise<unknown>, log: str
   const started = Date.now();
   const watched = () => `${Number(((Date.now() - started) / 1000).toFixed(1))} s`;
   const scope = readText('/proc/sys/kernel/yama/ptrace_scope')?.trim();
-  if (scope === '3') {
+  const cannotWatch = scope === '3' ? 'ptrace is disabled: kernel.yama.ptrace_scope=3' : findExecutable('strace') ? null : 'strace is not installed';
+  if (cannotWatch) {
     await until;
     const after = snapshotTree(before.root, pids);
-    return { after, summary: `watched ${watched()} through /proc only (ptrace is disabled: kernel.yama.ptrace_scope=3); ${cpuSummary(before, after)}` };
+    return { after, summary: `watched ${watched()} through /proc only (${cannotWatch}); ${cpuSummary(before, after)}` };
   }
   const wasStopped = new Set(pids.filter((p) => /^[tT]$/.test(readStat(p)?.state ?? '')));
-  const strace = execa('strace', ['-f', '-tt', '-T', '-q', '-o', log, ...pids.flatMap((p) => ['-p', String(p)])], {
+  // strace dies with forkscope (a SIGKILL included), and the kernel then detaches it.
+  const strace = execa(...dyingWithForkscope('strace', ['-f', '-tt', '-T', '-q', '-o', log, ...pids.flatMap((p) => ['-p', String(p)])]), {
     reject: false,
-    cleanup: true,
+    cleanup: false,
     stdin: 'ignore',
     stdout: 'ignore',
     stderr: 'pipe',
   });
+  // However forkscope ends, strace detaches first (SIGINT), so no target is left traced.
+  const detachNow = atExit(() => detachSync(strace));
   try {
     // Attaching interrupts the blocked calls once (they restart): start counting after that.
     await sleep(300);
@@ -189,9 +195,6 @@ async function watchTree(before: TreeSnapshot, until: Promise<unknown>, log: str
     const result = await strace;
     // The tree as strace left it (a sleeping thread it interrupted shows restart_syscall).
     const after = snapshotTree(before.root, pids);
-    if ((result as { code?: string }).code === 'ENOENT') {
-      return { after, summary: `watched ${watched()} through /proc only (strace is not installed); ${cpuSummary(start, end)}` };
-    }
     const resumed = resumeStopped(pids, wasStopped);
     const moved = await countCompletions(log);
     const straceSays = result.stderr.trim() ? ` (strace: ${result.stderr.trim().split('\n')[0]})` : '';
@@ -200,8 +203,16 @@ async function watchTree(before: TreeSnapshot, until: Promise<unknown>, log: str
       `${cpuSummary(start, end)}${resumed.length ? `; sent SIGCONT to ${resumed.join(', ')} left stopped by the attach` : ''}.`;
     return { after, summary };
   } finally {
-    strace.kill('SIGKILL');
+    detachNow();
   }
+}
+
+/** Lets strace detach (SIGINT) and waits for it, up to 3 s, then kills it; synchronous, for exit paths. */
+function detachSync(strace: { pid?: number; kill(signal: NodeJS.Signals): boolean }): void {
+  if (strace.pid === undefined || !alive(readStat(strace.pid))) return;
+  strace.kill('SIGINT');
+  for (let waited = 0; waited < 3000 && alive(readStat(strace.pid)); waited += 10) sleepSync(10);
+  strace.kill('SIGKILL');
 }
 
 /** How much CPU each thread used between two snapshots. */

@@ -7,13 +7,15 @@
 
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { constants, release } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { startBpftrace } from '../../collectors/bpftrace.js';
-import { sleep } from '../../collectors/collector.js';
+import { findExecutable, sleep } from '../../collectors/collector.js';
 import type { Collector, RecordOptions } from '../../collectors/collector.js';
 import { startStrace } from '../../collectors/strace.js';
+import { Containment } from '../../collectors/containment.js';
+import type { ContainmentInfo } from '../../collectors/containment.js';
 import { HangWatchdog } from '../../collectors/watchdog.js';
 import { resolveInputs } from '../../parsers/index.js';
 import { analyzeTrace } from '../pipeline.js';
@@ -27,6 +29,9 @@ import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import type { LiveTui } from '../tui/live.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
+import { atExit, exitOnSignal, ownSignals } from '../util/lifetime.js';
+import type { StopSignal } from '../util/lifetime.js';
+import { OwnDirectory } from '../util/own-directory.js';
 import { EXIT_HANG, runCommand, seconds } from './inputs.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
@@ -50,7 +55,7 @@ export function registerRecord(program: Command): void {
     .description('run a command under strace or bpftrace, stop it if it hangs, and report what hung')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .addOption(new Option('--backend <backend>', 'the tracer').choices(['strace', 'bpftrace']).default('strace'))
-    .option('-o, --output <dir>', 'directory for the trace (default ./forkscope-<cmd>-<YYYYmmdd-HHMMSS>/)')
+    .option('-o, --output <dir>', 'directory for the trace, new or empty and yours (default ./forkscope-<cmd>-<YYYYmmdd-HHMMSS>-<random>/)')
     .option('--hang-timeout <seconds>', 'no progress for this long, with every thread in an untimed wait (futex, wait4, pipe or socket read, poll), is a hang', seconds, 10)
     .option('--keep-running', 'leave a hung tree running (untraced) for `forkscope attach` instead of killing it')
     .option('--stacks', 'record a stack with every call (strace -k; costly)')
@@ -66,23 +71,14 @@ export function registerRecord(program: Command): void {
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
   if (options.tui) checkTuiOption('record', options.json);
   const started = new Date();
-  const dir = makeOutputDir(options.output ?? defaultDirName(argv[0]!, started));
+  const out = options.output ? OwnDirectory.at(options.output) : OwnDirectory.unique(defaultDirPrefix(argv[0]!, started));
+  const dir = out.path;
   let live: LiveTui | null = null;
   const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
   // Under the TUI the program must not draw on the screen nor read the keys.
-  const output = { file: join(dir, 'output.log'), append: true };
-  if (options.tui) createPrivateFile(output.file);
-  const recordOptions: RecordOptions = {
-    argv,
-    dir,
-    targetIo: options.tui
-      ? { stdin: 'ignore', stdout: output, stderr: output }
-      : { stdin: 'inherit', stdout: options.json ? 2 : 'inherit', stderr: 'inherit' },
-    stacks: Boolean(options.stacks),
-    syscalls: options.syscalls ? options.syscalls.split(',').map((s) => s.trim()).filter(Boolean) : null,
-  };
-  if (options.backend === 'strace') createPrivateFile(join(dir, 'trace.strace'));
-
+  const outputFd = options.tui ? out.createFile('output.log') : null;
+  // execa hands a fd number to spawn as is, though its types only name 1 and 2.
+  const output = outputFd as 1 | null;
   const meta: Meta = {
     forkscope: 'forkscope/record-meta@1',
     command: argv,
@@ -101,34 +97,61 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     lostEvents: null,
     warnings: [],
   };
-  const writeMeta = () => writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n', { mode: 0o600 });
+  const writeMeta = () => out.replaceFile('meta.json', JSON.stringify(meta, null, 2) + '\n');
 
-  // Every way out of this process kills the tree it started, unless told to leave a hang running.
+  const containment = Containment.create();
+  meta.containment = containment.info;
+  if (containment.info.reason) {
+    say(`${containment.info.reason}: the traced tree is contained by its process group only, and runs on if forkscope is killed with SIGKILL`);
+  }
+  if (!findExecutable('setpriv')) say('setpriv (util-linux) is not installed: if forkscope is killed with SIGKILL, the tracer runs on');
+  const recordOptions: RecordOptions = {
+    argv,
+    dir: out,
+    targetIo: output !== null
+      ? { stdin: 'ignore', stdout: output, stderr: output }
+      : { stdin: 'inherit', stdout: options.json ? 2 : 'inherit', stderr: 'inherit' },
+    stacks: Boolean(options.stacks),
+    syscalls: options.syscalls ? options.syscalls.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    containment,
+  };
+
+  // Every way out of this process kills the tree it started (unless told to leave a hang running)
+  // and gives meta.json its end: a second signal ends the process at once, through this too.
   let collector: Collector | null = null;
   let leaveRunning = false;
-  const onExit = () => {
-    if (!collector) return;
-    if (!leaveRunning) collector.tree.killAll();
-    collector.abort();
+  const finish = () => {
+    if (collector) {
+      if (!leaveRunning) collector.tree.killAll();
+      collector.abort();
+    }
+    if (leaveRunning) containment.release();
+    containment.close();
+    if (collector && meta.end === null) {
+      meta.end = new Date().toISOString();
+      writeMeta();
+    }
+    if (outputFd !== null) closeSync(outputFd);
+    out.close();
   };
-  let interrupted: NodeJS.Signals | null = null;
+  const finishNow = atExit(finish);
+  let interrupted: StopSignal | null = null;
   let quitTui = false;
   let wake: () => void = () => {};
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) {
-      // A second Ctrl-C: stop waiting for anything.
-      onExit();
-      process.exit(128 + constants.signals[signal]);
-    }
+  const giveBackSignals = ownSignals((signal) => {
+    // A second Ctrl-C: stop waiting for anything.
+    if (interrupted) exitOnSignal(signal);
     interrupted = signal;
     wake();
-  };
-  process.on('exit', onExit);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  });
   try {
-    collector = options.backend === 'strace' ? await startStrace(recordOptions) : await startBpftrace(recordOptions);
+    try {
+      collector = options.backend === 'strace' ? await startStrace(recordOptions) : await startBpftrace(recordOptions);
+    } catch (error) {
+      // Nothing was recorded (no tracer, a program that cannot start): no directory is left behind.
+      out.discard();
+      throw error;
+    }
     meta.backendVersion = collector.version;
     meta.trace = basename(collector.tracePath);
     meta.format = collector.format;
@@ -154,7 +177,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     let hung = false;
     const takeSnapshot = (pids: number[]) => {
       snapshot = snapshotTree(collector!.rootPid, pids);
-      writeFileSync(join(dir, 'proc-snapshot.json'), JSON.stringify(snapshot, bigintAsHex, 2) + '\n', { mode: 0o600 });
+      out.replaceFile('proc-snapshot.json', JSON.stringify(snapshot, bigintAsHex, 2) + '\n');
     };
     while (!interrupted && !quitTui && !collector.finished()) {
       const pids = collector.tree.scan();
@@ -196,11 +219,12 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     if (leaveRunning) {
       meta.keptRunning = collector.tree.scan();
       say(`left running (untraced): ${meta.keptRunning.join(', ')}; inspect with: forkscope attach ${collector.rootPid}`);
-    } else {
-      const killed = collector.tree.killAll();
-      if (killed.length > 0) say(`killed ${killed.length} process${killed.length === 1 ? '' : 'es'} of the tree: ${killed.join(', ')}`);
     }
+    const killed = leaveRunning ? [] : collector.tree.killAll();
     await collector.finish({ detach: leaveRunning });
+    // What left the tree forkscope follows (a daemon that left the session) is still in the cgroup.
+    if (!leaveRunning) killed.push(...containment.killAll());
+    if (killed.length > 0) say(`killed ${killed.length} process${killed.length === 1 ? '' : 'es'} of the tree: ${killed.join(', ')}`);
     const rootExit = leaveRunning ? null : await collector.rootExit;
     meta.target.exit = rootExit;
     meta.lostEvents = collector.lostEvents;
@@ -222,21 +246,14 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
 
     if (hung || analysis.findings.length > 0) return EXIT_HANG;
-    if (interrupted) return 128 + constants.signals[interrupted as NodeJS.Signals];
+    if (interrupted) return 128 + constants.signals[interrupted as StopSignal];
     return exitCodeOf(rootExit);
   } catch (error) {
     meta.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
-    if (meta.end === null) {
-      meta.end = new Date().toISOString();
-      writeMeta();
-    }
-    onExit();
-    process.off('exit', onExit);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    finishNow();
+    giveBackSignals();
   }
 }
 
@@ -264,32 +281,19 @@ interface Meta {
   keptRunning: number[] | null;
   lostEvents: number | null;
   warnings: string[];
+  /** How the traced tree was kept from outliving forkscope. */
+  containment?: ContainmentInfo;
   /** Why forkscope failed, when it did. */
   error?: string;
 }
 
-function defaultDirName(command: string, at: Date): string {
+/** `forkscope-<cmd>-<YYYYmmdd-HHMMSS>-`: OwnDirectory.unique adds a random suffix, so two recordings in one second differ. */
+function defaultDirPrefix(command: string, at: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp =
     `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-` +
     `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
-  return `forkscope-${basename(command).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`;
-}
-
-/** Creates DIR mode 0700; an existing one must be empty (a recording never overwrites another). */
-function makeOutputDir(path: string): string {
-  const dir = resolve(path);
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new Error(`${path} exists and is not a directory`);
-    if (readdirSync(dir).length > 0) throw new Error(`${path} is not empty: give a new directory with -o`);
-  }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  return dir;
-}
-
-function createPrivateFile(path: string): void {
-  closeSync(openSync(path, 'wx', 0o600));
+  return `forkscope-${basename(command).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}-`;
 }
 
 function bigintAsHex(_key: string, value: unknown): unknown {

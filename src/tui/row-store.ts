@@ -64,7 +64,7 @@ export const MAX_MERGED_THREADS = 0xffff;
 
 export class RowStore {
   private readonly directory = temporaryDirectory('forkscope-tui-');
-  private readonly fd = openSync(join(this.directory.path, 'rows'), 'w+');
+  private readonly fd = openSync(join(this.directory.path, 'rows'), 'wx+', 0o600);
   private position = 0;
   private fillingBytes = 0;
   private readonly filling = new Set<RowStream>();

@@ -1,28 +1,29 @@
 // Starting and stopping the TUI so that the terminal always comes back as it was: the alternate
 // screen is left and the cursor shown again, and Ink leaves raw mode, whether the user quits, a
-// signal arrives or something throws.
+// signal arrives, the process exits or something throws.
 
 import { render } from 'ink';
 import type { TraceSource } from '../../parsers/types.js';
 import { boundHeap } from '../util/collect.js';
+import { atExit, observeSignals } from '../util/lifetime.js';
 import { App } from './App.js';
 import { TraceIndex } from './trace-index.js';
 
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_ALTERNATE_SCREEN = '\x1b[?25h\x1b[?1049l';
-const SIGNALS = { SIGTERM: 15, SIGHUP: 1 } as const;
 /** The TUI's heap budget: its live data stays well under it, whatever the size of the log (bench/README.md). */
 const HEAP_BUDGET_BYTES = 96 << 20;
 
 export interface OpenTui {
-  /** Settles when the user quits (the terminal is already restored then). */
+  /** Settles when the TUI is closed: the user quit, or a signal came (the terminal is already restored then). */
   closed: Promise<void>;
 }
 
 /**
- * Shows `index` full screen until the user quits. A signal (SIGTERM, SIGHUP) or a crash restores
- * the terminal and ends the process (128+signal, or 2), so whatever 'exit' handlers the caller
- * installed (killing a recorded tree) run too.
+ * Shows `index` full screen until the user quits. A signal (SIGINT, SIGTERM, SIGHUP) closes it and
+ * restores the terminal; what happens next is the signal's owner's business (util/lifetime.ts):
+ * `record --tui` finishes its recording and prints the report, a plain `tui` ends. A crash
+ * restores the terminal and ends the process (2); the terminal is restored on any exit.
  */
 export function openTui(index: TraceIndex, options: { title: string; color: boolean }): OpenTui {
   const stdout = process.stdout;
@@ -34,10 +35,6 @@ export function openTui(index: TraceIndex, options: { title: string; color: bool
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     stdout.write(LEAVE_ALTERNATE_SCREEN);
   };
-  const onSignal = (signal: keyof typeof SIGNALS) => {
-    restore();
-    process.exit(128 + SIGNALS[signal]);
-  };
   const onCrash = (error: unknown) => {
     restore();
     process.stderr.write(`forkscope: the TUI failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -46,15 +43,14 @@ export function openTui(index: TraceIndex, options: { title: string; color: bool
   const unboundHeap = boundHeap(HEAP_BUDGET_BYTES);
   stdout.write(ENTER_ALTERNATE_SCREEN);
   const instance = render(<App index={index} title={options.title} color={options.color} />, { exitOnCtrlC: true });
-  for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.once(signal, onSignal);
+  const stopObserving = observeSignals(restore);
   process.once('uncaughtException', onCrash);
-  process.once('exit', restore);
+  const restoreNow = atExit(restore);
   const closed = instance.waitUntilExit().finally(() => {
-    restore();
+    restoreNow();
     unboundHeap();
-    for (const signal of Object.keys(SIGNALS)) process.removeListener(signal, onSignal);
+    stopObserving();
     process.removeListener('uncaughtException', onCrash);
-    process.removeListener('exit', restore);
   });
   return { closed: closed.then(() => undefined) };
 }

@@ -1,10 +1,10 @@
-// Temporary directories that go with the process however it ends: a `finally` does not run when a
-// signal handler calls process.exit (as the TUI's do, after restoring the terminal), but 'exit'
-// listeners do.
+// Temporary directories that go with the process however it ends (util/lifetime.ts), a signal
+// included.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { atExit } from './lifetime.js';
 
 export interface TemporaryDirectory {
   path: string;
@@ -12,15 +12,9 @@ export interface TemporaryDirectory {
   remove(): void;
 }
 
+/** A new private directory (mkdtemp: mode 0700, random name) under TMPDIR. */
 export function temporaryDirectory(prefix: string): TemporaryDirectory {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  const removeAtExit = () => rmSync(path, { recursive: true, force: true });
-  process.once('exit', removeAtExit);
-  return {
-    path,
-    remove() {
-      process.removeListener('exit', removeAtExit);
-      removeAtExit();
-    },
-  };
+  const remove = atExit(() => rmSync(path, { recursive: true, force: true }));
+  return { path, remove };
 }

@@ -36,13 +36,18 @@ export class TmuxSession {
     execFileSync('tmux', ['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
   }
 
+  /** Whether the pane shows the alternate screen (a full-screen program that did not leave it). */
+  alternateScreen(): boolean {
+    return execFileSync('tmux', ['display-message', '-p', '-t', this.name, '#{alternate_on}'], { encoding: 'utf8' }).trim() === '1';
+  }
+
   /** The pid of the pane's shell. */
   panePid(): number {
     return Number(execFileSync('tmux', ['list-panes', '-t', this.name, '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim());
   }
 
   /** Waits until the screen matches `pattern`; fails with the screen it last saw. */
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     while (Date.now() < deadline) {
