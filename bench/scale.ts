@@ -32,7 +32,7 @@ const THREAD_FLAGS =
 const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0e2a200a10)';
 const BLOCKED = `futex(${LOCK}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`;
 
-export type Shape = 'chain' | 'fan' | 'pids';
+type Shape = 'chain' | 'fan' | 'pids';
 
 /** `-tt` wall-clock time of `us` microseconds: HH:MM:SS.uuuuuu. */
 function time(us: number): string {
@@ -42,7 +42,7 @@ function time(us: number): string {
 }
 
 /** Writes the log of `shape` with `n` tasks (or findings) to `path`. */
-export async function writeScaleLog(path: string, shape: Shape, n: number): Promise<void> {
+async function writeScaleLog(path: string, shape: Shape, n: number): Promise<void> {
   const out = createWriteStream(path);
   let us = 10 * 3600e6;
   let buffered = '';
@@ -146,4 +146,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+await main();
