@@ -10,7 +10,12 @@ import { checkCommand, endsWithin, exitStatusOf, sleep, startInOwnGroup } from '
 import type { Collector, RecordOptions } from './collector.js';
 
 /** The calls the analysis reads: always traced, whatever --syscalls says. */
-export const ESSENTIAL_SYSCALLS = ['futex', 'clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid', 'execve', 'exit', 'exit_group'];
+export const ESSENTIAL_SYSCALLS = [
+  'futex', 'clone', 'clone3', 'fork', 'vfork', 'wait4', 'waitid', 'execve', 'exit', 'exit_group',
+  // descriptors, for pipes held open
+  'pipe', 'pipe2', 'socketpair', 'dup', 'dup2', 'dup3', 'fcntl', 'close', 'close_range', 'epoll_ctl',
+  'read', 'readv', 'recvfrom', 'recvmsg', 'poll', 'ppoll', 'select', 'pselect6', 'epoll_wait', 'epoll_pwait',
+];
 
 /**
  * How record runs strace. -I1: a SIGTERM makes strace detach and leave (used for --keep-running);

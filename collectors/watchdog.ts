@@ -1,15 +1,17 @@
 // The hang watchdog of `forkscope record`, polled by the recorder with the tree's live processes.
 // Two ways a tree is hung, both read from /proc:
 //  - the whole tree made no progress for the hang timeout (the trace file did not grow, no thread
-//    used CPU time, no task appeared or ended) and every thread of it sits in an untimed futex wait
-//    or in wait4/waitid: nothing is left that a timer or input could wake (a process-shared lock,
-//    say, with the parents waiting for the stuck child);
+//    used CPU time, no task appeared or ended) and every thread of it sits in an untimed wait: a
+//    futex wait, wait4/waitid, a read of a pipe or socket, poll/select/epoll_wait without timeout
+//    (src/proc/fds.ts): nothing is left that a timer could wake (a process-shared lock, say, with
+//    the parents waiting for the stuck child; or a reader whose pipe a stuck sibling holds open);
 //  - one process has been still for the hang timeout with every thread in an untimed wait on a
 //    private futex: only its own threads could wake those, so it is deadlocked, even while the
 //    rest of the tree keeps busy (a pool's housekeeping thread polling forever, say).
 // CPU time is schedstat's run time, so a thread spinning is progress, a thread asleep is not.
 
-import { decodeFutexOp, isFutexWait } from '../src/model/futex.js';
+import { decodeFutexOp } from '../src/model/futex.js';
+import { untimedWaitOf } from '../src/proc/fds.js';
 import { parseSyscall } from '../src/proc/snapshot.js';
 import { readText, threadsOf } from '../src/proc/tree.js';
 
@@ -47,15 +49,17 @@ export class HangWatchdog {
         const base = `/proc/${pid}/task/${tid}`;
         runNs += Number(readText(`${base}/schedstat`)?.split(' ')[0] ?? 0);
         const call = parseSyscall(readText(`${base}/syscall`));
-        const op = call?.name === 'futex' ? decodeFutexOp(Number(call.args[1]! & 0xffffffffn)) : null;
-        if (call && op && isFutexWait(op.command) && call.args[3] === 0n) {
-          const wait = `thread ${tid} of ${pid} in an untimed futex wait on 0x${call.args[0]!.toString(16)}`;
+        const untimed = call ? untimedWaitOf(pid, call) : null;
+        if (!call || !untimed) {
+          everyThreadStuck = false;
+        } else if (call.name === 'futex') {
+          const wait = `thread ${tid} of ${pid} in ${untimed.text}`;
           waiting.push(wait);
-          if (op.private) privateWaits.push(wait);
-        } else if (call?.name === 'wait4' || call?.name === 'waitid') {
+          if (decodeFutexOp(Number(call.args[1] & 0xffffffffn)).private) privateWaits.push(wait);
+        } else if (call.name === 'wait4' || call.name === 'waitid') {
           if (pid === this.rootPid) waiting.push(`the command (${pid}) in ${call.name}`);
         } else {
-          everyThreadStuck = false;
+          waiting.push(`thread ${tid} of ${pid} in ${untimed.text}`);
         }
       }
       const fingerprint = `${pid}:${runNs}:${threads.join(',')}`;

@@ -14,11 +14,12 @@ build_c() { gcc -O0 -pthread -o "$BUILD/prog" "$1"; PROG=("$BUILD/prog" "${@:2}"
 use_python() { PROG=("$(python3 -c 'import sys; print(sys.executable)')" "$SAMPLE_DIR/$1" "${@:2}"); }
 
 # trace SECONDS STRACE-ARGS...: one recording, cut after SECONDS if the program hangs. strace's
-# own output (when not written with -o) goes to $TRACE_STDERR; $TRACER runs instead of strace.
+# own output (when not written with -o) goes to $TRACE_STDERR, the program's output to $TRACE_STDOUT;
+# $TRACER runs instead of strace.
 trace() {
   local seconds=$1
   shift
-  setsid "${TRACER:-strace}" "$@" "${PROG[@]}" >/dev/null 2>"${TRACE_STDERR:-/dev/null}" &
+  setsid "${TRACER:-strace}" "$@" "${PROG[@]}" >"${TRACE_STDOUT:-/dev/null}" 2>"${TRACE_STDERR:-/dev/null}" &
   local leader=$!
   for ((tick = 0; tick < seconds * 10; tick++)); do
     kill -0 "$leader" 2>/dev/null || break
@@ -29,11 +30,14 @@ trace() {
 }
 
 # The two recordings every sample has: one -f log and one -ff directory, with times and durations.
+# With `keep-output`, what the program prints (the TIDs, pids and addresses it knows) is kept
+# beside them in trace-f.out and ff.out: strace -s cuts the write() buffers it shows.
 record_standard() {
   local seconds=${1:-2}
-  rm -rf ff trace-f.log && mkdir -p ff
-  trace "$seconds" -f -tt -T -o trace-f.log
-  trace "$seconds" -ff -tt -T -o ff/trace
+  local keep=${2:-}
+  rm -rf ff trace-f.log trace-f.out ff.out && mkdir -p ff
+  TRACE_STDOUT=${keep:+trace-f.out} trace "$seconds" -f -tt -T -o trace-f.log
+  TRACE_STDOUT=${keep:+ff.out} trace "$seconds" -ff -tt -T -o ff/trace
   check_nothing_left
 }
 

@@ -6,14 +6,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/pipeline.js';
-import type { Analysis, Finding } from '../src/analysis/types.js';
+import type { Analysis, Finding, InheritedLockFinding, LockCycleFinding, PipeHeldOpenFinding } from '../src/analysis/types.js';
 import { repoPath, runCli } from './helpers/repo.js';
 
 async function analyze(...paths: string[]): Promise<Analysis> {
   return analyzeTrace(await resolveInputs(paths.map((p) => repoPath(p)), {}));
 }
 
-const brief = (f: Finding) => ({
+const inheritedLocks = (findings: Finding[]) => findings.filter((f): f is InheritedLockFinding => f.kind === 'inherited-lock');
+
+const brief = (f: InheritedLockFinding) => ({
   pid: f.pid,
   tid: f.tid,
   futex: f.futex,
@@ -27,10 +29,10 @@ describe('seed 002: PlashGlibc nptl/tst-fork1', () => {
   it('finds 18972 blocked on 0x2b79a1b1e2c0, forked by 18969, lock held by 18970, 18969 in wait4', async () => {
     const analysis = await analyze('samples/plash-tst-fork1/tst-fork1.log');
     assert.equal(analysis.inputs[0]!.format, 'plash');
-    assert.deepEqual(analysis.findings.map(brief), [
+    assert.deepEqual(inheritedLocks(analysis.findings).map(brief), [
       { pid: 18972, tid: 18972, futex: '0x2b79a1b1e2c0', parentPid: null, forkTid: 18969, holderTid: 18970, confidence: 'likely' },
     ]);
-    const [finding] = analysis.findings;
+    const [finding] = inheritedLocks(analysis.findings);
     assert.ok(finding);
     assert.deepEqual(finding.chain.map((l) => [l.tid, l.waitsOn]), [[18969, 'wait4 18972']]);
     const roles = finding.evidence.map((e) => e.role);
@@ -55,7 +57,7 @@ describe('seed 002: PlashGlibc nptl/tst-fork1', () => {
 
   it('gives the same finding when the two fragments are given as two files', async () => {
     const analysis = await analyze('samples/plash-tst-fork1/non-deadlocked.log', 'samples/plash-tst-fork1/deadlocked.log');
-    assert.deepEqual(analysis.findings.map(brief), [
+    assert.deepEqual(inheritedLocks(analysis.findings).map(brief), [
       { pid: 18972, tid: 18972, futex: '0x2b79a1b1e2c0', parentPid: null, forkTid: 18969, holderTid: 18970, confidence: 'likely' },
     ]);
   });
@@ -104,16 +106,17 @@ describe('hand-written edge cases', () => {
   for (const [file, expected] of cases) {
     it(`${file}: ${expected.length ? 'reports the hang' : 'reports nothing'}`, async () => {
       const analysis = await analyze(`test/fixtures/${file}`);
-      assert.equal(analysis.findings.length, expected.length, JSON.stringify(analysis.findings.map(brief)));
+      const found = inheritedLocks(analysis.findings);
+      assert.equal(analysis.findings.length, expected.length, JSON.stringify(analysis.findings));
       expected.forEach((want, i) => {
-        const got = brief(analysis.findings[i]!);
+        const got = brief(found[i]!);
         for (const [key, value] of Object.entries(want)) assert.deepEqual(got[key as keyof typeof got], value, `${file}: ${key}`);
       });
     });
   }
 
   it('timed-wait-times-out.log: quotes the timeouts and the parent still in wait4 until the kill', async () => {
-    const [finding] = (await analyze('test/fixtures/timed-wait-times-out.log')).findings;
+    const [finding] = inheritedLocks((await analyze('test/fixtures/timed-wait-times-out.log')).findings);
     assert.ok(finding);
     assert.deepEqual(finding.evidence.filter((e) => e.role === 'timed-out').map((e) => e.line), [4, 6]);
     assert.equal(finding.blockedSince, '10:00:00.051000');
@@ -132,18 +135,38 @@ interface ExpectedHang {
   blockedSince?: string;
 }
 
+interface ExpectedCycle {
+  pid: number;
+  tids: number[];
+  futexes: string[];
+  confidence?: string;
+}
+
+interface ExpectedPipe {
+  pid: number;
+  tid: number;
+  fd: number;
+  writers: { pid: number; fd: number }[];
+  confidence?: string;
+}
+
+interface Expected {
+  /** inherited-lock findings */
+  hung: ExpectedHang[];
+  lockCycles?: ExpectedCycle[];
+  heldPipes?: ExpectedPipe[];
+  exited?: number[];
+}
+
 describe('samples: every recorded trace gives the findings its expected.json states', () => {
   const samples = readdirSync(repoPath('samples')).filter((name) => existsSync(repoPath('samples', name, 'expected.json')));
   it('has samples to check', () => assert.ok(samples.length >= 5, `samples with expected.json: ${samples.join(', ')}`));
   for (const sample of samples) {
-    const expected = JSON.parse(readFileSync(repoPath('samples', sample, 'expected.json'), 'utf8')) as Record<
-      string,
-      { hung: ExpectedHang[]; exited?: number[] }
-    >;
+    const expected = JSON.parse(readFileSync(repoPath('samples', sample, 'expected.json'), 'utf8')) as Record<string, Expected>;
     for (const [trace, want] of Object.entries(expected)) {
       it(`${sample}/${trace}`, async () => {
         const analysis = await analyze(`samples/${sample}/${trace}`);
-        const got = analysis.findings.map((f) => ({ ...brief(f), blockedSince: f.blockedSince }));
+        const got = inheritedLocks(analysis.findings).map((f) => ({ ...brief(f), blockedSince: f.blockedSince }));
         assert.equal(got.length, want.hung.length, JSON.stringify(got));
         for (const hang of want.hung) {
           const match = got.find((f) => f.pid === hang.pid);
@@ -152,10 +175,39 @@ describe('samples: every recorded trace gives the findings its expected.json sta
             assert.deepEqual(match[key as keyof typeof match], value, `${sample}/${trace} pid ${hang.pid}: ${key}`);
           }
         }
+        const cycles = analysis.findings
+          .filter((f): f is LockCycleFinding => f.kind === 'lock-cycle')
+          .map(({ pid, tids, futexes, confidence }) => ({ pid, tids, futexes, confidence }));
+        assert.deepEqual(cycles, want.lockCycles ?? [], `${sample}/${trace}: lock cycles`);
+        const pipes = analysis.findings
+          .filter((f): f is PipeHeldOpenFinding => f.kind === 'pipe-held-open')
+          .map(({ pid, tid, fd, writers, confidence }) => ({ pid, tid, fd, writers, confidence }));
+        assert.deepEqual(pipes, want.heldPipes ?? [], `${sample}/${trace}: pipes held open`);
         for (const pid of want.exited ?? []) assert.ok(!got.some((f) => f.pid === pid), `exited ${pid} not reported`);
       });
     }
   }
+});
+
+describe('pipes held open: descriptors followed through dup and exec (hand-written)', () => {
+  const pipes = (analysis: Analysis) =>
+    analysis.findings.filter((f): f is PipeHeldOpenFinding => f.kind === 'pipe-held-open').map(({ pid, fd, writers }) => ({ pid, fd, writers }));
+
+  it('a copy of the write end made without O_CLOEXEC survives the exec: the child holds it as its stdout', async () => {
+    const analysis = await analyze('test/fixtures/pipe-dup2-exec.log');
+    assert.deepEqual(pipes(analysis), [{ pid: 2000, fd: 3, writers: [{ pid: 2001, fd: 1 }] }]);
+    const [finding] = analysis.findings;
+    assert.deepEqual(finding?.evidence.map((e) => [e.line, e.role]), [
+      [2, 'pipe-created'],
+      [4, 'fd-copied'],
+      [9, 'write-end-open'],
+      [7, 'blocked-forever'],
+    ]);
+  });
+
+  it('a copy made with F_DUPFD_CLOEXEC is closed by the exec: end of file can come, no finding', async () => {
+    assert.deepEqual((await analyze('test/fixtures/pipe-cloexec-exec.log')).findings, []);
+  });
 });
 
 describe('forkscope analyze (CLI)', () => {

@@ -4,14 +4,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { resolveInputs } from '../parsers/index.js';
 import { App } from '../src/tui/App.js';
-import { applyKey, initialState, splitKeys, viewOf } from '../src/tui/navigation.js';
+import { applyKey, initialState, openFirstFinding, splitKeys, viewOf } from '../src/tui/navigation.js';
 import type { NavState } from '../src/tui/navigation.js';
 import { MergedTimeline, RowStore, decodeRow, encodeRow } from '../src/tui/row-store.js';
 import type { TimelineRow } from '../src/tui/row-store.js';
@@ -130,7 +130,8 @@ describe('trace index', () => {
       assert.equal(index.processActivity(child, fork.at - 1).word, 'not started');
       const end = index.processActivity(child, Infinity);
       assert.equal(end.word, 'blocked');
-      assert.equal(end.detail, `futex ${index.analysis!.findings[0]!.futex}`);
+      const [finding] = index.analysis!.findings;
+      assert.equal(end.detail, `futex ${finding?.kind === 'inherited-lock' ? finding.futex : '?'}`);
       assert.deepEqual(index.processActivity(parent, Infinity), { word: 'waiting', detail: `wait4 ${child.pid}` });
     } finally {
       index.dispose();
@@ -338,4 +339,51 @@ test('tui without a terminal says so and points to analyze', () => {
   const run = runCli(['tui', SEED_002]);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /tui needs a terminal .*forkscope analyze .*tst-fork1\.log/);
+});
+
+describe('other hangs in the TUI: a lock cycle, pipes held open', () => {
+  const viewState = (index: TraceIndex) => openFirstFinding(index, initialState(index));
+  const expected = (sample: string) => JSON.parse(readFileSync(repoPath('samples', sample, 'expected.json'), 'utf8'))['trace-f.log'];
+
+  test('c-abba: the cycle in the findings pane, its process marked hung, h jumps to nothing the trace shows', async () => {
+    const index = await loadedIndex(repoPath('samples/c-abba/trace-f.log'));
+    const [cycle] = expected('c-abba').lockCycles;
+    const { app, screen } = await openApp(index);
+    try {
+      const text = screen();
+      assert.match(text, /Findings: 1 in a lock cycle/);
+      assert.match(text, new RegExp(`🔒 ${cycle.pid} HUNG`));
+      assert.ok(text.includes(`lock cycle in ${cycle.pid}: ${cycle.tids[0]} waits for ${cycle.futexes[0]}`), text);
+      // h: no holder of these locks is in the trace (both were taken without contention).
+      const moved = applyKey(index, viewState(index), { input: 'h' }, 10).state;
+      assert.equal(moved.message, 'the trace does not show where a holder took the lock');
+    } finally {
+      app.unmount();
+      index.dispose();
+    }
+  });
+
+  test('c-pipe-held-open: both readers marked, n and N go from one to the other', async () => {
+    const index = await loadedIndex(repoPath('samples/c-pipe-held-open/trace-f.log'));
+    const [reader, sibling] = expected('c-pipe-held-open').heldPipes;
+    const { app, screen, press } = await openApp(index);
+    try {
+      let text = screen();
+      assert.match(text, /Findings: 2 blocked on a pipe held open/);
+      assert.match(text, new RegExp(`📭 ${reader.pid} HUNG`));
+      assert.match(text, new RegExp(`Timeline of ${reader.pid}`));
+      assert.match(text, /\[BLOCKED FOREVER\] read\(3/);
+      text = await press('n');
+      assert.match(text, new RegExp(`Timeline of ${sibling.pid}`));
+      assert.match(text, /\[WRITE END HELD; BLOCKED FOREV/);
+      // N goes back; both wrap around.
+      let state = viewState(index);
+      const numbers = ['n', 'N', 'N', 'n'].map((key) => (state = applyKey(index, state, { input: key, shift: key === 'N' }, 10).state).findingNumber);
+      assert.deepEqual(numbers, [1, 0, 1, 0]);
+      assert.equal(state.selectedId?.includes(String(reader.pid)), true);
+    } finally {
+      app.unmount();
+      index.dispose();
+    }
+  });
 });

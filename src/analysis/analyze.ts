@@ -11,16 +11,19 @@
 
 import type { InputStats } from '../../parsers/types.js';
 import { returned } from '../model/events.js';
-import type { FutexCallQuery, SyscallEvent, TraceEvent } from '../model/events.js';
-import { callText } from '../model/format.js';
+import type { FutexCallQuery, TraceEvent } from '../model/events.js';
 import { futexOpName } from '../model/futex.js';
 import { TaskTree } from '../model/tree.js';
 import type { Process } from '../model/tree.js';
 import { BlockWatcher } from './blocked.js';
 import type { HangCandidate } from './blocked.js';
+import { waitChain } from './chain.js';
+import { quote } from './evidence.js';
 import { HolderCollector, inferHolder } from './holder.js';
 import type { HolderVerdict, QuotedCall } from './holder.js';
-import type { Analysis, ChainLink, Evidence, EvidenceRole, Finding, ProcessState, ProcessSummary, Warning } from './types.js';
+import { LockTracker } from './lock-cycle.js';
+import { PipeTracker, foldIntoLockHangs } from './pipes.js';
+import type { Analysis, Finding, InheritedLockFinding, LockCycleFinding, ProcessState, ProcessSummary, Warning } from './types.js';
 
 /** Warnings kept for the report; past this only the count grows (a garbage file must not fill memory). */
 const MAX_WARNINGS = 1000;
@@ -40,6 +43,8 @@ export interface TraceAnalysis {
 export class ForkHangAnalysis {
   readonly tree = new TaskTree();
   private readonly watcher = new BlockWatcher(this.tree);
+  private readonly locks = new LockTracker();
+  private readonly pipes = new PipeTracker();
   private readonly warnings: Warning[] = [];
 
   /** `inputs`: the counts the reader fills in while it reads (reported as the analysis's inputs). */
@@ -52,11 +57,13 @@ export class ForkHangAnalysis {
     }
     this.tree.observe(event);
     this.watcher.observe(event);
+    this.locks.observe(event);
+    this.pipes.observe(event);
   }
 
   /** After the last event: names the holders (asking `calls` for pass 2 when there are hangs) and reports. */
   async finish(calls: FutexCallSource): Promise<TraceAnalysis> {
-    const { tree, watcher, inputs, warnings } = this;
+    const { tree, watcher, locks, inputs, warnings } = this;
     tree.finish();
     const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
     if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
@@ -68,7 +75,12 @@ export class ForkHangAnalysis {
       if (input) input.warnings++;
     }
 
-    const candidates = watcher.candidates();
+    const cycles = locks.cycles(tree, watcher);
+    const heldPipes = this.pipes.findings(tree, watcher, warnings);
+    // A join on a thread of the child, or a lock a thread of the child took after the fork, was not inherited.
+    const candidates = watcher
+      .candidates()
+      .filter((c) => !locks.threadOfTidWord(c.child, c.wait.address) && !locks.heldInProcess(c.child, c.wait.address, c.task));
     const collector = new HolderCollector(candidates);
     if (candidates.length > 0) {
       const query = {
@@ -77,7 +89,8 @@ export class ForkHangAnalysis {
       };
       for await (const event of calls.futexCalls(query)) collector.observe(event);
     }
-    const findings = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
+    const inherited = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
+    const findings = foldIntoLockHangs([...separateLockHangs(inherited, cycles), ...heldPipes]);
     return {
       analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
       tree,
@@ -86,7 +99,19 @@ export class ForkHangAnalysis {
   }
 }
 
-function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): Finding {
+/**
+ * A thread blocked in both an inherited lock and a lock cycle is one hang: the inherited lock when
+ * the parent's trace names its holder, else the cycle (a cycle of possible holders among the
+ * child's own threads explains it as well as an unseen holder in the parent).
+ */
+function separateLockHangs(inherited: InheritedLockFinding[], cycles: LockCycleFinding[]): Finding[] {
+  const named = (f: InheritedLockFinding) => f.holderTid !== null && f.confidence !== 'possible';
+  const inCycle = (f: InheritedLockFinding, c: LockCycleFinding) => c.pid === f.pid && c.tids.includes(f.tid);
+  const keptCycles = cycles.filter((c) => c.confidence !== 'possible' || !inherited.some((f) => inCycle(f, c) && named(f)));
+  return [...inherited.filter((f) => !keptCycles.some((c) => inCycle(f, c))), ...keptCycles];
+}
+
+function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): InheritedLockFinding {
   const { task, child, parent, wait } = candidate;
   const { holderTid, confidence, reason } = verdict;
   const futex = wait.futex;
@@ -121,41 +146,6 @@ function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher:
     explanation: `${subject} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
     source: 'trace',
   };
-}
-
-/** A call as evidence. Built field by field: spreading its `where` gave every evidence object its own hidden class. */
-function quote(call: SyscallEvent, role: EvidenceRole): Evidence {
-  const { file, line, offset } = call.start.where;
-  const text = callText(call);
-  return offset === undefined ? { file, line, tid: call.tid, text, role } : { file, line, offset, tid: call.tid, text, role };
-}
-
-/** Who waits for the hung process: a parent thread sitting in wait4/waitid on it, and so on upward. */
-function waitChain(child: Process, watcher: BlockWatcher): { link: ChainLink; call: SyscallEvent }[] {
-  const links: { link: ChainLink; call: SyscallEvent }[] = [];
-  const seen = new Set<Process>();
-  for (let waitedOn = child; waitedOn.parent && !seen.has(waitedOn); waitedOn = waitedOn.parent) {
-    seen.add(waitedOn);
-    const waiting = waitedOn.parent.threads
-      .map((t) => watcher.lastCallOf(t))
-      .find((call): call is SyscallEvent => call !== undefined && waitsFor(call, waitedOn));
-    if (!waiting) break;
-    const link = {
-      pid: waitedOn.parent.pid,
-      tid: waiting.tid,
-      waitsOn: `${waiting.name} ${waiting.wait!.pid ?? 'any'}`,
-      where: waiting.start.where,
-    };
-    links.push({ link, call: waiting });
-  }
-  return links;
-}
-
-function waitsFor(call: SyscallEvent, process: Process): boolean {
-  if (!call.wait || returned(call)) return false;
-  const pid = call.wait.pid;
-  // -1 waits for any child, 0 and < -1 for a process group (which the trace cannot check).
-  return pid === null || pid <= 0 || pid === process.pid;
 }
 
 function summarizeProcesses(tree: TaskTree, watcher: BlockWatcher): ProcessSummary[] {

@@ -15,7 +15,14 @@ export type EvidenceRole =
   | 'contended-across-fork' // a parent thread waited on the lock from before the fork to after it
   | 'blocked-forever' // the child's wait that never returns
   | 'timed-out' // a timed wait of the child that only ever times out
-  | 'waits-for-child'; // a wait4/waitid on the hung process
+  | 'waits-for-child' // a wait4/waitid on the hung process
+  // lock-cycle
+  | 'holds-lock' // the thread of the cycle that holds a lock another of them waits on (its wait returned, or /proc's __owner)
+  | 'joins-thread' // a pthread_join (a futex wait on a thread's TID word) on a deadlocked thread
+  // pipe-held-open
+  | 'pipe-created' // the pipe() or socketpair() call that made it
+  | 'fd-copied' // the fork (or dup) that gave a writer its copy of the write end
+  | 'write-end-open'; // a process holding the write end open (its fd, from /proc, or its last call in the trace)
 
 export interface Evidence extends SourceLine {
   tid: number;
@@ -33,7 +40,8 @@ export interface ChainLink {
   where: SourceLine | null;
 }
 
-export interface Finding {
+/** A thread of a forked child blocked forever on a lock it inherited locked from its parent. */
+export interface InheritedLockFinding {
   kind: 'inherited-lock';
   /** The hung process and its blocked thread. */
   pid: number;
@@ -57,6 +65,64 @@ export interface Finding {
   explanation: string;
   /** Where the finding came from: a trace, or a /proc snapshot of a live tree. */
   source: 'trace' | 'proc';
+}
+
+/**
+ * Threads of one process each blocked forever on a lock that another of them holds (a lock-order
+ * deadlock, ABBA and longer).
+ */
+export interface LockCycleFinding {
+  kind: 'lock-cycle';
+  pid: number;
+  /** The cycle in order: tids[i] waits on futexes[i], held by tids[i + 1] (the last by the first). */
+  tids: number[];
+  futexes: string[];
+  confidence: Confidence;
+  /** Who waits for the deadlocked threads: a thread joining one of them, parents in wait4. */
+  chain: ChainLink[];
+  evidence: Evidence[];
+  explanation: string;
+  source: 'trace' | 'proc';
+}
+
+/** A process holding the write end of a pipe (or the other end of a socketpair) open. */
+export interface PipeWriter {
+  pid: number;
+  fd: number;
+}
+
+/**
+ * A thread blocked forever reading a pipe or socketpair whose write end is still open in the tree
+ * (by a forked child that inherited it, or by the reader itself), so end of file never comes.
+ */
+export interface PipeHeldOpenFinding {
+  kind: 'pipe-held-open';
+  pid: number;
+  tid: number;
+  /** The descriptor it reads (for poll/select: the first of the pipes it waits on). */
+  fd: number;
+  /** `pipe` or `socketpair`. */
+  channel: 'pipe' | 'socketpair';
+  /** The call it waits in: read, readv, recvmsg, poll, select, ... */
+  call: string;
+  /** Every process holding the write end open, with its descriptor. */
+  writers: PipeWriter[];
+  confidence: Confidence;
+  /** When the blocked call began, as the log printed it. */
+  blockedSince: string | null;
+  /** Who waits for the blocked process: parents in wait4. */
+  chain: ChainLink[];
+  evidence: Evidence[];
+  explanation: string;
+  source: 'trace' | 'proc';
+}
+
+export type Finding = InheritedLockFinding | LockCycleFinding | PipeHeldOpenFinding;
+export type FindingKind = Finding['kind'];
+
+/** The threads a finding reports blocked. */
+export function blockedTids(finding: Finding): number[] {
+  return finding.kind === 'lock-cycle' ? finding.tids : [finding.tid];
 }
 
 export type ProcessState = 'running' | 'blocked-futex' | 'waiting-child' | 'exited' | 'killed' | 'unknown';

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { endsWithin, sleep } from '../../collectors/collector.js';
 import { readTrace, resolveInputs } from '../../parsers/index.js';
 import type { InputStats } from '../../parsers/types.js';
-import type { Analysis } from '../analysis/types.js';
+import { blockedTids } from '../analysis/types.js';
+import type { Analysis, Finding } from '../analysis/types.js';
 import { analyzeSnapshot, cannotExamine, snapshotTaskEvents, snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
 import { readStat, readText } from '../proc/tree.js';
@@ -101,18 +102,19 @@ async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, opti
     // /proc reads the lock's owner; the watch only sees the blocked calls: /proc's finding wins,
     // with the watch's lines added to its evidence (the TUI jumps to them).
     complete: (analysis) => {
+      const same = (a: Finding, b: Finding) => a.kind === b.kind && blockedTids(a).some((t) => blockedTids(b).includes(t));
       analysis.findings = [
         ...fromProc.findings.map((found) => {
-          const seen = analysis.findings.find((f) => f.tid === found.tid);
+          const seen = analysis.findings.find((f) => same(f, found));
           return seen ? { ...found, evidence: [...seen.evidence, ...found.evidence] } : found;
         }),
-        ...analysis.findings.filter((f) => !fromProc.findings.some((found) => found.tid === f.tid)),
+        ...analysis.findings.filter((f) => !fromProc.findings.some((found) => same(f, found))),
       ];
       analysis.warnings.push(...fromProc.warnings);
     },
   });
   const sentences = fromProc.findings.map(findingSentence);
-  live.verdict(`/proc: ${sentences.length > 0 ? sentences.join('; ') : 'no thread of a forked child is blocked on a lock it inherited'}`);
+  live.verdict(`/proc: ${sentences.length > 0 ? sentences.join('; ') : 'no inherited lock, lock cycle or pipe held open'}`);
   const seconds = options.duration ?? TUI_WATCH_SECONDS;
   live.say(`watching ${pid} with strace -p for ${seconds} s (q stops)`);
   const watch = await watchTree(snapshot, Promise.race([sleep(seconds * 1000), live.closed]), log);
@@ -136,7 +138,7 @@ function threadTable(snapshot: TreeSnapshot): string {
       let call = thread.syscall ? thread.syscall.name : 'running (in no syscall)';
       if (thread.syscall?.name === 'wait4' || thread.syscall?.name === 'waitid') {
         call += ` ${BigInt.asIntN(32, thread.syscall.args[thread.syscall.name === 'wait4' ? 0 : 1]!)}`;
-      }
+      } else if (thread.fdWait) call = thread.untimedWait!;
       const futex = thread.futex;
       if (futex) {
         const owner = futex.owner === null ? '' : `, __owner ${futex.owner}`;

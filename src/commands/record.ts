@@ -17,7 +17,7 @@ import { startStrace } from '../../collectors/strace.js';
 import { HangWatchdog } from '../../collectors/watchdog.js';
 import { resolveInputs } from '../../parsers/index.js';
 import { analyzeTrace } from '../pipeline.js';
-import type { Analysis } from '../analysis/types.js';
+import type { Analysis, InheritedLockFinding, LockCycleFinding, PipeHeldOpenFinding } from '../analysis/types.js';
 import type { ExitStatus } from '../model/events.js';
 import { exitText } from '../model/format.js';
 import { analyzeSnapshot, snapshotTree } from '../proc/snapshot.js';
@@ -51,7 +51,7 @@ export function registerRecord(program: Command): void {
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .addOption(new Option('--backend <backend>', 'the tracer').choices(['strace', 'bpftrace']).default('strace'))
     .option('-o, --output <dir>', 'directory for the trace (default ./forkscope-<cmd>-<YYYYmmdd-HHMMSS>/)')
-    .option('--hang-timeout <seconds>', 'no progress for this long, with a thread in a futex wait, is a hang', seconds, 10)
+    .option('--hang-timeout <seconds>', 'no progress for this long, with every thread in an untimed wait (futex, wait4, pipe or socket read, poll), is a hang', seconds, 10)
     .option('--keep-running', 'leave a hung tree running (untraced) for `forkscope attach` instead of killing it')
     .option('--stacks', 'record a stack with every call (strace -k; costly)')
     .option('--syscalls <list>', 'trace only these syscalls, comma-separated (strace; the ones the analysis reads are added)')
@@ -311,28 +311,70 @@ function exitCodeOf(exit: ExitStatus | null): number {
 }
 
 /**
- * Adds what /proc showed when the watchdog fired: a trace finding on the same wait gains the
- * __owner proof (holder and `confirmed`), and a hang the trace missed is reported from /proc.
+ * Adds what /proc showed when the watchdog fired: a trace finding on the same wait gains /proc's
+ * proof (the lock's __owner: holder and `confirmed`; the pipe's holders), and a hang the trace
+ * missed is reported from /proc.
  */
 function mergeSnapshot(analysis: Analysis, snapshot: TreeSnapshot, rootPid: number): void {
   const fromProc = analyzeSnapshot(snapshot);
   analysis.warnings.push(...fromProc.warnings);
-  // The command itself was exec'd, not forked from the traced program: it inherited no lock.
-  for (const proc of fromProc.findings.filter((f) => f.pid !== rootPid)) {
-    const traced = analysis.findings.find((f) => f.pid === proc.pid && f.tid === proc.tid && f.futex === proc.futex);
-    if (!traced) {
-      analysis.findings.push(proc);
-      continue;
-    }
-    traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
-    const futex = snapshot.processes.find((p) => p.pid === proc.pid)?.threads.find((t) => t.tid === proc.tid)?.futex;
-    if (traced.confidence === 'confirmed' && traced.holderTid === proc.holderTid && futex) {
-      traced.explanation += ` /proc agrees: the lock is ${futex.symbol ?? futex.address}, its __owner ${futex.owner}.`;
-      continue;
-    }
-    traced.explanation += ` When forkscope stopped the tree, /proc showed: ${proc.explanation}`;
-    if (proc.confidence !== 'confirmed') continue;
-    if (traced.holderTid === null) traced.holderTid = proc.holderTid;
-    traced.confidence = 'confirmed';
+  for (const proc of fromProc.findings) {
+    if (proc.kind === 'inherited-lock') mergeInheritedLock(analysis, proc, snapshot, rootPid);
+    else if (proc.kind === 'lock-cycle') mergeLockCycle(analysis, proc);
+    else mergeHeldPipe(analysis, proc);
   }
+}
+
+function mergeInheritedLock(analysis: Analysis, proc: InheritedLockFinding, snapshot: TreeSnapshot, rootPid: number): void {
+  // The command itself was exec'd, not forked from the traced program: it inherited no lock.
+  if (proc.pid === rootPid) return;
+  const traced = analysis.findings.find(
+    (f): f is InheritedLockFinding => f.kind === 'inherited-lock' && f.pid === proc.pid && f.tid === proc.tid && f.futex === proc.futex,
+  );
+  if (!traced) {
+    analysis.findings.push(proc);
+    return;
+  }
+  traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
+  const futex = snapshot.processes.find((p) => p.pid === proc.pid)?.threads.find((t) => t.tid === proc.tid)?.futex;
+  if (traced.confidence === 'confirmed' && traced.holderTid === proc.holderTid && futex) {
+    traced.explanation += ` /proc agrees: the lock is ${futex.symbol ?? futex.address}, its __owner ${futex.owner}.`;
+    return;
+  }
+  traced.explanation += ` When forkscope stopped the tree, /proc showed: ${proc.explanation}`;
+  if (proc.confidence !== 'confirmed') return;
+  if (traced.holderTid === null) traced.holderTid = proc.holderTid;
+  traced.confidence = 'confirmed';
+}
+
+/** /proc's owners prove the cycle: the trace's finding becomes confirmed, and no thread of it is reported as another hang. */
+function mergeLockCycle(analysis: Analysis, proc: LockCycleFinding): void {
+  const members = new Set(proc.tids);
+  analysis.findings = analysis.findings.filter((f) => f.kind !== 'inherited-lock' || f.pid !== proc.pid || !members.has(f.tid));
+  const traced = analysis.findings.find(
+    (f): f is LockCycleFinding => f.kind === 'lock-cycle' && f.pid === proc.pid && f.tids.length === members.size && f.tids.every((t) => members.has(t)),
+  );
+  if (!traced) {
+    analysis.findings.push(proc);
+    return;
+  }
+  traced.evidence.push(...proc.evidence);
+  traced.confidence = 'confirmed';
+  traced.explanation += ` /proc confirms it: ${proc.explanation}`;
+}
+
+function mergeHeldPipe(analysis: Analysis, proc: PipeHeldOpenFinding): void {
+  const traced = analysis.findings.find(
+    (f): f is PipeHeldOpenFinding => f.kind === 'pipe-held-open' && f.pid === proc.pid && f.tid === proc.tid && f.fd === proc.fd,
+  );
+  if (!traced) {
+    analysis.findings.push(proc);
+    return;
+  }
+  traced.evidence.push(...proc.evidence);
+  for (const writer of proc.writers) {
+    if (!traced.writers.some((w) => w.pid === writer.pid && w.fd === writer.fd)) traced.writers.push(writer);
+  }
+  traced.confidence = 'confirmed';
+  traced.explanation += ` /proc confirms it: ${proc.explanation}`;
 }

@@ -157,15 +157,16 @@ export function isSyscallName(name: string): boolean {
 /** The syscalls /proc/PID/task/TID/syscall can show that forkscope reasons about, per architecture. */
 const SYSCALL_NUMBERS: Record<string, Record<number, string>> = {
   x64: {
-    0: 'read', 7: 'poll', 23: 'select', 34: 'pause', 35: 'nanosleep', 56: 'clone', 57: 'fork', 58: 'vfork',
+    0: 'read', 7: 'poll', 19: 'readv', 23: 'select', 34: 'pause', 35: 'nanosleep', 45: 'recvfrom', 47: 'recvmsg',
+    56: 'clone', 57: 'fork', 58: 'vfork',
     59: 'execve', 60: 'exit', 61: 'wait4', 128: 'rt_sigtimedwait', 130: 'rt_sigsuspend', 202: 'futex',
     219: 'restart_syscall', 230: 'clock_nanosleep', 231: 'exit_group', 232: 'epoll_wait', 247: 'waitid', 270: 'pselect6', 271: 'ppoll',
     281: 'epoll_pwait', 435: 'clone3',
   },
   arm64: {
-    22: 'epoll_pwait', 63: 'read', 72: 'pselect6', 73: 'ppoll', 93: 'exit', 94: 'exit_group', 95: 'waitid',
+    22: 'epoll_pwait', 63: 'read', 65: 'readv', 72: 'pselect6', 73: 'ppoll', 93: 'exit', 94: 'exit_group', 95: 'waitid',
     98: 'futex', 101: 'nanosleep', 115: 'clock_nanosleep', 128: 'restart_syscall', 133: 'rt_sigsuspend', 137: 'rt_sigtimedwait',
-    220: 'clone', 221: 'execve', 260: 'wait4', 435: 'clone3',
+    207: 'recvfrom', 212: 'recvmsg', 220: 'clone', 221: 'execve', 260: 'wait4', 435: 'clone3',
   },
 };
 

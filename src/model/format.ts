@@ -19,6 +19,31 @@ export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {
 
 /** Splits off the first `count` top-level arguments: [arg0, arg1, rest-with-leading-comma]. */
 function splitFirstArgs(args: string, count: number): [string, string, string] | null {
+  const cuts = argumentCuts(args, count);
+  if (cuts.length === 0) return null;
+  const first = args.slice(0, cuts[0]);
+  const second = cuts.length > 1 ? args.slice(cuts[0]! + 1, cuts[1]) : args.slice(cuts[0]! + 1);
+  const rest = cuts.length > 1 ? args.slice(cuts[1]) : '';
+  return [first.trim(), second.trim(), rest];
+}
+
+/**
+ * A call's arguments as strace prints them, split at top-level commas (not inside quotes, braces,
+ * brackets or parentheses), trimmed: `3, "ab, c"..., 64` gives `3`, `"ab, c"...`, `64`.
+ */
+export function splitArgs(args: string): string[] {
+  const cuts = argumentCuts(args, Infinity);
+  const parts: string[] = [];
+  let from = 0;
+  for (const cut of [...cuts, args.length]) {
+    parts.push(args.slice(from, cut).trim());
+    from = cut + 1;
+  }
+  return parts.length === 1 && parts[0] === '' ? [] : parts;
+}
+
+/** The offsets of the first `count` top-level commas. */
+function argumentCuts(args: string, count: number): number[] {
   const cuts: number[] = [];
   let depth = 0;
   let quoted = false;
@@ -32,11 +57,7 @@ function splitFirstArgs(args: string, count: number): [string, string, string] |
     else if (ch === '}' || ch === ']' || ch === ')') depth--;
     else if (ch === ',' && depth === 0) cuts.push(i);
   }
-  if (cuts.length === 0) return null;
-  const first = args.slice(0, cuts[0]);
-  const second = cuts.length > 1 ? args.slice(cuts[0]! + 1, cuts[1]) : args.slice(cuts[0]! + 1);
-  const rest = cuts.length > 1 ? args.slice(cuts[1]) : '';
-  return [first.trim(), second.trim(), rest];
+  return cuts;
 }
 
 export function exitText(status: ExitStatus): string {

@@ -6,10 +6,14 @@
 // __kind at +16. A child blocked on a mutex whose __owner is a thread of its parent, not one of
 // its own, inherited the lock locked: proof, `confirmed`.
 
-import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
+import type { Analysis, ChainLink, Confidence, Evidence, Finding, InheritedLockFinding, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
+import { lockCyclesFromSnapshot } from '../analysis/lock-cycle.js';
+import { foldIntoLockHangs, heldPipesFromSnapshot } from '../analysis/pipes.js';
 import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
 import { syscallName, waitidTarget } from '../linux/abi.js';
+import { readDescriptors, untimedWaitOf } from './fds.js';
+import type { Descriptor } from './fds.js';
 import { nameAddress, readMaps, readMemory } from './memory.js';
 import { alive, commandLine, descendantsOf, isKernelThread, readStat, readText, threadsOf } from './tree.js';
 
@@ -51,6 +55,10 @@ export interface ThreadSnapshot {
   futex: FutexWord | null;
   /** CPU time used so far (schedstat), to tell later whether it ran at all. */
   runNs: number | null;
+  /** What it waits for with no timeout (a futex wake, a child, a pipe or socket), in words; null if it may return by itself. */
+  untimedWait: string | null;
+  /** The descriptors such a wait waits to read from, when /proc shows them. */
+  fdWait: number[] | null;
 }
 
 export interface ProcessSnapshot {
@@ -59,6 +67,8 @@ export interface ProcessSnapshot {
   comm: string;
   command: string | null;
   threads: ThreadSnapshot[];
+  /** The pipes and sockets it has open. */
+  fds: Descriptor[];
 }
 
 export interface TreeSnapshot {
@@ -98,7 +108,7 @@ export function snapshotTree(root: number, pids: number[] = descendantsOf(root))
       if (thread) threads.push(thread);
       if (thread?.futex && thread.futex.word === null) warnings.push(`${pid}: cannot read futex ${thread.futex.address} from /proc/${pid}/mem`);
     }
-    processes.push({ pid, ppid: stat.ppid, comm: stat.comm, command: commandLine(pid), threads });
+    processes.push({ pid, ppid: stat.ppid, comm: stat.comm, command: commandLine(pid), threads, fds: readDescriptors(pid) });
   }
   return { takenAt: new Date().toISOString(), root, processes, warnings };
 }
@@ -109,6 +119,7 @@ function snapshotThread(pid: number, tid: number, maps: ReturnType<typeof readMa
   const base = `/proc/${pid}/task/${tid}`;
   const syscall = parseSyscall(readText(`${base}/syscall`));
   const runNs = Number(readText(`${base}/schedstat`)?.split(' ')[0] ?? NaN);
+  const wait = syscall ? untimedWaitOf(pid, syscall) : null;
   return {
     tid,
     comm: stat.comm,
@@ -117,6 +128,8 @@ function snapshotThread(pid: number, tid: number, maps: ReturnType<typeof readMa
     syscall,
     futex: syscall?.name === 'futex' ? readFutex(pid, syscall, maps) : null,
     runNs: Number.isFinite(runNs) ? runNs : null,
+    untimedWait: wait?.text ?? null,
+    fdWait: wait?.fds ?? null,
   };
 }
 
@@ -180,7 +193,7 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
       const futex = thread.futex!;
       const parent = byPid.get(child.ppid) ?? snapshotParent(child.ppid);
       const owner = ownerOf(futex, child, parent);
-      let confidence: Finding['confidence'];
+      let confidence: Confidence;
       if (owner === 'parent-thread' || owner === 'former-parent-thread') confidence = 'confirmed';
       else if (owner === 'elsewhere' && allBlocked && futex.private) confidence = 'likely';
       else if (owner === null && allBlocked && futex.private && futex.word === futex.expected) confidence = 'possible';
@@ -188,10 +201,11 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
       findings.push(snapshotFinding(child, thread, futex, parent, confidence, owner, byPid));
     }
   }
+  findings.push(...lockCyclesFromSnapshot(snapshot), ...heldPipesFromSnapshot(snapshot));
   return {
     inputs: [],
     processes: snapshot.processes.map((p) => summarize(p, byPid)),
-    findings,
+    findings: foldIntoLockHangs(findings),
     warnings: snapshot.warnings.map((message): Warning => ({ file: `/proc/${snapshot.root}`, line: 0, message })),
   };
 }
@@ -223,7 +237,7 @@ function snapshotParent(ppid: number): ProcessSnapshot | null {
   const threads = threadsOf(ppid)
     .map((tid) => snapshotThread(ppid, tid, maps))
     .filter((t): t is ThreadSnapshot => t !== null);
-  return { pid: ppid, ppid: stat.ppid, comm: stat.comm, command: commandLine(ppid), threads };
+  return { pid: ppid, ppid: stat.ppid, comm: stat.comm, command: commandLine(ppid), threads, fds: readDescriptors(ppid) };
 }
 
 function snapshotFinding(
@@ -231,10 +245,10 @@ function snapshotFinding(
   thread: ThreadSnapshot,
   futex: FutexWord,
   parent: ProcessSnapshot | null,
-  confidence: Finding['confidence'],
+  confidence: Confidence,
   owner: OwnerVerdict,
   byPid: Map<number, ProcessSnapshot>,
-): Finding {
+): InheritedLockFinding {
   const where = (p: number, t: number, file: string) => ({ file: `/proc/${p}/task/${t}/${file}`, line: 1 });
   const evidence: Evidence[] = [
     { ...where(child.pid, thread.tid, 'syscall'), tid: thread.tid, text: `${thread.syscall!.text} (${futex.op} on ${futex.symbol ?? futex.address})`, role: 'blocked-forever' },

@@ -1,9 +1,9 @@
-// Each inherited-lock hang as one sentence; under the current one, who waits for it and the lines
+// Each hang (inherited lock, lock cycle, pipe held open) as one sentence; under the current one, who waits for it and the lines
 // it rests on (file:line), which Enter opens in the timeline.
 
 import { Text } from 'ink';
-import type { Analysis, Evidence, Finding } from '../analysis/types.js';
-import { ROLE_LABELS, findingSentence, waitSentence } from '../views/words.js';
+import type { Analysis, Evidence, Finding, FindingKind } from '../analysis/types.js';
+import { KIND_SHORT, ROLE_LABELS, findingSentence, waitSentence } from '../views/words.js';
 import { Pane, fitting, paneContentLines } from './Pane.js';
 import { windowTop } from './tree-rows.js';
 
@@ -43,7 +43,7 @@ export interface FindingsPaneProps {
 export function FindingsPane({ analysis, describe, verdict, items, cursor, focused, color, width, height }: FindingsPaneProps) {
   const lines = paneContentLines(height) - (verdict ? 1 : 0);
   const count = analysis?.findings.length ?? 0;
-  const title = analysis === null ? 'Findings (reading the trace...)' : `Findings: ${count} hung on an inherited lock`;
+  const title = analysis === null ? 'Findings (reading the trace...)' : `Findings: ${findingTitle(analysis.findings)}`;
   const top = windowTop(cursor, lines, items.length);
   return (
     <Pane title={title} focused={focused} color={color} width={width} height={height}>
@@ -52,12 +52,21 @@ export function FindingsPane({ analysis, describe, verdict, items, cursor, focus
           {verdict}
         </Text>
       )}
-      {analysis !== null && count === 0 && <Text>No forked child is blocked on a lock inherited from its parent.</Text>}
+      {analysis !== null && count === 0 && <Text>No hang: no inherited lock, lock cycle or pipe held open.</Text>}
       {items.slice(top, top + lines).map((item, i) => (
         <ItemLine key={top + i} item={item} describe={describe} columns={width} selected={focused && top + i === cursor} color={color} />
       ))}
     </Pane>
   );
+}
+
+/** "1 hung on an inherited lock", "2 in a lock cycle, 1 blocked on a pipe held open", "0 hung". */
+function findingTitle(findings: Finding[]): string {
+  const parts = (Object.keys(KIND_SHORT) as FindingKind[]).flatMap((kind) => {
+    const count = findings.filter((f) => f.kind === kind).length;
+    return count > 0 ? [`${count} ${KIND_SHORT[kind]}`] : [];
+  });
+  return parts.join(', ') || '0 hung';
 }
 
 function ItemLine({

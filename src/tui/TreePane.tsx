@@ -1,14 +1,16 @@
 // The process tree at the cursor's time: pid, what it is doing, command; threads under an expanded
-// process. A hung process is red with a lock mark and the word HUNG; its ancestors that wait for it
+// process. A hung process is red with a mark (a lock, or a mailbox for a pipe) and the word HUNG; its ancestors that wait for it
 // say so.
 
 import { Text } from 'ink';
+import type { FindingKind } from '../analysis/types.js';
 import { Pane, fitting, paneContentLines } from './Pane.js';
 import type { Activity, TraceIndex } from './trace-index.js';
 import type { TreeRow } from './tree-rows.js';
 import { windowTop } from './tree-rows.js';
 
-const LOCK_MARK = '🔒';
+/** A hung row's mark: a lock for a lock hang, an empty mailbox for a reader waiting on a pipe held open. */
+const MARKS: Record<FindingKind, string> = { 'inherited-lock': '🔒', 'lock-cycle': '🔒', 'pipe-held-open': '📭' };
 
 export interface TreePaneProps {
   index: TraceIndex;
@@ -48,7 +50,7 @@ function TreeLine({ row, activity, columns, selected, color }: { row: TreeRow; a
       {indent}
       {row.hung ? (
         <Text color={color ? 'red' : undefined} bold>
-          {LOCK_MARK} {name} HUNG{' '}
+          {MARKS[row.hung.kind]} {name} HUNG{' '}
         </Text>
       ) : (
         <Text bold={row.waitsFor !== null}>

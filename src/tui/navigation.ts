@@ -2,6 +2,7 @@
 // applies every key to the latest one, so keys that arrive faster than the screen redraws (a held
 // `j`, a pasted search, tmux's send-keys) all count, in order.
 
+import { blockedTids } from '../analysis/types.js';
 import type { Finding } from '../analysis/types.js';
 import { findingItems } from './FindingsPane.js';
 import type { FindingItem } from './FindingsPane.js';
@@ -174,8 +175,10 @@ export function applyKey(index: TraceIndex, state: NavState, key: KeyPress, page
     case 'h': {
       const finding = view.findings[s.findingNumber];
       if (!finding) return { state: { ...s, message: 'no finding selected' }, effects };
-      const missing = `the trace does not show where ${finding.holderTid ?? 'the holder'} took the lock`;
-      return { state: goTo(index, s, index.evidenceLocation(finding, ['lock-taken']), missing), effects };
+      if (finding.kind === 'pipe-held-open') return { state: { ...s, message: 'a pipe held open has no lock holder' }, effects };
+      const holder = finding.kind === 'inherited-lock' ? (finding.holderTid ?? 'the holder') : 'a holder';
+      const missing = `the trace does not show where ${holder} took the lock`;
+      return { state: goTo(index, s, index.evidenceLocation(finding, ['lock-taken', 'holds-lock']), missing), effects };
     }
     case '/':
       return { state: { ...s, search: '' }, effects };
@@ -285,7 +288,7 @@ function showFinding(index: TraceIndex, state: NavState, number: number): NavSta
   if (blocked) return goTo(index, shown, blocked, '');
   // A finding from /proc (attach) has no trace line: show the process at the end of its timeline.
   const process = index.processOfPid(finding.pid);
-  const at = { ...shown, at: Infinity, cursor: null, message: `the trace does not show the call ${finding.tid} blocks in` };
+  const at = { ...shown, at: Infinity, cursor: null, message: `the trace does not show the call ${blockedTids(finding)[0]} blocks in` };
   return process ? { ...at, selectedId: `p:${process.id}` } : at;
 }
 

@@ -12,6 +12,7 @@ import { analyzeSources } from '../pipeline.js';
 import type { Analysis, Evidence, EvidenceRole, Finding } from '../analysis/types.js';
 import type { Stamp, TraceEvent } from '../model/events.js';
 import { eventText, exitText } from '../model/format.js';
+import { decodeFdWait } from '../model/fd.js';
 import { isFutexWait } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 import { TIMELINE_CALLS } from '../views/timeline.js';
@@ -243,7 +244,8 @@ export class TraceIndex {
     const ended = (how: string): Activity => ({ word: how.startsWith('killed') ? 'killed' : 'exited', detail: how });
     if (row.exit) return ended(row.exit);
     const pending = row.end === null || row.end > at;
-    if (row.waits && pending) return { word: row.waits.startsWith('futex') ? 'blocked' : 'waiting', detail: row.waits };
+    // Waiting is for a child (wait4, waitid); a futex or a descriptor blocks.
+    if (row.waits && pending) return { word: /^wait(4|id|pid) /.test(row.waits) ? 'waiting' : 'blocked', detail: row.waits };
     // A task whose end shows only in its parent's wait status has ended after its last row.
     const last = thread.stream.last();
     if (thread.ended && !pending && last && last.file === row.file && last.line === row.line) return ended(thread.ended);
@@ -385,6 +387,10 @@ export class TraceIndex {
       row.key = TIMELINE_CALLS.has(event.name);
       if (event.futex && isFutexWait(event.futex.command)) row.waits = `futex ${event.futex.address}`;
       else if (event.wait) row.waits = `${event.wait.syscall} ${event.wait.pid ?? 'any'}`;
+      else {
+        const fdWait = decodeFdWait(event);
+        if (fdWait) row.waits = `${event.name} fd ${fdWait.fds.map((f) => f.fd).join(',')}`;
+      }
       // A thread's exit(2) never returns; strace may print no `+++` line for it.
       if (event.exitCode !== undefined && event.result?.value === null) row.exit = `exited ${event.exitCode}`;
     } else if (event.kind === 'exit' && event.status) {

@@ -1,6 +1,7 @@
 // The process tree pane's rows: processes depth first, a process's threads under it when it is
 // expanded, each marked hung (a finding's process) or waiting for a hung descendant (its chain).
 
+import { blockedTids } from '../analysis/types.js';
 import type { Finding } from '../analysis/types.js';
 import type { ProcessEntry, ThreadEntry } from './trace-index.js';
 
@@ -25,7 +26,7 @@ export function treeRows(roots: ProcessEntry[], findings: Finding[], expanded: R
   const waitsByTid = new Map<number, number>();
   for (const finding of findings) {
     if (!hungByPid.has(finding.pid)) hungByPid.set(finding.pid, finding);
-    hungByTid.set(finding.tid, finding);
+    for (const tid of blockedTids(finding)) hungByTid.set(tid, finding);
     for (const link of finding.chain) if (!waitsByTid.has(link.tid)) waitsByTid.set(link.tid, finding.pid);
   }
   const rows: TreeRow[] = [];

@@ -5,7 +5,7 @@ import type { Analysis, ChainLink, Evidence, Finding, ProcessSummary } from '../
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
-import { ROLE_LABELS, findingSentence, processLabel, waitSentence } from './words.js';
+import { ROLE_LABELS, findingCounts, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -30,15 +30,13 @@ export function* textChunks(analysis: Analysis, options: TextOptions): Generator
   const style = styleFor(options.color);
   const inputs =
     analysis.inputs.map((i) => `${i.path} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
-  const count = analysis.findings.length;
-  yield (count === 0
-    ? `forkscope: no forked child hung on an inherited lock in ${inputs}`
-    : style.bold(`forkscope: ${count} ${count === 1 ? 'thread' : 'threads'} of forked children hung on a lock inherited locked`) +
-      ` in ${inputs}`) + '\n';
+  yield (analysis.findings.length === 0
+    ? `forkscope: no hang found (no forked child hung on an inherited lock, no lock cycle, no pipe held open) in ${inputs}`
+    : style.bold(`forkscope: ${findingCounts(analysis.findings)}`) + ` in ${inputs}`) + '\n';
   const shown = headAndTail(analysis.findings, MAX_FINDINGS / 2);
   for (const [i, finding] of shown.head.entries()) {
     if (i === shown.head.length - shown.tail && shown.omitted > 0) {
-      yield `\n${style.dim(`... ${shown.omitted} more hung threads, not shown (--json lists every one)`)}\n`;
+      yield `\n${style.dim(`... ${shown.omitted} more findings, not shown (--json lists every one)`)}\n`;
     }
     yield ['', ...renderFinding(finding, style)].join('\n') + '\n';
   }
@@ -69,7 +67,7 @@ function cutList<T>(items: readonly T[], render: (item: T) => string[], omittedL
 function renderFinding(finding: Finding, style: Style): string[] {
   const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(findingSentence(finding))}`];
   lines.push(...wrap(finding.explanation, 96).map((l) => `  ${l}`));
-  if (finding.blockedSince) lines.push(`  Blocked since ${finding.blockedSince}.`);
+  if (finding.kind !== 'lock-cycle' && finding.blockedSince) lines.push(`  Blocked since ${finding.blockedSince}.`);
   lines.push('  Evidence:');
   const width = finding.evidence.reduce((w, e) => Math.max(w, `${e.file}:${e.line}`.length), 0);
   const evidenceLines = (e: Evidence) => [

@@ -8,7 +8,9 @@
 // so sections are assembled then, from the spool (each process's threads merged in start order).
 
 import type { Analysis } from '../analysis/types.js';
-import type { TraceEvent } from '../model/events.js';
+import { returned } from '../model/events.js';
+import type { SyscallEvent, TraceEvent } from '../model/events.js';
+import { decodeFdOp, decodeFdWait } from '../model/fd.js';
 import { eventText } from '../model/format.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 import { MinHeap } from '../util/heap.js';
@@ -45,7 +47,14 @@ interface Spooled {
   fileId: number;
   line: number;
   tid: number;
+  /** Not a call the timeline shows, kept in case a finding quotes it (a pipe's creation, a read that never returned). */
+  ifQuoted: boolean;
   text: string;
+}
+
+/** A call outside the shown ones that a pipe-held-open finding may rest on. */
+function mayBeQuoted(event: SyscallEvent): boolean {
+  return decodeFdOp(event)?.op === 'pair' || (!returned(event) && decodeFdWait(event) !== null);
 }
 
 export interface TimelineOptions {
@@ -70,7 +79,9 @@ export class TimelineSpool {
   /** An event of the trace, after the tree has seen it. */
   observe(event: TraceEvent, tree: TaskTree): void {
     if (event.kind === 'warning') return;
-    if (event.kind === 'syscall' ? !this.options.all && !TIMELINE_CALLS.has(event.name) : event.kind === 'task' && !this.options.all) return;
+    const hidden = event.kind === 'syscall' ? !this.options.all && !TIMELINE_CALLS.has(event.name) : event.kind === 'task' && !this.options.all;
+    const ifQuoted = hidden && event.kind === 'syscall' && mayBeQuoted(event);
+    if (hidden && !ifQuoted) return;
     const task = tree.task(event.tid);
     if (!task) return;
     const stamp = event.kind === 'syscall' ? event.start : event.at;
@@ -82,6 +93,7 @@ export class TimelineSpool {
       fileId: this.fileId(stamp.where.file),
       line: stamp.where.line,
       tid: event.tid,
+      ifQuoted,
       text: `${time}\t${eventText(event)}${duration}`,
     };
     this.window.push({ task, line });
@@ -100,7 +112,7 @@ export class TimelineSpool {
 
   private release(): void {
     const { task, line } = this.window.pop()!;
-    this.spool.add(task, [line.key, line.order, line.fileId, line.line, line.tid, line.text].join('\t'));
+    this.spool.add(task, [line.key, line.order, line.fileId, line.line, line.tid, line.ifQuoted ? 1 : 0, line.text].join('\t'));
   }
 
   private fileId(file: string): number {
@@ -118,7 +130,8 @@ export class TimelineSpool {
         const fileId = this.fileIds.get(e.file);
         if (fileId === undefined) continue;
         const key = `${fileId}:${e.line}`;
-        annotations.set(key, [...(annotations.get(key) ?? []), ROLE_LABELS[e.role]]);
+        const notes = annotations.get(key) ?? [];
+        if (!notes.includes(ROLE_LABELS[e.role])) annotations.set(key, [...notes, ROLE_LABELS[e.role]]);
       }
     }
 
@@ -149,6 +162,7 @@ export class TimelineSpool {
       const showTid = (tid: number) => process.threads.length > 1 || tid !== process.pid;
       for await (const line of this.mergedLines(process.threads)) {
         const notes = annotations.get(`${line.fileId}:${line.line}`);
+        if (line.ifQuoted && !notes) continue;
         const tab = line.text.indexOf('\t');
         const text = `${line.text.slice(0, tab)}${showTid(line.tid) ? `[${line.tid}] ` : ''}${line.text.slice(tab + 1)}`;
         await emit(`${prefix}${notes ? `${text}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : text}\n`);
@@ -178,7 +192,7 @@ export class TimelineSpool {
 function parseSpooled(text: string): Spooled {
   const fields: string[] = [];
   let from = 0;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 6; i++) {
     const tab = text.indexOf('\t', from);
     fields.push(text.slice(from, tab));
     from = tab + 1;
@@ -189,6 +203,7 @@ function parseSpooled(text: string): Spooled {
     fileId: Number(fields[2]),
     line: Number(fields[3]),
     tid: Number(fields[4]),
+    ifQuoted: fields[5] === '1',
     text: text.slice(from),
   };
 }
