@@ -33,7 +33,8 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
     options.onEvent?.(event, analysis.tree);
   };
   for (const event of options.prelude ?? []) feed(event);
-  for await (const event of readTrace(sources, inputs, { follow: options.follow })) feed(event);
+  // With /proc's tree known first (attach's watch), a watch log where nothing happened still answers.
+  for await (const event of readTrace(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined })) feed(event);
   return analysis.finish({
     futexCalls: (query) => {
       options.onSecondRead?.();

@@ -119,6 +119,22 @@ describe('never a false "no hang" (issue 10 §4): input that cannot answer exits
     }
   });
 
+  it("attach's watch log where nothing happened is no error: /proc's tree came first", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'forkscope-shapes-'));
+    try {
+      const log = join(scratch, 'watch.log');
+      writeFileSync(log, '');
+      const at = { us: null, text: null, stream: 0, seq: 0, where: { file: '/proc', line: 0 } };
+      const { analysis } = await analyzeSources([{ path: log, format: 'strace', files: [log] }], {
+        prelude: [{ kind: 'task', tid: 4242, creatorTid: null, at }],
+      });
+      assert.deepEqual(analysis.processes.map((p) => p.pid), [4242]);
+      await assert.rejects(analyzeSources([{ path: log, format: 'strace', files: [log] }]), /watch\.log is empty/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('--format that reads nothing names the format detected', () => {
     refuses(['analyze', '--format', 'bpftrace-csv', 'samples/c-mutex-held-at-fork/trace-f.log'], /none of its 87 lines reads as bpftrace-csv; it looks like strace/);
     refuses(['analyze', '--format', 'plash', 'samples/c-mutex-held-at-fork/trace-f.log'], /reads as plash; it looks like strace/);
