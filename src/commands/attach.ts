@@ -17,9 +17,11 @@ import type { Analysis } from '../analysis/types.js';
 import { analyzeSnapshot, cannotExamine, snapshotTaskEvents, snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
 import { readStat, readText } from '../proc/tree.js';
+import { sayOnStderr } from '../util/output.js';
 import { temporaryDirectory } from '../util/temporary.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
+import { terminalText } from '../views/terminal-text.js';
 import { renderText } from '../views/text.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
 import { findingSentence } from '../views/words.js';
@@ -74,7 +76,7 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
         const watch = await watchTree(snapshot, sleep(options.duration * 1000), join(workDir.path, 'watch.strace'));
         snapshot = watch.after;
         watched = watch.summary;
-        process.stderr.write(`forkscope: ${watched}\n`);
+        sayOnStderr(watched);
       }
       analysis = analyzeSnapshot(snapshot);
       if (watched) for (const finding of analysis.findings) finding.explanation += ` ${watched}`;
@@ -128,7 +130,7 @@ async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, opti
   return analysis;
 }
 
-/** Each process and thread: state, wchan, and the call it sits in (with the futex word's name). */
+/** Each process and thread: state, wchan, and the call it sits in (with the futex word's name), for a terminal. */
 function threadTable(snapshot: TreeSnapshot): string {
   const threads = snapshot.processes.reduce((n, p) => n + p.threads.length, 0);
   const lines = [
@@ -150,7 +152,8 @@ function threadTable(snapshot: TreeSnapshot): string {
       lines.push(`    ${String(thread.tid).padStart(7)}  ${thread.state}  ${(thread.wchan ?? '-').padEnd(18)}  ${call}`);
     }
   }
-  return lines.join('\n') + '\n';
+  // A command line, an executable's path or a symbol of the target's binary can hold anything.
+  return lines.map((line) => terminalText(line)).join('\n') + '\n';
 }
 
 interface Watch {

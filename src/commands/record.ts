@@ -22,6 +22,7 @@ import type { ExitStatus } from '../model/events.js';
 import { exitText } from '../model/format.js';
 import { analyzeSnapshot, snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
+import { sayOnStderr } from '../util/output.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
@@ -73,7 +74,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
   const started = new Date();
   const dir = makeOutputDir(options.output ?? defaultDirName(argv[0], started));
   let live: LiveTui | null = null;
-  const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
+  const say = (message: string) => (live ? live.say(message) : sayOnStderr(message));
   // Under the TUI the program must not draw on the screen nor read the keys.
   const output = { file: join(dir, 'output.log'), append: true };
   if (options.tui) createPrivateFile(output.file);

@@ -6,7 +6,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import { FindingsPane } from './FindingsPane.js';
 import { HelpPane } from './HelpPane.js';
-import { paneContentLines } from './Pane.js';
+import { paneContentLines, shown } from './Pane.js';
 import { useIndexProgress, useTerminalSize } from './hooks.js';
 import { REPLAY_SPEEDS, applyKey, initialState, openFirstFinding, replayStep, searchDone, splitKeys, viewOf } from './navigation.js';
 import type { Effect, NavState } from './navigation.js';
@@ -173,7 +173,7 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
     return (
       <Text wrap="truncate-end">
         <Text bold>/</Text>
-        {search}
+        {shown(search)}
         <Text inverse> </Text>
         <Text dimColor> Enter: find (pid, tid, syscall, address) Esc: cancel</Text>
       </Text>
@@ -182,9 +182,9 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
   const state = phaseText(progress);
   return (
     <Text wrap="truncate-end">
-      {progress.note && <Text color={color ? 'yellow' : undefined}>{progress.note} | </Text>}
-      {message && <Text color={color ? 'yellow' : undefined}>{message} | </Text>}
-      {state && <Text color={color && progress.phase === 'failed' ? 'red' : undefined} bold>{state} | </Text>}
+      {progress.note && <Text color={color ? 'yellow' : undefined}>{shown(progress.note)} | </Text>}
+      {message && <Text color={color ? 'yellow' : undefined}>{shown(message)} | </Text>}
+      {state && <Text color={color && progress.phase === 'failed' ? 'red' : undefined} bold>{shown(state)} | </Text>}
       {`at ${time} | `}
       <Text bold={findings > 0} color={color && findings > 0 ? 'red' : undefined}>
         {findings} hung
@@ -193,7 +193,7 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
       {replay && ` | ${replay}`}
       {progress.warnings > 0 && ` | ${progress.warnings} unreadable lines`}
       <Text dimColor> | ?: keys q: quit | </Text>
-      <Text bold>{title}</Text>
+      <Text bold>{shown(title)}</Text>
     </Text>
   );
 }

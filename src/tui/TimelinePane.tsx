@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import type { EvidenceRole } from '../analysis/types.js';
 import { ROLE_LABELS, ROLE_TAGS } from '../views/words.js';
-import { Pane, fitting, paneContentLines } from './Pane.js';
+import { Pane, paneContentLines, shown } from './Pane.js';
 import type { RowFilter, Timeline, TimelineRow } from './row-store.js';
 import type { TraceIndex } from './trace-index.js';
 import { windowTop } from './tree-rows.js';
@@ -34,7 +34,7 @@ export function TimelinePane({ index, stream, missing, filter, cursor, relativeT
   if (!stream) {
     return (
       <Pane title={title} focused={focused} color={color} width={width} height={height}>
-        <Text dimColor>{missing}</Text>
+        <Text dimColor>{shown(missing, width)}</Text>
       </Pane>
     );
   }
@@ -83,14 +83,14 @@ function RowLine({
   const duration = row.durationUs !== null ? ` <${(row.durationUs / 1e6).toFixed(6)}>` : '';
   return (
     <Text wrap="truncate-end" inverse={selected}>
-      <Text dimColor>{timeColumn(index, row, relativeTime)} </Text>
+      <Text dimColor>{shown(timeColumn(index, row, relativeTime), columns)} </Text>
       <Text>{String(row.tid).padStart(5)} </Text>
       {roles.length > 0 && (
         <Text bold color={color ? roleColor(roles) : undefined}>
           [{roles.map((r) => ROLE_TAGS[r]).join('; ')}]{' '}
         </Text>
       )}
-      <Text>{fitting(row.text, columns)}</Text>
+      <Text>{shown(row.text, columns)}</Text>
       <Text dimColor>{duration}</Text>
     </Text>
   );
@@ -101,7 +101,7 @@ function roleColor(roles: EvidenceRole[]): string {
 }
 
 function Detail({ index, row, columns }: { index: TraceIndex; row: TimelineRow; columns: number }) {
-  const where = `${index.fileName(row.file)}:${row.line} [${row.tid}] `;
+  const where = `${shown(index.fileName(row.file))}:${row.line} [${row.tid}] `;
   const roles = index.rolesOf(row).map((r) => ROLE_LABELS[r]);
   const why = roles.length > 0 ? ` -- ${roles.join('; ')}` : '';
   // The call is cut, not the place or why it matters (a line ends where a word breaks: keep spare).
@@ -109,7 +109,7 @@ function Detail({ index, row, columns }: { index: TraceIndex; row: TimelineRow; 
   return (
     <Text dimColor wrap="wrap">
       {where}
-      {fitting(row.text, room)}
+      {shown(row.text, room)}
       {why}
     </Text>
   );

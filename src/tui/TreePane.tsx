@@ -3,7 +3,7 @@
 // say so.
 
 import { Text } from 'ink';
-import { Pane, fitting, paneContentLines } from './Pane.js';
+import { Pane, paneContentLines, shown } from './Pane.js';
 import type { Activity, TraceIndex } from './trace-index.js';
 import type { TreeRow } from './tree-rows.js';
 import { windowTop } from './tree-rows.js';
@@ -39,10 +39,10 @@ export function TreePane({ index, rows, cursor, at, focused, color, width, heigh
 function TreeLine({ row, activity, columns, selected, color }: { row: TreeRow; activity: Activity; columns: number; selected: boolean; color: boolean }) {
   const indent = '  '.repeat(row.depth);
   const opener = row.expandable ? (row.expanded ? '▾ ' : '▸ ') : row.thread ? '└ ' : '  ';
-  const name = row.thread ? `thread ${row.thread.tid}` : row.process.label;
-  const detail = activity.detail?.replace(/^futex /, '') ?? null;
+  const name = row.thread ? `thread ${row.thread.tid}` : shown(row.process.label, columns);
+  const detail = activity.detail ? shown(activity.detail.replace(/^futex /, ''), columns) : null;
   const state = !detail ? activity.word : detail.startsWith(activity.word) ? detail : `${activity.word} ${detail}`;
-  const command = !row.thread && row.process.command ? `  ${fitting(row.process.command, columns)}` : '';
+  const command = !row.thread && row.process.command ? `  ${shown(row.process.command, columns)}` : '';
   return (
     <Text wrap="truncate-end" inverse={selected}>
       {indent}

@@ -13,5 +13,7 @@ export function renderJson(analysis: Analysis): string {
     findings: analysis.findings,
     warnings: analysis.warnings,
   };
-  return JSON.stringify(document, null, 2) + '\n';
+  // JSON.stringify leaves DEL and the C1 controls (U+009B is CSI) raw; as \u escapes the document
+  // reads the same, and is safe to print on a terminal.
+  return JSON.stringify(document, null, 2).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }

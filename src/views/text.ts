@@ -1,10 +1,12 @@
 // The plain-text report of `forkscope analyze`: what hung, why, which lines prove it, who waits
-// for it, then one line about the whole tree.
+// for it, then one line about the whole tree. Everything the trace or /proc says is printed through
+// terminalText (the colours are ours, added around it).
 
 import type { Analysis, Finding, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
+import { terminalText } from './terminal-text.js';
 import { ROLE_LABELS, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
@@ -17,7 +19,7 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
   const style = styleFor(options.color);
   const out: string[] = [];
   const inputs =
-    analysis.inputs.map((i) => `${i.path} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
+    analysis.inputs.map((i) => `${terminalText(i.path)} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
   const count = analysis.findings.length;
   out.push(
     count === 0
@@ -26,27 +28,28 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
           ` in ${inputs}`,
   );
   for (const finding of analysis.findings) out.push('', ...renderFinding(finding, style));
-  out.push('', treeLine(analysis.processes, analysis.findings));
+  out.push('', terminalText(treeLine(analysis.processes, analysis.findings)));
   out.push(...renderWarnings(analysis, style, options.maxWarnings ?? 20));
   return out.join('\n') + '\n';
 }
 
 function renderFinding(finding: Finding, style: Style): string[] {
-  const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(findingSentence(finding))}`];
-  lines.push(...wrap(finding.explanation, 96).map((l) => `  ${l}`));
-  if (finding.blockedSince) lines.push(`  Blocked since ${finding.blockedSince}.`);
+  const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(terminalText(findingSentence(finding)))}`];
+  lines.push(...wrap(terminalText(finding.explanation), 96).map((l) => `  ${l}`));
+  if (finding.blockedSince) lines.push(`  Blocked since ${terminalText(finding.blockedSince)}.`);
   lines.push('  Evidence:');
-  const width = Math.max(...finding.evidence.map((e) => `${e.file}:${e.line}`.length));
+  const place = (e: { file: string; line: number }) => `${terminalText(e.file)}:${e.line}`;
+  const width = Math.max(...finding.evidence.map((e) => place(e).length));
   for (const e of finding.evidence) {
-    const where = `${e.file}:${e.line}`.padEnd(width);
-    lines.push(`    ${style.dim(where)}  ${String(e.tid).padStart(6)}  ${e.text}`);
+    const where = place(e).padEnd(width);
+    lines.push(`    ${style.dim(where)}  ${String(e.tid).padStart(6)}  ${terminalText(e.text)}`);
     lines.push(`    ${' '.repeat(width)}  ${' '.repeat(6)}  ${style.yellow(`^ ${ROLE_LABELS[e.role]}`)}`);
   }
   if (finding.chain.length > 0) {
     lines.push('  Waiting on it:');
     for (const link of finding.chain) {
-      const where = link.where ? style.dim(`  (${link.where.file}:${link.where.line})`) : '';
-      lines.push(`    ${waitSentence(link)}${where}`);
+      const where = link.where ? style.dim(`  (${place(link.where)})`) : '';
+      lines.push(`    ${terminalText(waitSentence(link))}${where}`);
     }
   }
   return lines;
@@ -73,7 +76,7 @@ function listed(items: string[], max = 12): string {
 function renderWarnings(analysis: Analysis, style: Style, max: number): string[] {
   if (analysis.warnings.length === 0) return [];
   const lines = ['', style.yellow(`Warnings (${analysis.inputs.reduce((n, i) => n + i.warnings, 0)}):`)];
-  for (const w of analysis.warnings.slice(0, max)) lines.push(`  ${w.file}:${w.line}: ${w.message}`);
+  for (const w of analysis.warnings.slice(0, max)) lines.push(`  ${terminalText(w.file)}:${w.line}: ${terminalText(w.message)}`);
   if (analysis.warnings.length > max) lines.push(`  ... ${analysis.warnings.length - max} more (see --json)`);
   return lines;
 }

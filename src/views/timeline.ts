@@ -2,6 +2,7 @@
 // strace-log (seed 002): each process's lines carry the pids of its ancestors as a prefix, sections
 // are separated by `----`, futex ops are shown by name, and the lines a finding rests on are
 // annotated. By default only the calls that matter for fork hangs are shown; `all` shows every call.
+// The trace's text is printed through terminalText; the colours are ours.
 
 import { emptyStats, readTrace } from '../../parsers/index.js';
 import type { TraceSource } from '../../parsers/types.js';
@@ -13,6 +14,7 @@ import type { Process } from '../model/tree.js';
 import { MinHeap } from '../util/heap.js';
 import { GroupedSpool } from '../util/spool.js';
 import { styleFor } from './style.js';
+import { terminalText } from './terminal-text.js';
 import { ROLE_LABELS } from './words.js';
 
 /** The calls the default timeline keeps: locks, process creation, waiting for children, exits. */
@@ -89,8 +91,9 @@ export async function writeTimeline(
       if (event.kind === 'warning') continue;
       const process = processOfTid.get(event.tid);
       if (!process) continue;
-      const line = formatEvent(event, process, options.all);
-      if (line === null) continue;
+      const text = formatEvent(event, process, options.all);
+      if (text === null) continue;
+      const line = terminalText(text);
       const start = event.kind === 'syscall' ? event.start : event.at;
       const notes = annotations.get(`${start.where.file}:${start.where.line}`);
       const annotated = notes ? `${line}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : line;
@@ -102,7 +105,7 @@ export async function writeTimeline(
     for (const { process, prefix } of ordered) {
       if (!first) await write('----\n');
       first = false;
-      await write(`${prefix}${style.bold(sectionTitle(process))}\n`);
+      await write(`${prefix}${style.bold(terminalText(sectionTitle(process)))}\n`);
       await spool.writeGroup(process, (chunk) =>
         write(chunk.replace(/^(?=.)/gm, prefix)),
       );
