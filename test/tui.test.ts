@@ -35,10 +35,17 @@ async function loadedIndex(path: string): Promise<TraceIndex> {
 async function openApp(index: TraceIndex) {
   const app = render(createElement(App, { index, title: 'trace', color: false }));
   await settle();
+  // Each key redraws at least once (a search again when it is done): wait for that, then for quiet,
+  // so a loaded machine does not read the screen before the key has been handled.
   const press = async (...keys: string[]) => {
     for (const key of keys) {
+      const before = app.frames.length;
       app.stdin.write(key);
-      await settle();
+      for (let waited = 0; waited < 5000 && app.frames.length === before; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let frames = -1; frames !== app.frames.length; ) {
+        frames = app.frames.length;
+        await settle();
+      }
     }
     return plain(app.lastFrame());
   };
