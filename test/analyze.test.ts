@@ -26,11 +26,12 @@ const brief = (f: Finding) => ({
 describe('seed 002: PlashGlibc nptl/tst-fork1', () => {
   it('finds 18972 blocked on 0x2b79a1b1e2c0, forked by 18969, lock held by 18970, 18969 in wait4', async () => {
     const analysis = await analyze('samples/plash-tst-fork1/tst-fork1.log');
-    assert.equal(analysis.inputs[0].format, 'plash');
+    assert.equal(analysis.inputs[0]!.format, 'plash');
     assert.deepEqual(analysis.findings.map(brief), [
       { pid: 18972, tid: 18972, futex: '0x2b79a1b1e2c0', parentPid: null, forkTid: 18969, holderTid: 18970, confidence: 'likely' },
     ]);
     const [finding] = analysis.findings;
+    assert.ok(finding);
     assert.deepEqual(finding.chain.map((l) => [l.tid, l.waitsOn]), [[18969, 'wait4 18972']]);
     const roles = finding.evidence.map((e) => e.role);
     for (const role of ['handed-over', 'lock-taken', 'fork-while-held', 'blocked-forever', 'waits-for-child'] as const) {
@@ -105,7 +106,7 @@ describe('hand-written edge cases', () => {
       const analysis = await analyze(`test/fixtures/${file}`);
       assert.equal(analysis.findings.length, expected.length, JSON.stringify(analysis.findings.map(brief)));
       expected.forEach((want, i) => {
-        const got = brief(analysis.findings[i]);
+        const got = brief(analysis.findings[i]!);
         for (const [key, value] of Object.entries(want)) assert.deepEqual(got[key as keyof typeof got], value, `${file}: ${key}`);
       });
     });
@@ -113,6 +114,7 @@ describe('hand-written edge cases', () => {
 
   it('timed-wait-times-out.log: quotes the timeouts and the parent still in wait4 until the kill', async () => {
     const [finding] = (await analyze('test/fixtures/timed-wait-times-out.log')).findings;
+    assert.ok(finding);
     assert.deepEqual(finding.evidence.filter((e) => e.role === 'timed-out').map((e) => e.line), [4, 6]);
     assert.equal(finding.blockedSince, '10:00:00.051000');
   });

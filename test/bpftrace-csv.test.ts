@@ -97,9 +97,9 @@ describe('bpftrace CSV: the format, line by line', () => {
         [10, 'WAIT', 0, '1000000', '4000000'],
       ],
     );
-    assert.equal(joined[1].durationUs, 3000);
-    assert.equal(joined[1].args, '0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL');
-    assert.ok(joined[0].start.seq < joined[0].end!.seq);
+    assert.equal(joined[1]!.durationUs, 3000);
+    assert.equal(joined[1]!.args, '0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL');
+    assert.ok(joined[0]!.start.seq < joined[0]!.end!.seq);
   });
 
   it('a call entered when its task dies is `= ?`; one still entered at the end is unfinished', async () => {
@@ -115,6 +115,9 @@ describe('bpftrace CSV: the format, line by line', () => {
       ),
     );
     const [wait, exitGroup, wait4] = calls(events);
+    assert.ok(wait);
+    assert.ok(exitGroup);
+    assert.ok(wait4);
     assert.deepEqual(wait.result, { raw: '? ERESTARTSYS', value: null, errno: 'ERESTARTSYS' });
     assert.deepEqual(exitGroup.result, { raw: '?', value: null, errno: null });
     assert.equal(exitGroup.exitCode, 3);
@@ -147,6 +150,9 @@ describe('bpftrace CSV: the format, line by line', () => {
       ],
     );
     const [clone, wait4, timed] = calls(events);
+    assert.ok(clone);
+    assert.ok(wait4);
+    assert.ok(timed);
     assert.equal(clone.clone!.creates, 'thread');
     assert.ok(clone.clone!.flags!.includes('CLONE_THREAD'));
     assert.deepEqual(wait4.wait, { syscall: 'wait4', pid: -1, status: { code: 1 } });
@@ -166,6 +172,8 @@ describe('bpftrace CSV: the format, line by line', () => {
     );
     assert.equal(stats.warnings, 0);
     const [wake, exec] = calls(events);
+    assert.ok(wake);
+    assert.ok(exec);
     assert.equal(wake.futex!.command, 'WAKE');
     assert.deepEqual(exec.exec, { path: '/tmp/x,y/prog', argv: null });
   });
