@@ -110,7 +110,7 @@ describe('trace readers and views: the raw bytes are shown, never sent', () => {
     assert.deepEqual(controlsIn(run.stdout), []);
     const document = JSON.parse(run.stdout.toString()) as { processes: { command: string | null }[]; warnings: { message: string }[] };
     const raw = readFileSync(repoPath(RAW_LOG), 'utf8');
-    const command = document.processes[0].command!;
+    const command = document.processes[0]!.command!;
     assert.ok(command.includes('\x1b]0;pwned\x07 \x1b]52;c;cHduZWQ=\x07'), command);
     assert.ok(command.includes('\u009b1;1H'));
     assert.ok(document.warnings.some((w) => raw.includes(w.message.replace(/^not a strace line: /, ''))), 'the bad line, byte for byte');
@@ -154,7 +154,7 @@ describe('live programs: record and attach', () => {
     const json = await runShell(`${forkscope} attach --json ${pid}`, env);
     assert.deepEqual(controlsIn(json.stdout), []);
     const document = JSON.parse(json.stdout.toString()) as { findings: { explanation: string }[] };
-    assert.match(document.findings[0].explanation, /hang\x1b\]0;pwned-exe\x07/, 'JSON keeps the bytes');
+    assert.match(document.findings[0]!.explanation, /hang\x1b\]0;pwned-exe\x07/, 'JSON keeps the bytes');
   }
 });
 
