@@ -8,8 +8,8 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { endsWithin, sleep } from '../../collectors/collector.js';
 import { readTrace, resolveInputs } from '../../parsers/index.js';
 import type { InputStats } from '../../parsers/types.js';
@@ -64,7 +64,7 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
   try {
     let analysis: Analysis;
     if (options.tui) {
-      analysis = await watchInTui(pid, snapshot, join(workDir.path, 'watch.strace'), options);
+      analysis = await watchInTui(pid, snapshot, createWatchLog(pid, new Date()), options);
     } else {
       let watched: string | null = null;
       if (options.duration) {
@@ -94,7 +94,6 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
  */
 async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, options: AttachOptions): Promise<Analysis> {
   const fromProc = analyzeSnapshot(snapshot);
-  writeFileSync(log, '', { mode: 0o600 });
   const { LiveTui } = await loadTui();
   const live = new LiveTui([{ path: log, format: 'strace', files: [log] }], {
     title: `attach ${pid}`,
@@ -116,13 +115,28 @@ async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, opti
   const sentences = fromProc.findings.map(findingSentence);
   live.verdict(`/proc: ${sentences.length > 0 ? sentences.join('; ') : 'no thread of a forked child is blocked on a lock it inherited'}`);
   const seconds = options.duration ?? TUI_WATCH_SECONDS;
-  live.say(`watching ${pid} with strace -p for ${seconds} s (q stops)`);
+  live.say(`watching ${pid} with strace -p for ${seconds} s (q stops), into ${log} (kept: the findings cite its lines)`);
   const watch = await watchTree(snapshot, Promise.race([sleep(seconds * 1000), live.closed]), log);
   live.say(watch.summary);
   const analysis = await live.recorded();
   for (const finding of analysis.findings) if (finding.source === 'proc') finding.explanation += ` ${watch.summary}`;
   await live.quit();
   return analysis;
+}
+
+/**
+ * `attach --tui`'s watch log, kept in the current directory: the findings it shows and prints cite
+ * its lines, so it outlives the command, as `record` keeps its trace. Created new, so no planted
+ * link can redirect it, and readable by the caller only.
+ */
+function createWatchLog(pid: number, at: Date): string {
+  const path = `forkscope-attach-${pid}-${at.toISOString().replace(/[-:.]/g, '')}.strace`;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    throw new Error(`cannot create the watch log ${resolve(path)} (attach --tui keeps it in the current directory): ${(error as Error).message}`);
+  }
+  return path;
 }
 
 /** Each process and thread: state, wchan, and the call it sits in (with the futex word's name), for a terminal. */

@@ -8,7 +8,7 @@ import { FindingsPane } from './FindingsPane.js';
 import { HelpPane } from './HelpPane.js';
 import { paneContentLines, shown } from './Pane.js';
 import { useIndexProgress, useTerminalSize } from './hooks.js';
-import { REPLAY_SPEEDS, applyKey, initialState, openFirstFinding, replayStep, searchDone, splitKeys, viewOf } from './navigation.js';
+import { REPLAY_SPEEDS, applyKey, initialState, openFirstFinding, replayStep, searchDone, searchTimelines, splitKeys, viewOf } from './navigation.js';
 import type { Effect, NavState } from './navigation.js';
 import { TimelinePane, timeColumn } from './TimelinePane.js';
 import type { IndexProgress, TraceIndex } from './trace-index.js';
@@ -51,11 +51,10 @@ export function App({ index, title, color }: AppProps) {
       if (effect.kind === 'quit') return exit();
       const token = ++searchToken.current;
       const cancelled = () => token !== searchToken.current;
-      const { text, stream: searched, filter, from } = effect;
+      const { text, filter, from } = effect;
       void (async () => {
-        let found = await index.search(searched, filter, from, text, cancelled);
-        if (found < 0 && from >= 0 && !cancelled()) found = await index.search(searched, filter, -1, text, cancelled);
-        if (!cancelled()) update(searchDone(nav.current, found, text, searched, filter));
+        const found = await searchTimelines(index, text, filter, from, cancelled);
+        if (!cancelled()) update(searchDone(nav.current, found, text, filter, from));
       })();
     }
   };
@@ -89,11 +88,14 @@ export function App({ index, title, color }: AppProps) {
     return () => clearInterval(timer);
   }, [index, state.playing, state.speed]);
 
-  const processCount = index.analysis?.processes.length ?? rows.length;
+  const processCount = index.analysis?.processes.length ?? rows.filter((row) => !row.thread).length;
   const { filter, at, focus } = state;
+  // A multi-threaded process shown by its first thread's timeline (its threads not merged yet) says so.
+  const firstThreadOnly = selected && !selected.thread && selected.process.threads.length > 1 && stream === selected.process.threads[0]!.stream;
   const timelineTitle = !selected
     ? 'Timeline'
     : `Timeline of ${selected.thread ? `thread ${selected.thread.tid}` : selected.process.label}` +
+      `${firstThreadOnly ? `, thread ${selected.process.threads[0]!.tid} only${index.analysis ? '' : ' until the trace is read'}` : ''}` +
       `${length > 0 ? ` ${timelineCursor + 1}/${length}` : ''} | ${filter === 'key' ? 'futex, clone, wait4, exit' : 'all calls'}`;
 
   return (
