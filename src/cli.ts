@@ -7,11 +7,14 @@ import { registerAttach } from './commands/attach.js';
 import { registerRecord } from './commands/record.js';
 import { registerTimeline } from './commands/timeline.js';
 import { registerTui } from './commands/tui.js';
+import { terminalText } from './views/terminal-text.js';
 
 const program = new Command('forkscope')
   .description('Find the processes that hang after fork() in a multi-threaded program')
   .version('0.1.0')
   .showHelpAfterError()
+  // Usage errors quote the arguments they reject (`record -- CMD` passes a program's argv).
+  .configureOutput({ writeErr: (text) => process.stderr.write(terminalText(text, { newlines: true })) })
   // `record` passes every option after its command's name on to that command.
   .enablePositionalOptions()
   .exitOverride((err) => {

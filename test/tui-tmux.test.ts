@@ -29,12 +29,18 @@ function openTui(trace: string, columns: number, rows: number, env: Record<strin
   return openForkscope(['tui', trace], columns, rows, env);
 }
 
-function openForkscope(args: string[], columns: number, rows: number, env: Record<string, string> = {}): { tui: TmuxSession; sttyChanged: () => boolean } {
+function openForkscope(
+  args: string[],
+  columns: number,
+  rows: number,
+  env: Record<string, string> = {},
+  cwd = REPO,
+): { tui: TmuxSession; sttyChanged: () => boolean } {
   const before = join(scratch, `stty-before-${columns}-${rows}-${Date.now()}`);
   const after = `${before}-after`;
   const environment = Object.entries(env).map(([k, v]) => `'${k}=${v}'`).join(' ');
   const command =
-    `cd '${REPO}'; stty -g > '${before}'; env ${environment} '${process.execPath}' '${CLI}' ${args.map((a) => `'${a}'`).join(' ')}; ` +
+    `cd '${cwd}'; stty -g > '${before}'; env ${environment} '${process.execPath}' '${CLI}' ${args.map((a) => `'${a}'`).join(' ')}; ` +
     `code=$?; stty -g > '${after}'; echo "forkscope exited $code"; sleep 60`;
   const tui = new TmuxSession(command, columns, rows);
   return { tui, sttyChanged: () => readFileSync(before, 'utf8') !== readFileSync(after, 'utf8') };
@@ -86,6 +92,15 @@ describe('forkscope tui in tmux', () => {
       assert.match(shown[0]!, /^╔═+╗┌─+┐$/);
       assert.match(shown.at(-1)!, /^at .* \| 1 hung \| 2 processes/);
       assert.doesNotMatch(tui.screen(true), /\x1b\[[0-9;]*3[1-7]m/, 'no colour with NO_COLOR');
+      // The fork's line, cut in the 45-column timeline, is repeated whole under it.
+      tui.keys('f');
+      const forked = lines(await tui.waitFor(/-- fork while the lock is held/));
+      const timelinePane = forked.map((line) => /^[║│][^║│]*[║│][║│](.*)[║│]$/.exec(line)?.[1] ?? '').join('').replace(/\s+/g, '');
+      assert.ok(
+        timelinePane.includes('[12481]clone(child_stack=NULL,flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD,child_tidptr=0x7feeff22da10)=12484--forkwhilethelockisheld'),
+        forked.join('\n'),
+      );
+      assert.match(forked.join('\n'), /🔒 12484 forked \(hangs later\)/);
       tui.resize(120, 40);
       const wide = lines(await tui.waitFor(/^╔═{40,}╗┌─{60,}┐$/m));
       assert.equal([...wide[0]!].length, 120);
@@ -182,7 +197,7 @@ describe('forkscope record --tui and attach --tui in tmux', () => {
       const screen = await tui.waitFor(/forkscope exited \d+/, 30_000);
       assert.match(screen, /forkscope exited 143/);
       assert.match(screen, /forkscope: SIGTERM: stopping the traced tree and analyzing what was recorded/);
-      assert.match(screen, /^forkscope: no forked child hung on an inherited lock in /m, 'the report is printed');
+      assert.match(screen, /^forkscope: no hang found /m, 'the report is printed');
       assert.equal(tui.alternateScreen(), false);
       assert.equal(sttyChanged(), false);
       const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
@@ -194,9 +209,10 @@ describe('forkscope record --tui and attach --tui in tmux', () => {
     }
   });
 
-  test('attach --tui: /proc names the holder at once, the watch shows the blocked calls, then the finding; the tree is left as it was', async () => {
+  test('attach --tui: /proc names the holder at once, the watch shows the blocked calls, then the finding; the tree is left as it was; the watch log is kept', async () => {
     const hung = await startHung([program], env);
-    const { tui, sttyChanged } = openForkscope(['attach', String(hung.pid), '--tui', '--duration', '2'], 110, 32);
+    const cwd = mkdtempSync(join(scratch, 'attach-'));
+    const { tui, sttyChanged } = openForkscope(['attach', String(hung.pid), '--tui', '--duration', '2'], 160, 60, {}, cwd);
     try {
       let screen = await tui.waitFor(/\/proc: \d+ \(child of \d+\) blocked forever on futex 0x[0-9a-f]+, held by \d+ when/);
       screen = await tui.waitFor(/Findings: 1 hung on an inherited lock/, 20_000);
@@ -207,6 +223,13 @@ describe('forkscope record --tui and attach --tui in tmux', () => {
       screen = await tui.waitFor(/forkscope exited \d+/);
       assert.match(screen, /forkscope exited 1/);
       assert.equal(sttyChanged(), false);
+      // The watch's log outlives the command, where it says, and the report's evidence cites its lines.
+      const log = readdirSync(cwd)[0] ?? '(none)';
+      assert.match(log, new RegExp(`^forkscope-attach-${hung.pid}-\\d{8}T\\d{9}Z\\.strace$`));
+      assert.match(screen, new RegExp(`forkscope: watching ${hung.pid} with strace -p for 2 s \\(q stops\\), into ${log} \\(kept`));
+      const blocked = new RegExp(`^ +${log.replace(/\./g, '\\.')}:(\\d+) +\\d+ +futex\\(0x[0-9a-f]+, FUTEX_WAIT_PRIVATE`, 'm').exec(screen);
+      assert.ok(blocked, `the report cites the kept log:\n${screen}`);
+      assert.match(readFileSync(join(cwd, log), 'utf8').split('\n')[Number(blocked[1]) - 1] ?? '', /futex\(0x[0-9a-f]+, FUTEX_WAIT_PRIVATE/);
       // attach is read-only: the hung tree is still there, and not left stopped.
       const states = markedProcesses(mark).map((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]);
       assert.ok(states.length >= 2 && states.every((state) => state === 'S'), `states: ${states}`);

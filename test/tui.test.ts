@@ -15,6 +15,7 @@ import { applyKey, initialState, openFirstFinding, splitKeys, viewOf } from '../
 import type { NavState } from '../src/tui/navigation.js';
 import { MergedTimeline, RowStore, decodeRow, encodeRow } from '../src/tui/row-store.js';
 import type { TimelineRow } from '../src/tui/row-store.js';
+import { detailLines } from '../src/tui/TimelinePane.js';
 import { TraceIndex } from '../src/tui/trace-index.js';
 import { findingSentence } from '../src/views/words.js';
 import { repoPath, runCli } from './helpers/repo.js';
@@ -46,6 +47,7 @@ async function openApp(index: TraceIndex) {
   await steady();
   const press = async (...keys: string[]) => {
     for (const key of keys) {
+      const before = app.frames.length;
       app.stdin.write(key);
       await steady();
     }
@@ -241,7 +243,7 @@ describe('tui on seed 002 (PlashGlibc nptl/tst-fork1)', () => {
       text = await press('/', '1', '8', '9', '7', '3', '\r');
       assert.match(text, /Timeline of 18973/);
       text = await press('/', 'n', 'o', 'p', 'e', '\r');
-      assert.match(text, /'nope' is not in this timeline/);
+      assert.match(text, /'nope' is in no timeline \|/);
       text = await press('?');
       assert.match(text, /jump to the fork that made the selected process/);
       text = await press('x');
@@ -273,14 +275,22 @@ describe('tui on seed 002 (PlashGlibc nptl/tst-fork1)', () => {
 });
 
 describe('tui on a timed strace -f trace', () => {
-  test('the tree follows the cursor time: the child is not started before the fork, blocked after', async () => {
+  test('the tree follows the cursor time: the child is forked at the fork and hangs later, its parent waits for it once it does', async () => {
     const index = await loadedIndex(C_MUTEX);
     const { app, press } = await openApp(index);
     try {
-      const pid = index.analysis!.findings[0]!.pid;
+      const { pid, parentPid } = index.analysis!.findings[0]!;
+      // At the fork: the child exists but has made no call yet; its parent will wait for it later.
       let text = await press('f');
-      assert.match(text, new RegExp(`🔒 ${pid} HUNG not started`));
-      text = await press('\t', 'j');
+      assert.match(text, new RegExp(`🔒 ${pid} forked \\(hangs later\\)`));
+      assert.doesNotMatch(text, /HUNG not started/);
+      assert.match(text, new RegExp(`▸ ${parentPid} blocked 0x[0-9a-f]+ \\(waits for`));
+      // Its threads: the one that will wait is running; none reads 'waits for N running'.
+      text = await press('\r');
+      assert.match(text, new RegExp(`└ thread ${parentPid} running \\(waits for ${pid}`));
+      assert.doesNotMatch(text, /waits for \d+ running/);
+      text = await press('\r', '\t', 'j');
+      assert.match(text, new RegExp(`▸ ${parentPid} waits for ${pid} blocked 0x`));
       assert.match(text, new RegExp(`🔒 ${pid} HUNG (running|blocked)`));
       text = await press('G');
       assert.match(text, new RegExp(`🔒 ${pid} HUNG blocked 0x`));
@@ -393,6 +403,91 @@ describe('other hangs in the TUI: a lock cycle, pipes held open', () => {
     } finally {
       app.unmount();
       index.dispose();
+    }
+  });
+});
+
+describe('tui: search, the detail line, and the tree while the trace is read', () => {
+  test('/ finds a call in another process: it selects that process, cursor on the line', async () => {
+    const index = await loadedIndex(C_MUTEX);
+    const { app, press } = await openApp(index);
+    try {
+      const { pid, parentPid } = index.analysis!.findings[0]!;
+      let text = await press('/', 'w', 'a', 'i', 't', '4', '\r');
+      // It opened on the hung child, whose timeline has no wait4: its parent's has.
+      assert.match(text, new RegExp(`Timeline of ${parentPid} `));
+      assert.match(text, new RegExp(`trace-f\\.log:66 \\[${parentPid}\\][\\s│║]*wait4\\(${pid},`));
+      assert.match(text, new RegExp(`'wait4' found in the timeline of ${parentPid}`));
+      // Again: no other wait4 anywhere, so the search comes back round to the same line.
+      text = await press('/', '\r');
+      assert.match(text, new RegExp(`trace-f\\.log:66 \\[${parentPid}\\][\\s│║]*wait4\\(${pid},`));
+      text = await press('/', 'n', 'o', 'p', 'e', '\r');
+      assert.match(text, /'nope' is in no timeline \(a: search all calls\)/);
+    } finally {
+      app.unmount();
+      index.dispose();
+    }
+  });
+
+  test('the cursor line is repeated whole in a narrow pane, on as many lines as it takes', async () => {
+    const index = await loadedIndex(C_MUTEX);
+    try {
+      const parent = index.processOfPid(index.analysis!.findings[0]!.parentPid!)!;
+      const stream = index.streamOf(parent)!;
+      const { file, line } = parent.children[0]!.forkedAt!;
+      const fork = stream.rows('all', stream.find('all', file, line), 1)[0]!;
+      // The timeline pane of an 80-column terminal has 43 columns inside its border.
+      const lines = detailLines(index, fork, 43, 6);
+      assert.ok(lines.every((line) => line.length <= 43));
+      assert.equal(lines.join(' ').replace(/\s+/g, ''), `samples/c-mutex-held-at-fork/trace-f.log:64[12481]${fork.text.replace(/\s+/g, '')}--forkwhilethelockisheld`);
+      // A call too long for the pane is cut, never its place or why it matters.
+      const long = { ...fork, text: `write(1, "${'A'.repeat(5000)}", 5000) = 5000` };
+      const cut = detailLines(index, long, 43, 6);
+      assert.equal(cut.length, 6);
+      assert.match(cut[0] ?? '', /^samples\/c-mutex-held-at-fork\/trace-f\.log:64/);
+      assert.match(cut.join(' '), /A… -- fork while the lock is held$/);
+    } finally {
+      index.dispose();
+    }
+  });
+
+  test('while the trace is read, a thread is listed under the process that cloned it, a forked child under its parent', async () => {
+    // The C sample's first 68 lines: two CLONE_THREAD clone3 calls, then the fork, then the child's first call.
+    const dir = mkdtempSync(join(tmpdir(), 'forkscope-tui-reading-'));
+    const log = join(dir, 'growing.log');
+    writeFileSync(log, readFileSync(C_MUTEX, 'utf8').split('\n').slice(0, 68).join('\n') + '\n');
+    let done = false;
+    const index = new TraceIndex(await resolveInputs([log]), { follow: { done: () => done } });
+    const loaded = index.load();
+    try {
+      for (let waited = 0; waited < 10_000 && !index.processes().some((p) => p.pid === 12484); waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(index.analysis, null, 'still reading');
+      const roots = index.roots();
+      assert.deepEqual(roots.map((p) => p.pid), [12481]);
+      assert.deepEqual(roots[0]!.threads.map((t) => t.tid), [12481, 12482, 12483]);
+      assert.deepEqual(roots[0]!.children.map((p) => p.pid), [12484]);
+      const { app, press, screen } = await openApp(index);
+      try {
+        const text = screen();
+        assert.match(text, /^.2 processes/m);
+        assert.match(text, /▸ 12481 /);
+        assert.doesNotMatch(text, /^.\s+12482 /m, 'the threads are not listed as processes');
+        // The root's threads are not merged before the trace is read: its first thread's timeline stands in.
+        assert.match(await press('g'), /Timeline of 12481, thread 12481 only until the trace/);
+      } finally {
+        app.unmount();
+      }
+      const ids = index.processes().map((p) => p.id);
+      done = true;
+      await loaded;
+      assert.deepEqual(index.processes().map((p) => p.id), ids, 'the processes keep their ids (and the selection) once the analysis is in');
+    } finally {
+      done = true;
+      await loaded;
+      index.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

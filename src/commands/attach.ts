@@ -8,8 +8,8 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { endsWithin, findExecutable, sleep } from '../../collectors/collector.js';
 import { dyingWithForkscope } from '../../collectors/containment.js';
 import { readTrace, resolveInputs } from '../../parsers/index.js';
@@ -20,9 +20,11 @@ import { analyzeSnapshot, cannotExamine, snapshotTaskEvents, snapshotTree } from
 import type { TreeSnapshot } from '../proc/snapshot.js';
 import { alive, readStat, readText, sleepSync } from '../proc/tree.js';
 import { atExit } from '../util/lifetime.js';
+import { sayOnStderr } from '../util/output.js';
 import { temporaryDirectory } from '../util/temporary.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
+import { terminalText } from '../views/terminal-text.js';
 import { renderText } from '../views/text.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
 import { findingSentence } from '../views/words.js';
@@ -65,14 +67,14 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
   try {
     let analysis: Analysis;
     if (options.tui) {
-      analysis = await watchInTui(pid, snapshot, join(workDir.path, 'watch.strace'), options);
+      analysis = await watchInTui(pid, snapshot, createWatchLog(pid, new Date()), options);
     } else {
       let watched: string | null = null;
       if (options.duration) {
         const watch = await watchTree(snapshot, sleep(options.duration * 1000), join(workDir.path, 'watch.strace'));
         snapshot = watch.after;
         watched = watch.summary;
-        process.stderr.write(`forkscope: ${watched}\n`);
+        sayOnStderr(watched);
       }
       analysis = analyzeSnapshot(snapshot);
       if (watched) for (const finding of analysis.findings) finding.explanation += ` ${watched}`;
@@ -95,7 +97,6 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
  */
 async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, options: AttachOptions): Promise<Analysis> {
   const fromProc = analyzeSnapshot(snapshot);
-  writeFileSync(log, '', { mode: 0o600, flag: 'wx' });
   const { LiveTui } = await loadTui();
   const live = new LiveTui([{ path: log, format: 'strace', files: [log] }], {
     title: `attach ${pid}`,
@@ -118,7 +119,7 @@ async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, opti
   const sentences = fromProc.findings.map(findingSentence);
   live.verdict(`/proc: ${sentences.length > 0 ? sentences.join('; ') : 'no inherited lock, lock cycle or pipe held open'}`);
   const seconds = options.duration ?? TUI_WATCH_SECONDS;
-  live.say(`watching ${pid} with strace -p for ${seconds} s (q stops)`);
+  live.say(`watching ${pid} with strace -p for ${seconds} s (q stops), into ${log} (kept: the findings cite its lines)`);
   const watch = await watchTree(snapshot, Promise.race([sleep(seconds * 1000), live.closed]), log);
   live.say(watch.summary);
   const analysis = await live.recorded();
@@ -127,7 +128,22 @@ async function watchInTui(pid: number, snapshot: TreeSnapshot, log: string, opti
   return analysis;
 }
 
-/** Each process and thread: state, wchan, and the call it sits in (with the futex word's name). */
+/**
+ * `attach --tui`'s watch log, kept in the current directory: the findings it shows and prints cite
+ * its lines, so it outlives the command, as `record` keeps its trace. Created new, so no planted
+ * link can redirect it, and readable by the caller only.
+ */
+function createWatchLog(pid: number, at: Date): string {
+  const path = `forkscope-attach-${pid}-${at.toISOString().replace(/[-:.]/g, '')}.strace`;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    throw new Error(`cannot create the watch log ${resolve(path)} (attach --tui keeps it in the current directory): ${(error as Error).message}`);
+  }
+  return path;
+}
+
+/** Each process and thread: state, wchan, and the call it sits in (with the futex word's name), for a terminal. */
 function threadTable(snapshot: TreeSnapshot): string {
   const threads = snapshot.processes.reduce((n, p) => n + p.threads.length, 0);
   const lines = [
@@ -149,7 +165,8 @@ function threadTable(snapshot: TreeSnapshot): string {
       lines.push(`    ${String(thread.tid).padStart(7)}  ${thread.state}  ${(thread.wchan ?? '-').padEnd(18)}  ${call}`);
     }
   }
-  return lines.join('\n') + '\n';
+  // A command line, an executable's path or a symbol of the target's binary can hold anything.
+  return lines.map((line) => terminalText(line)).join('\n') + '\n';
 }
 
 interface Watch {

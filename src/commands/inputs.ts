@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { resolveInputs } from '../../parsers/index.js';
 import { TRACE_FORMATS } from '../../parsers/types.js';
 import type { TraceFormat, TraceSource } from '../../parsers/types.js';
+import { sayOnStderr } from '../util/output.js';
 
 export const EXIT_OK = 0;
 export const EXIT_HANG = 1;
@@ -33,7 +34,7 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
   try {
     code = await body();
   } catch (error) {
-    process.stderr.write(`forkscope: ${error instanceof Error ? error.message : String(error)}\n`);
+    sayOnStderr(error instanceof Error ? error.message : String(error));
     code = EXIT_ERROR;
   }
   process.exitCode = code;

@@ -24,6 +24,7 @@ import type { ExitStatus } from '../model/events.js';
 import { exitText } from '../model/format.js';
 import { analyzeSnapshot, snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
+import { sayOnStderr } from '../util/output.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
@@ -74,7 +75,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
   const out = options.output ? OwnDirectory.at(options.output) : OwnDirectory.unique(defaultDirPrefix(argv[0]!, started));
   const dir = out.path;
   let live: LiveTui | null = null;
-  const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
+  const say = (message: string) => (live ? live.say(message) : sayOnStderr(message));
   // Under the TUI the program must not draw on the screen nor read the keys.
   const outputFd = options.tui ? out.createFile('output.log') : null;
   // execa hands a fd number to spawn as is, though its types only name 1 and 2.

@@ -6,9 +6,9 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { FindingsPane } from './FindingsPane.js';
 import { HelpPane } from './HelpPane.js';
-import { paneContentLines } from './Pane.js';
+import { paneContentLines, shown } from './Pane.js';
 import { useIndexProgress, useTerminalSize } from './hooks.js';
-import { REPLAY_SPEEDS, applyKey, initialState, openFirstFinding, replayStep, searchDone, splitKeys, viewOf } from './navigation.js';
+import { REPLAY_SPEEDS, applyKey, initialState, openFirstFinding, replayStep, searchDone, searchTimelines, splitKeys, viewOf } from './navigation.js';
 import type { Effect, NavState } from './navigation.js';
 import { TimelinePane, timeColumn } from './TimelinePane.js';
 import type { IndexProgress, TraceIndex } from './trace-index.js';
@@ -51,11 +51,10 @@ export function App({ index, title, color }: AppProps) {
       if (effect.kind === 'quit') return exit();
       const token = ++searchToken.current;
       const cancelled = () => token !== searchToken.current;
-      const { text, stream: searched, filter, from } = effect;
+      const { text, filter, from } = effect;
       void (async () => {
-        let found = await index.search(searched, filter, from, text, cancelled);
-        if (found < 0 && from >= 0 && !cancelled()) found = await index.search(searched, filter, -1, text, cancelled);
-        if (!cancelled()) update(searchDone(nav.current, found, text, searched, filter));
+        const found = await searchTimelines(index, text, filter, from, cancelled);
+        if (!cancelled()) update(searchDone(nav.current, found, text, filter, from));
       })();
     }
   };
@@ -89,11 +88,14 @@ export function App({ index, title, color }: AppProps) {
     return () => clearInterval(timer);
   }, [index, state.playing, state.speed]);
 
-  const processCount = index.analysis?.processes.length ?? rows.length;
+  const processCount = index.analysis?.processes.length ?? rows.filter((row) => !row.thread).length;
   const { filter, at, focus } = state;
+  // A multi-threaded process shown by its first thread's timeline (its threads not merged yet) says so.
+  const firstThreadOnly = selected && !selected.thread && selected.process.threads.length > 1 && stream === selected.process.threads[0]!.stream;
   const timelineTitle = !selected
     ? 'Timeline'
     : `Timeline of ${selected.thread ? `thread ${selected.thread.tid}` : selected.process.label}` +
+      `${firstThreadOnly ? `, thread ${selected.process.threads[0]!.tid} only${index.analysis ? '' : ' until the trace is read'}` : ''}` +
       `${length > 0 ? ` ${timelineCursor + 1}/${length}` : ''} | ${filter === 'key' ? 'futex, clone, wait4, exit' : 'all calls'}`;
 
   return (
@@ -173,7 +175,7 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
     return (
       <Text wrap="truncate-end">
         <Text bold>/</Text>
-        {search}
+        {shown(search)}
         <Text inverse> </Text>
         <Text dimColor> Enter: find (pid, tid, syscall, address) Esc: cancel</Text>
       </Text>
@@ -182,9 +184,9 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
   const state = phaseText(progress);
   return (
     <Text wrap="truncate-end">
-      {progress.note && <Text color={color ? 'yellow' : undefined}>{progress.note} | </Text>}
-      {message && <Text color={color ? 'yellow' : undefined}>{message} | </Text>}
-      {state && <Text color={color && progress.phase === 'failed' ? 'red' : undefined} bold>{state} | </Text>}
+      {progress.note && <Text color={color ? 'yellow' : undefined}>{shown(progress.note)} | </Text>}
+      {message && <Text color={color ? 'yellow' : undefined}>{shown(message)} | </Text>}
+      {state && <Text color={color && progress.phase === 'failed' ? 'red' : undefined} bold>{shown(state)} | </Text>}
       {`at ${time} | `}
       <Text bold={findings > 0} color={color && findings > 0 ? 'red' : undefined}>
         {findings} hung
@@ -193,7 +195,7 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
       {replay && ` | ${replay}`}
       {progress.warnings > 0 && ` | ${progress.warnings} unreadable lines`}
       <Text dimColor> | ?: keys q: quit | </Text>
-      <Text bold>{title}</Text>
+      <Text bold>{shown(title)}</Text>
     </Text>
   );
 }

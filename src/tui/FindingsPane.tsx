@@ -4,7 +4,7 @@
 import { Text } from 'ink';
 import type { Analysis, Evidence, Finding, FindingKind } from '../analysis/types.js';
 import { KIND_SHORT, ROLE_LABELS, findingSentence, waitSentence } from '../views/words.js';
-import { Pane, fitting, paneContentLines } from './Pane.js';
+import { Pane, paneContentLines, shown } from './Pane.js';
 import { windowTop } from './tree-rows.js';
 
 export type FindingItem =
@@ -49,7 +49,7 @@ export function FindingsPane({ analysis, describe, verdict, items, cursor, focus
     <Pane title={title} focused={focused} color={color} width={width} height={height}>
       {verdict && (
         <Text wrap="truncate-end" bold color={color ? 'red' : undefined}>
-          {verdict}
+          {shown(verdict, width)}
         </Text>
       )}
       {analysis !== null && count === 0 && <Text>No hang: no inherited lock, lock cycle or pipe held open.</Text>}
@@ -89,14 +89,14 @@ function ItemLine({
           <Text bold color={color ? 'red' : undefined}>
             HUNG{' '}
           </Text>
-          {findingSentence(item.finding)}
+          {shown(findingSentence(item.finding), columns)}
         </Text>
       );
     case 'chain':
       return (
         <Text wrap="truncate-end" inverse={selected}>
           {'  '}
-          <Text color={color ? 'yellow' : undefined}>waiting on it:</Text> {item.text}
+          <Text color={color ? 'yellow' : undefined}>waiting on it:</Text> {shown(item.text, columns)}
         </Text>
       );
     case 'evidence': {
@@ -104,7 +104,7 @@ function ItemLine({
       return (
         <Text wrap="truncate-end" inverse={selected}>
           {'  '}
-          <Text dimColor>{where}</Text> {ROLE_LABELS[item.evidence.role]}: [{item.evidence.tid}] {fitting(text, columns)}
+          <Text dimColor>{shown(where, columns)}</Text> {ROLE_LABELS[item.evidence.role]}: [{item.evidence.tid}] {shown(text, columns)}
         </Text>
       );
     }

@@ -10,7 +10,7 @@ export const KEYS: [string, string][] = [
   ['n  N', 'next / previous finding'],
   ['f', 'jump to the fork that made the selected process'],
   ['h', 'jump to where the holder took the lock (current finding)'],
-  ['/', 'search: a pid or tid selects it; other text (syscall, address) finds the next timeline line'],
+  ['/', 'search: a pid or tid selects it; other text (syscall, address) finds the next line, in any process'],
   ['g  G', 'start / end'],
   ['space', 'play / pause replay: the cursor walks the timeline, the tree follows its time'],
   ['+  -', 'replay faster / slower'],

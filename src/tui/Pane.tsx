@@ -1,8 +1,10 @@
 // A bordered pane with a title line. The focused pane gets a double border, so focus reads
-// without colour too.
+// without colour too. Every text of the trace (or of /proc, or a recorder's message) reaches Ink
+// through shown(): made visible by terminalText, and cut to what fits.
 
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { terminalText } from '../views/terminal-text.js';
 
 export interface PaneProps {
   title: string;
@@ -14,11 +16,15 @@ export interface PaneProps {
 }
 
 /**
- * At most what `columns` columns can show of a text. Ink measures and wraps every character it is
- * given, each frame: with 800 kB write() rows, showing all calls took minutes before this.
+ * A text as the TUI shows it: its control characters as visible escapes (an ESC from a traced
+ * program would otherwise reach the terminal through Ink), and at most what `columns` columns can
+ * show. Ink measures and wraps every character it is given, each frame: with 800 kB write() rows,
+ * showing all calls took minutes before they were cut.
  */
-export function fitting(text: string, columns: number): string {
-  return text.length <= columns ? text : `${text.slice(0, Math.max(0, columns - 1))}…`;
+export function shown(text: string, columns = Infinity): string {
+  // An escape is never shorter than what it stands for: the first columns + 1 characters suffice.
+  const safe = terminalText(columns === Infinity ? text : text.slice(0, columns + 1));
+  return safe.length <= columns ? safe : `${safe.slice(0, Math.max(0, columns - 1))}…`;
 }
 
 /** Lines a pane of `height` has for content: the border and the title take three. */
@@ -35,7 +41,7 @@ export function Pane({ title, focused, color, width, height, children }: PanePro
       overflow="hidden"
     >
       <Text bold wrap="truncate-end">
-        {title}
+        {shown(title, width)}
       </Text>
       {children}
     </Box>

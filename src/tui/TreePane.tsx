@@ -1,11 +1,12 @@
 // The process tree at the cursor's time: pid, what it is doing, command; threads under an expanded
-// process. A hung process is red with a mark (a lock, or a mailbox for a pipe) and the word HUNG; its ancestors that wait for it
-// say so.
+// process. A hung process is red with a mark (a lock, or a mailbox for a pipe) and the word HUNG
+// (`hangs later` before it has started); its ancestors that wait for it say so while they do
+// (`waits for N later` before).
 
 import { Text } from 'ink';
 import type { FindingKind } from '../analysis/types.js';
-import { Pane, fitting, paneContentLines } from './Pane.js';
-import type { Activity, TraceIndex } from './trace-index.js';
+import { Pane, paneContentLines, shown } from './Pane.js';
+import type { Activity, ActivityWord, TraceIndex } from './trace-index.js';
 import type { TreeRow } from './tree-rows.js';
 import { windowTop } from './tree-rows.js';
 
@@ -32,25 +33,38 @@ export function TreePane({ index, rows, cursor, at, focused, color, width, heigh
     <Pane title={title} focused={focused} color={color} width={width} height={height}>
       {rows.slice(top, top + lines).map((row, i) => {
         const activity = row.thread ? index.threadActivity(row.thread, at) : index.processActivity(row.process, at);
-        return <TreeLine key={row.id} row={row} activity={activity} columns={width} selected={top + i === cursor} color={color} />;
+        const waiter = row.waiter && index.threadActivity(row.waiter, at).word;
+        return <TreeLine key={row.id} row={row} activity={activity} waiter={waiter} columns={width} selected={top + i === cursor} color={color} />;
       })}
     </Pane>
   );
 }
 
-function TreeLine({ row, activity, columns, selected, color }: { row: TreeRow; activity: Activity; columns: number; selected: boolean; color: boolean }) {
+interface TreeLineProps {
+  row: TreeRow;
+  activity: Activity;
+  /** What the row's thread in the wait chain is doing at the cursor's time. */
+  waiter: ActivityWord | null;
+  columns: number;
+  selected: boolean;
+  color: boolean;
+}
+
+function TreeLine({ row, activity, waiter, columns, selected, color }: TreeLineProps) {
   const indent = '  '.repeat(row.depth);
   const opener = row.expandable ? (row.expanded ? '▾ ' : '▸ ') : row.thread ? '└ ' : '  ';
-  const name = row.thread ? `thread ${row.thread.tid}` : row.process.label;
-  const detail = activity.detail?.replace(/^futex /, '') ?? null;
+  const name = row.thread ? `thread ${row.thread.tid}` : shown(row.process.label, columns);
+  const detail = activity.detail ? shown(activity.detail.replace(/^futex /, ''), columns) : null;
   const state = !detail ? activity.word : detail.startsWith(activity.word) ? detail : `${activity.word} ${detail}`;
-  const command = !row.thread && row.process.command ? `  ${fitting(row.process.command, columns)}` : '';
+  const command = !row.thread && row.process.command ? `  ${shown(row.process.command, columns)}` : '';
+  const unborn = activity.word === 'not started' || activity.word === 'forked';
+  const waits = row.waitsFor === null || row.hung ? null : waiter === 'waiting' ? 'now' : waiter === 'exited' || waiter === 'killed' ? 'ended' : 'later';
   return (
     <Text wrap="truncate-end" inverse={selected}>
       {indent}
       {row.hung ? (
         <Text color={color ? 'red' : undefined} bold>
-          {MARKS[row.hung.kind]} {name} HUNG{' '}
+          {MARKS[row.hung.kind]} {name} {unborn ? '' : 'HUNG '}
         </Text>
       ) : (
         <Text bold={row.waitsFor !== null}>
@@ -58,11 +72,12 @@ function TreeLine({ row, activity, columns, selected, color }: { row: TreeRow; a
           {name}{' '}
         </Text>
       )}
-      {row.waitsFor !== null && !row.hung && <Text color={color ? 'yellow' : undefined}>waits for {row.waitsFor} </Text>}
+      {waits === 'now' && <Text color={color ? 'yellow' : undefined}>waits for {row.waitsFor} </Text>}
+      {waits === 'ended' && <Text color={color ? 'yellow' : undefined}>waited for {row.waitsFor} </Text>}
       {/* Waiting for the hung child is said already. */}
-      {(row.waitsFor === null || activity.word !== 'waiting') && (
-        <Text dimColor={activity.word === 'not started' || activity.word === 'exited'}>{state}</Text>
-      )}
+      {!(waits === 'now' && activity.word === 'waiting') && <Text dimColor={unborn || activity.word === 'exited'}>{state}</Text>}
+      {row.hung && unborn && <Text color={color ? 'red' : undefined}> (hangs later)</Text>}
+      {waits === 'later' && <Text dimColor> (waits for {row.waitsFor} later)</Text>}
       <Text dimColor>{command}</Text>
     </Text>
   );

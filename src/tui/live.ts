@@ -5,6 +5,7 @@
 
 import type { TraceSource } from '../../parsers/types.js';
 import type { Analysis } from '../analysis/types.js';
+import { sayOnStderr } from '../util/output.js';
 import { openTui } from './run.js';
 import type { OpenTui } from './run.js';
 import { TraceIndex } from './trace-index.js';
@@ -56,6 +57,6 @@ export class LiveTui {
     } finally {
       this.index.dispose();
     }
-    for (const message of this.said) process.stderr.write(`forkscope: ${message}\n`);
+    for (const message of this.said) sayOnStderr(message);
   }
 }

@@ -7,7 +7,7 @@ import type { Finding } from '../analysis/types.js';
 import { findingItems } from './FindingsPane.js';
 import type { FindingItem } from './FindingsPane.js';
 import type { RowFilter, Timeline, TimelineRow } from './row-store.js';
-import type { RowLocation, TraceIndex } from './trace-index.js';
+import type { ProcessEntry, RowLocation, ThreadEntry, TraceIndex } from './trace-index.js';
 import { treeRows } from './tree-rows.js';
 import type { TreeRow } from './tree-rows.js';
 
@@ -127,8 +127,17 @@ export function splitKeys(key: KeyPress): KeyPress[] {
   });
 }
 
+/** A timeline and a row of it: where a search starts, or what it found. */
+export interface TimelinePlace {
+  process: ProcessEntry;
+  /** The thread whose own timeline it is; null for the process's. */
+  thread: ThreadEntry | null;
+  stream: Timeline;
+  row: number;
+}
+
 /** Side effects a key asks for, carried out by the App. */
-export type Effect = { kind: 'quit' } | { kind: 'search'; text: string; stream: Timeline; filter: RowFilter; from: number };
+export type Effect = { kind: 'quit' } | { kind: 'search'; text: string; filter: RowFilter; from: TimelinePlace | null };
 
 export interface Applied {
   state: NavState;
@@ -241,10 +250,58 @@ export function replayStep(index: TraceIndex, state: NavState, rows: number): Na
   return { ...moved, playing: false, message: 'replay reached the end of this timeline' };
 }
 
-/** The state once a search found row `found` (-1: nowhere) of the stream it ran in. */
-export function searchDone(state: NavState, found: number, text: string, stream: Timeline, filter: RowFilter): NavState {
-  if (found < 0) return { ...state, message: `'${text}' is not in this timeline${filter === 'key' ? ' (a: search all calls)' : ''}` };
-  return { ...state, message: null, focus: 'timeline', filter, cursor: found, cursorIn: stream, at: stream.rows(filter, found, 1)[0]!.at };
+/**
+ * The next row containing `text` (or of tid `text`): after `from` in its timeline, then in every
+ * other process's timeline in tree order, wrapping around to `from`'s own. Null when none has it
+ * (or the search was cancelled).
+ */
+export async function searchTimelines(
+  index: TraceIndex,
+  text: string,
+  filter: RowFilter,
+  from: TimelinePlace | null,
+  cancelled: () => boolean,
+): Promise<TimelinePlace | null> {
+  const targets: Omit<TimelinePlace, 'row'>[] = [];
+  for (const process of index.processes()) {
+    const stream = index.streamOf(process);
+    // A process whose threads are not merged (yet) is searched thread by thread.
+    const whole = stream && (process.threads.length === 1 || stream !== process.threads[0]!.stream);
+    if (whole) targets.push({ process, thread: null, stream });
+    else for (const thread of process.threads) targets.push({ process, thread, stream: thread.stream });
+  }
+  let start = from ? targets.findIndex((t) => t.stream === from.stream) : 0;
+  if (from && start < 0) {
+    // One thread's timeline of a merged process: searched first, before its process's.
+    start = Math.max(0, targets.findIndex((t) => t.process === from.process));
+    targets.splice(start, 0, from);
+  }
+  for (let i = 0; i <= targets.length && targets.length > 0; i++) {
+    const target = targets[(start + i) % targets.length]!;
+    const after = i === 0 && from ? from.row : -1;
+    const row = await index.search(target.stream, filter, after, text, cancelled);
+    if (cancelled()) return null;
+    if (row >= 0) return { ...target, row };
+  }
+  return null;
+}
+
+/** The state once a search found `found` (null: nowhere): its process (or thread) selected, the cursor on the row. */
+export function searchDone(state: NavState, found: TimelinePlace | null, text: string, filter: RowFilter, from: TimelinePlace | null): NavState {
+  if (!found) return { ...state, message: `'${text}' is in no timeline${filter === 'key' ? ' (a: search all calls)' : ''}` };
+  const { process, thread, stream, row } = found;
+  const moved = from?.process !== process;
+  return {
+    ...state,
+    selectedId: thread ? `t:${process.id}:${thread.tid}` : `p:${process.id}`,
+    expanded: thread ? new Set([...state.expanded, `p:${process.id}`]) : state.expanded,
+    message: moved ? `'${text}' found in the timeline of ${thread ? `thread ${thread.tid}` : process.label}` : null,
+    focus: 'timeline',
+    filter,
+    cursor: row,
+    cursorIn: stream,
+    at: stream.rows(filter, row, 1)[0]!.at,
+  };
 }
 
 /** Selects the first finding's hung child (when the analysis arrives and the user has not moved yet). */
@@ -303,7 +360,7 @@ function runSearch(index: TraceIndex, state: NavState, text: string, effects: Ef
     if (thread) return select({ ...s, expanded: new Set([...s.expanded, `p:${thread.process.id}`]) }, `t:${thread.process.id}:${thread.tid}`);
   }
   const view = viewOf(index, s);
-  if (!view.stream) return { ...s, message: `nothing to search for '${text}' in` };
-  effects.push({ kind: 'search', text, stream: view.stream, filter: s.filter, from: view.timelineCursor });
+  const from = view.selected && view.stream ? { process: view.selected.process, thread: view.selected.thread, stream: view.stream, row: view.timelineCursor } : null;
+  effects.push({ kind: 'search', text, filter: s.filter, from });
   return { ...s, message: `searching for '${text}'...` };
 }

@@ -6,6 +6,7 @@ import { render } from 'ink';
 import type { TraceSource } from '../../parsers/types.js';
 import { boundHeap } from '../util/collect.js';
 import { atExit, observeSignals } from '../util/lifetime.js';
+import { sayOnStderr } from '../util/output.js';
 import { App } from './App.js';
 import { TraceIndex } from './trace-index.js';
 
@@ -37,7 +38,7 @@ export function openTui(index: TraceIndex, options: { title: string; color: bool
   };
   const onCrash = (error: unknown) => {
     restore();
-    process.stderr.write(`forkscope: the TUI failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    sayOnStderr(`the TUI failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(2);
   };
   const unboundHeap = boundHeap(HEAP_BUDGET_BYTES);

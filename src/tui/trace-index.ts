@@ -55,7 +55,7 @@ export interface ThreadEntry {
 }
 
 export interface ProcessEntry {
-  /** Stable across the provisional (while reading) and the final tree: `t<tid>` or the process key. */
+  /** Stable across the provisional (while reading) and the final tree: `t<pid>`, or the process key when the pid is not known. */
   id: string;
   pid: number | null;
   label: string;
@@ -63,11 +63,11 @@ export interface ProcessEntry {
   parent: ProcessEntry | null;
   children: ProcessEntry[];
   threads: ThreadEntry[];
-  /** Where the clone/fork that made it was read, when the log shows it. */
-  forkedAt: { file: number; line: number } | null;
+  /** Where the clone/fork that made it was read (and its place in the trace), when the log shows it. */
+  forkedAt: { file: number; line: number; at: number } | null;
 }
 
-export type ActivityWord = 'not started' | 'running' | 'blocked' | 'waiting' | 'exited' | 'killed';
+export type ActivityWord = 'not started' | 'forked' | 'running' | 'blocked' | 'waiting' | 'exited' | 'killed';
 
 /** What a process or thread was doing at a point of the trace. */
 export interface Activity {
@@ -99,6 +99,8 @@ export class TraceIndex {
   private readonly fileIds = new Map<string, number>();
   private readonly bytesByFile = new Map<string, number>();
   private readonly taskStreams = new Map<Task, RowStream>();
+  /** The analysis's task tree as it is being built (for the tree shown while reading). */
+  private liveTree: TaskTree | null = null;
   private readonly merged = new Map<ProcessEntry, MergedTimeline>();
   private entries: ProcessEntry[] | null = null;
   private readonly listeners = new Set<() => void>();
@@ -189,24 +191,64 @@ export class TraceIndex {
     return '?';
   }
 
-  /** The processes, roots first: the analysed tree, or while reading, every task seen so far on its own. */
+  /**
+   * The processes, roots first: the analysed tree, or while reading, the tasks seen so far grouped
+   * as the clones read so far say (a CLONE_THREAD task under the process that made it, a forked
+   * one as its child; bpftrace's tgid too). Tasks whose creation is not read yet stand alone.
+   */
   roots(): ProcessEntry[] {
     if (this.entries) return this.entries.filter((e) => !e.parent);
     const ids = new UniqueIds();
-    return [...this.taskStreams].map(([task, stream]) => {
-      const entry: ProcessEntry = {
-        id: ids.take(`t${task.tid}`, String(ids.size)),
-        pid: task.tid,
-        label: String(task.tid),
-        command: task.command,
-        parent: null,
-        children: [],
-        threads: [],
-        forkedAt: null,
-      };
-      entry.threads.push({ tid: task.tid, stream, process: entry, ended: null });
-      return entry;
-    });
+    const byLeader = new Map<Task, ProcessEntry>();
+    const roots: ProcessEntry[] = [];
+    const creatorOf = (leader: Task) => (leader.creator && this.taskStreams.has(leader.creator) ? this.leaderOf(leader.creator) : null);
+    const entryOf = (task: Task): ProcessEntry => {
+      // The process and its ancestors not listed yet, listed from the top (a loop, not recursion:
+      // fork chains can be deep; a creation cycle in bad input ends where it comes back).
+      const unlisted = new Set<Task>();
+      let top: Task | null = this.leaderOf(task);
+      while (top && !byLeader.has(top) && !unlisted.has(top)) {
+        unlisted.add(top);
+        top = creatorOf(top);
+      }
+      for (const leader of [...unlisted].reverse()) {
+        const creator = creatorOf(leader);
+        const parent = (creator && byLeader.get(creator)) ?? null;
+        const entry: ProcessEntry = {
+          id: ids.take(`t${leader.tid}`, String(ids.size)),
+          pid: leader.tid,
+          label: String(leader.tid),
+          // A forked child runs its parent's program until it execs.
+          command: leader.command ?? parent?.command ?? null,
+          parent,
+          children: [],
+          threads: [],
+          forkedAt: leader.creation ? this.placeOf(leader.creation.start) : null,
+        };
+        byLeader.set(leader, entry);
+        (parent ? parent.children : roots).push(entry);
+      }
+      return byLeader.get(this.leaderOf(task))!;
+    };
+    for (const [task, stream] of this.taskStreams) {
+      const entry = entryOf(task);
+      entry.threads.push({ tid: task.tid, stream, process: entry, ended: endedText(task) });
+    }
+    return roots;
+  }
+
+  /** While reading: the task a task's process is named after (its own, for a task not read being made as a thread). */
+  private leaderOf(task: Task): Task {
+    const seen = new Set<Task>();
+    let leader = task;
+    while (!seen.has(leader)) {
+      seen.add(leader);
+      const byTgid = leader.tgid !== null && leader.tgid !== leader.tid ? this.liveTree?.task(leader.tgid) : undefined;
+      const next = byTgid ?? (leader.createdAs === 'thread' ? leader.creator : null);
+      if (!next || !this.taskStreams.has(next)) break;
+      leader = next;
+    }
+    return leader;
   }
 
   /** Every process, in tree order. */
@@ -230,11 +272,12 @@ export class TraceIndex {
 
   /**
    * A process's timeline: its one thread's, or its threads merged (null while they are being
-   * merged; the first thread's for a process of more threads than a merge can name).
+   * merged). Its first thread's stands in while the trace is still read, and for a process of
+   * more threads than a merge can name.
    */
   streamOf(entry: ProcessEntry): Timeline | null {
     if (entry.threads.length === 1 || entry.threads.length > MAX_MERGED_THREADS) return entry.threads[0]!.stream;
-    return this.merged.get(entry) ?? null;
+    return this.merged.get(entry) ?? (this.entries ? null : entry.threads[0]!.stream);
   }
 
   /** What a thread was doing at `at` (+Infinity: at the end of the trace). */
@@ -252,13 +295,17 @@ export class TraceIndex {
     return { word: 'running', detail: null };
   }
 
-  /** What a process was doing: blocked if a live thread is, waiting if one waits, gone when all are. */
+  /**
+   * What a process was doing: blocked if a live thread is, waiting if one waits, gone when all are;
+   * `forked` from the fork that made it until its first line.
+   */
   processActivity(entry: ProcessEntry, at: number): Activity {
     const activities = entry.threads.map((t) => this.threadActivity(t, at));
     const live = activities.filter((a) => a.word !== 'exited' && a.word !== 'killed' && a.word !== 'not started');
     if (live.length === 0) {
       const ended = activities.find((a) => a.word === 'killed') ?? activities.find((a) => a.word === 'exited');
-      return ended ?? { word: 'not started', detail: null };
+      const forked = entry.forkedAt !== null && at >= entry.forkedAt.at;
+      return ended ?? { word: forked ? 'forked' : 'not started', detail: null };
     }
     return live.find((a) => a.word === 'blocked') ?? live.find((a) => a.word === 'waiting') ?? live[0]!;
   }
@@ -314,7 +361,7 @@ export class TraceIndex {
   /** Where the clone/fork that made a process was read. */
   forkLocation(entry: ProcessEntry): RowLocation | null {
     if (!entry.parent || !entry.forkedAt) return null;
-    return { process: entry.parent, thread: null, ...entry.forkedAt };
+    return { process: entry.parent, thread: null, file: entry.forkedAt.file, line: entry.forkedAt.line };
   }
 
   /** The first row of `stream` after index `from` whose text (or tid) contains `needle`, or -1. */
@@ -340,6 +387,7 @@ export class TraceIndex {
       this.progressNow.warnings++;
       return;
     }
+    this.liveTree = tree;
     const task = tree.task(event.tid)!;
     let stream = this.taskStreams.get(task);
     if (!stream) this.taskStreams.set(task, (stream = this.store.stream()));
@@ -355,6 +403,11 @@ export class TraceIndex {
         this.bytesByFile.set(where.file, where.offset);
       }
     }
+  }
+
+  /** Where a call was read, and its place in the trace. */
+  private placeOf(stamp: Stamp): { file: number; line: number; at: number } {
+    return { file: this.fileId(stamp.where.file), line: stamp.where.line, at: this.orderOf(stamp) };
   }
 
   /** A stamp's place in the trace: its time, or in a log without times, its place in the input files. */
@@ -406,21 +459,21 @@ export class TraceIndex {
       let entry = byProcess.get(process);
       if (entry) return entry;
       entry = {
-        // A single-threaded process keeps the id its task had while the trace was read.
-        id: process.pid !== null && process.threads.length === 1 ? ids.take(`t${process.pid}`, process.key) : process.key,
+        // A process keeps the id it had while the trace was read.
+        id: process.pid !== null ? ids.take(`t${process.pid}`, process.key) : process.key,
         pid: process.pid,
         label: process.pid !== null ? String(process.pid) : threadsLabel(process.threads.map((t) => t.tid)),
         command: process.command,
         parent: process.parent ? entryOf(process.parent) : null,
         children: [],
         threads: [],
-        forkedAt: process.forkCall ? { file: this.fileId(process.forkCall.start.where.file), line: process.forkCall.start.where.line } : null,
+        forkedAt: process.forkCall ? this.placeOf(process.forkCall.start) : null,
       };
       byProcess.set(process, entry);
       entry.parent?.children.push(entry);
       for (const task of process.threads) {
         const stream = this.taskStreams.get(task);
-        if (stream) entry.threads.push({ tid: task.tid, stream, process: entry, ended: task.exit ? exitText(task.exit) : task.exited ? 'exited' : null });
+        if (stream) entry.threads.push({ tid: task.tid, stream, process: entry, ended: endedText(task) });
       }
       return entry;
     };
@@ -481,6 +534,11 @@ class UniqueIds {
 function shortName(file: string): string {
   const near = relative(process.cwd(), file);
   return near.startsWith('..') || isAbsolute(near) ? file : near;
+}
+
+/** How a task ended, when the trace tells (its exit line, or a parent's wait status). */
+function endedText(task: Task): string | null {
+  return task.exit ? exitText(task.exit) : task.exited ? 'exited' : null;
 }
 
 function clip(text: string): string {

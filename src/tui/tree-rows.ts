@@ -15,6 +15,8 @@ export interface TreeRow {
   hung: Finding | null;
   /** The pid of the hung process this one waits for, through its wait chain. */
   waitsFor: number | null;
+  /** The thread of this row that waits for it (in the chain). */
+  waiter: ThreadEntry | null;
   expandable: boolean;
   expanded: boolean;
 }
@@ -35,8 +37,9 @@ export function treeRows(roots: ProcessEntry[], findings: Finding[], expanded: R
     const expandable = process.threads.length > 1;
     const isOpen = expandable && expanded.has(id);
     const hung = process.pid === null ? null : (hungByPid.get(process.pid) ?? null);
-    const waitsFor = process.threads.map((t) => waitsByTid.get(t.tid)).find((pid) => pid !== undefined) ?? null;
-    rows.push({ id, process, thread: null, depth, hung, waitsFor, expandable, expanded: isOpen });
+    const waiter = process.threads.find((t) => waitsByTid.has(t.tid)) ?? null;
+    const waitsFor = waiter ? waitsByTid.get(waiter.tid)! : null;
+    rows.push({ id, process, thread: null, depth, hung, waitsFor, waiter, expandable, expanded: isOpen });
     if (isOpen) {
       for (const thread of process.threads) {
         const threadHung = hungByTid.get(thread.tid);
@@ -47,6 +50,7 @@ export function treeRows(roots: ProcessEntry[], findings: Finding[], expanded: R
           depth: depth + 1,
           hung: threadHung && threadHung.pid === process.pid ? threadHung : null,
           waitsFor: waitsByTid.get(thread.tid) ?? null,
+          waiter: waitsByTid.has(thread.tid) ? thread : null,
           expandable: false,
           expanded: false,
         });

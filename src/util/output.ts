@@ -1,5 +1,7 @@
 // Writing to stdout with backpressure, and quietly stopping when the reader goes away
-// (`forkscope timeline big.log | head` must not crash with EPIPE).
+// (`forkscope timeline big.log | head` must not crash with EPIPE); and forkscope's messages on stderr.
+
+import { terminalText } from '../views/terminal-text.js';
 
 let closed = false;
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -13,6 +15,14 @@ export function writeOut(chunk: string): Promise<void> {
     if (process.stdout.write(chunk)) resolve();
     else process.stdout.once('drain', resolve);
   });
+}
+
+/**
+ * Every message of forkscope on stderr (errors, what `record` and `attach` are doing): `forkscope:
+ * message`, with what it quotes of a traced program (argv, file names, a bad line) made visible.
+ */
+export function sayOnStderr(message: string): void {
+  process.stderr.write(`forkscope: ${terminalText(message, { newlines: true })}\n`);
 }
 
 /** Writes pieces of text in chunks of about 64 kB, with backpressure. */

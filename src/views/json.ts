@@ -36,7 +36,13 @@ export function* jsonChunks(analysis: Analysis): Generator<string> {
   yield '\n}\n';
 }
 
-/** `JSON.stringify(value, null, 2)` nested at `indent` (JSON text has no raw newline inside strings). */
+/**
+ * `JSON.stringify(value, null, 2)` nested at `indent` (JSON text has no raw newline inside strings).
+ * JSON.stringify leaves DEL and the C1 controls (U+009B is CSI) raw; as \u escapes the document
+ * reads the same, and is safe to print on a terminal.
+ */
 function indented(value: unknown, indent: string): string {
-  return JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
+  return JSON.stringify(value, null, 2)
+    .replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replaceAll('\n', `\n${indent}`);
 }

@@ -1,10 +1,12 @@
 // The plain-text report of `forkscope analyze`: what hung, why, which lines prove it, who waits
-// for it, then one line about the whole tree.
+// for it, then one line about the whole tree. Everything the trace or /proc says is printed through
+// terminalText (the colours are ours, added around it).
 
 import type { Analysis, ChainLink, Evidence, Finding, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
+import { terminalText } from './terminal-text.js';
 import { ROLE_LABELS, findingCounts, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
@@ -29,7 +31,7 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
 export function* textChunks(analysis: Analysis, options: TextOptions): Generator<string> {
   const style = styleFor(options.color);
   const inputs =
-    analysis.inputs.map((i) => `${i.path} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
+    analysis.inputs.map((i) => `${terminalText(i.path)} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
   yield (analysis.findings.length === 0
     ? `forkscope: no hang found (no forked child hung on an inherited lock, no lock cycle, no pipe held open) in ${inputs}`
     : style.bold(`forkscope: ${findingCounts(analysis.findings)}`) + ` in ${inputs}`) + '\n';
@@ -40,7 +42,7 @@ export function* textChunks(analysis: Analysis, options: TextOptions): Generator
     }
     yield ['', ...renderFinding(finding, style)].join('\n') + '\n';
   }
-  yield '\n' + treeLine(analysis.processes, analysis.findings) + '\n';
+  yield '\n' + terminalText(treeLine(analysis.processes, analysis.findings)) + '\n';
   for (const line of renderWarnings(analysis, style, options.maxWarnings ?? 20)) yield line + '\n';
 }
 
@@ -65,20 +67,21 @@ function cutList<T>(items: readonly T[], render: (item: T) => string[], omittedL
 }
 
 function renderFinding(finding: Finding, style: Style): string[] {
-  const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(findingSentence(finding))}`];
-  lines.push(...wrap(finding.explanation, 96).map((l) => `  ${l}`));
-  if (finding.kind !== 'lock-cycle' && finding.blockedSince) lines.push(`  Blocked since ${finding.blockedSince}.`);
+  const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(terminalText(findingSentence(finding)))}`];
+  lines.push(...wrap(terminalText(finding.explanation), 96).map((l) => `  ${l}`));
+  if (finding.kind !== 'lock-cycle' && finding.blockedSince) lines.push(`  Blocked since ${terminalText(finding.blockedSince)}.`);
   lines.push('  Evidence:');
-  const width = finding.evidence.reduce((w, e) => Math.max(w, `${e.file}:${e.line}`.length), 0);
+  const place = (e: { file: string; line: number }) => `${terminalText(e.file)}:${e.line}`;
+  const width = finding.evidence.reduce((w, e) => Math.max(w, place(e).length), 0);
   const evidenceLines = (e: Evidence) => [
-    `    ${style.dim(`${e.file}:${e.line}`.padEnd(width))}  ${String(e.tid).padStart(6)}  ${e.text}`,
+    `    ${style.dim(place(e).padEnd(width))}  ${String(e.tid).padStart(6)}  ${terminalText(e.text)}`,
     `    ${' '.repeat(width)}  ${' '.repeat(6)}  ${style.yellow(`^ ${ROLE_LABELS[e.role]}`)}`,
   ];
   lines.push(...cutList(finding.evidence, evidenceLines, (n) => `    ${style.dim(`... ${n} more lines of evidence`)}`));
   if (finding.chain.length > 0) {
     lines.push(finding.chain.length > 2 * LIST_ENDS + 1 ? `  Waiting on it (a chain of ${finding.chain.length}):` : '  Waiting on it:');
     const linkLines = (link: ChainLink) => [
-      `    ${waitSentence(link)}${link.where ? style.dim(`  (${link.where.file}:${link.where.line})`) : ''}`,
+      `    ${terminalText(waitSentence(link))}${link.where ? style.dim(`  (${place(link.where)})`) : ''}`,
     ];
     lines.push(...cutList(finding.chain, linkLines, (n) => `    ${style.dim(`... ${n} more waiting processes`)}`));
   }
@@ -107,7 +110,7 @@ function listed(items: string[], ends = 6): string {
 function renderWarnings(analysis: Analysis, style: Style, max: number): string[] {
   if (analysis.warnings.length === 0) return [];
   const lines = ['', style.yellow(`Warnings (${analysis.inputs.reduce((n, i) => n + i.warnings, 0)}):`)];
-  for (const w of analysis.warnings.slice(0, max)) lines.push(`  ${w.file}:${w.line}: ${w.message}`);
+  for (const w of analysis.warnings.slice(0, max)) lines.push(`  ${terminalText(w.file)}:${w.line}: ${terminalText(w.message)}`);
   if (analysis.warnings.length > max) lines.push(`  ... ${analysis.warnings.length - max} more (see --json)`);
   return lines;
 }

@@ -6,6 +6,7 @@
 // It rides along the analysis's read (TimelineSpool.observe): each task's lines are spooled as they
 // are read; which process a task belongs to, and which lines are evidence, is only known at the end,
 // so sections are assembled then, from the spool (each process's threads merged in start order).
+// The trace's text is printed through terminalText; the colours are ours.
 
 import type { Analysis } from '../analysis/types.js';
 import { returned } from '../model/events.js';
@@ -16,6 +17,7 @@ import type { Process, Task, TaskTree } from '../model/tree.js';
 import { MinHeap } from '../util/heap.js';
 import { GroupedSpool } from '../util/spool.js';
 import { styleFor } from './style.js';
+import { terminalText } from './terminal-text.js';
 import { ROLE_LABELS } from './words.js';
 
 /** The calls the default timeline keeps: locks, process creation, waiting for children, exits. */
@@ -158,13 +160,13 @@ export class TimelineSpool {
     for (const { process, prefix } of ordered) {
       if (!first) await emit('----\n');
       first = false;
-      await emit(`${prefix}${style.bold(sectionTitle(process))}\n`);
+      await emit(`${prefix}${style.bold(terminalText(sectionTitle(process)))}\n`);
       const showTid = (tid: number) => process.threads.length > 1 || tid !== process.pid;
       for await (const line of this.mergedLines(process.threads)) {
         const notes = annotations.get(`${line.fileId}:${line.line}`);
         if (line.ifQuoted && !notes) continue;
         const tab = line.text.indexOf('\t');
-        const text = `${line.text.slice(0, tab)}${showTid(line.tid) ? `[${line.tid}] ` : ''}${line.text.slice(tab + 1)}`;
+        const text = terminalText(`${line.text.slice(0, tab)}${showTid(line.tid) ? `[${line.tid}] ` : ''}${line.text.slice(tab + 1)}`);
         await emit(`${prefix}${notes ? `${text}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : text}\n`);
       }
     }

@@ -46,7 +46,10 @@ export class TmuxSession {
     return Number(execFileSync('tmux', ['list-panes', '-t', this.name, '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim());
   }
 
-  /** Waits until the screen matches `pattern`; fails with the screen it last saw. */
+  /**
+   * Waits until the screen matches `pattern`; fails with the screen it last saw. Generous: on a
+   * machine busy with other work the TUI took 10 s to read seed 002 (0.5 s when idle).
+   */
   async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
