@@ -26,7 +26,13 @@ const DETECT_LINES = 50;
 /** What stdin was spooled to, per process; the file is removed when the process exits. */
 let stdinSpool: string | null = null;
 
-export async function resolveInputs(paths: string[], options: { format?: TraceFormat } = {}): Promise<TraceSource[]> {
+export interface ResolveOptions {
+  format?: TraceFormat;
+  /** Told what a directory argument was read as when it held more than one trace (for stderr). */
+  onNote?: (note: string) => void;
+}
+
+export async function resolveInputs(paths: string[], options: ResolveOptions = {}): Promise<TraceSource[]> {
   const sources: TraceSource[] = [];
   const ffGroups = new Map<string, TraceSource>();
   for (const path of paths) {
@@ -42,7 +48,7 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
       continue;
     }
     if (statSync(path).isDirectory()) {
-      sources.push(...(await sourcesInDirectory(path, options.format)));
+      sources.push(...(await sourcesInDirectory(path, options)));
       continue;
     }
     const format = options.format ?? (await detectFormat(path));
@@ -63,31 +69,40 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
   return sources;
 }
 
-/** A directory: the files of an `-ff` trace in it, or else each trace file in it (other files skipped). */
-async function sourcesInDirectory(directory: string, format: TraceFormat | undefined): Promise<TraceSource[]> {
+/**
+ * A directory: the files of an `-ff` trace in it, or else each trace file in it (other files
+ * skipped). An `-ff` set wins over other traces beside it (often the same program recorded with
+ * `-f`: read together they would mix two runs); the note says which were read and which not.
+ */
+async function sourcesInDirectory(directory: string, { format, onNote }: ResolveOptions): Promise<TraceSource[]> {
   const files = readdirSync(directory)
     .sort()
     .map((name) => join(directory, name))
     .filter((file) => statSync(file).isFile());
   const numbered = files.filter((f) => tidOfFfFile(f) !== null);
-  if (numbered.length > 0) {
-    const prefixes = new Set(numbered.map((f) => f.replace(/\.\d+$/, '')));
-    return [...prefixes].map((prefix) => ({
-      path: prefix,
-      format: format ?? 'strace-ff',
-      files: numbered.filter((f) => f.replace(/\.\d+$/, '') === prefix).sort(byTid),
-    }));
-  }
-  const sources: TraceSource[] = [];
+  const traces: TraceSource[] = [];
   for (const file of files) {
-    if (format) sources.push({ path: file, format, files: [file] });
-    else {
-      const detected = await detectFormat(file).catch(() => null);
-      if (detected) sources.push({ path: file, format: detected, files: [file] });
-    }
+    if (numbered.includes(file)) continue;
+    const detected = format ?? (await detectFormat(file).catch(() => null));
+    if (detected) traces.push({ path: file, format: detected, files: [file] });
   }
-  if (sources.length === 0) throw new Error(`${directory}: no trace files in this directory`);
-  return sources;
+  if (numbered.length === 0) {
+    if (traces.length === 0) throw new Error(`${directory}: no trace files in this directory`);
+    if (traces.length > 1) onNote?.(`${directory}: read ${traces.length} traces as one: ${traces.map((t) => basename(t.path)).join(', ')}`);
+    return traces;
+  }
+  const prefixes = new Set(numbered.map((f) => f.replace(/\.\d+$/, '')));
+  const ffSets = [...prefixes].map((prefix) => ({
+    path: prefix,
+    format: format ?? 'strace-ff',
+    files: numbered.filter((f) => f.replace(/\.\d+$/, '') === prefix).sort(byTid),
+  }));
+  if (traces.length > 0 || ffSets.length > 1) {
+    const read = ffSets.map((s) => `${basename(s.path)}.* (${s.files.length} strace -ff files)`).join(', ');
+    const skipped = traces.length > 0 ? `; not read: ${traces.map((t) => basename(t.path)).join(', ')} (name a file to read it instead)` : '';
+    onNote?.(`${directory}: read ${read}${skipped}`);
+  }
+  return ffSets;
 }
 
 function ffFilesOfPrefix(prefix: string): string[] {

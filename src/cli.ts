@@ -8,6 +8,7 @@ import { registerAttach } from './commands/attach.js';
 import { registerRecord } from './commands/record.js';
 import { registerTimeline } from './commands/timeline.js';
 import { registerTui } from './commands/tui.js';
+import { ANALYSIS_EXIT_CODES, helpFooter, oneLineUsageErrors } from './commands/usage.js';
 
 /** The version of the package this file was installed with (dist/src/cli.js -> package.json). */
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -15,9 +16,20 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 const program = new Command('forkscope')
   .description('Find the processes that hang after fork() in a multi-threaded program')
   .version(`forkscope ${version}`, '-V, --version', 'print the version')
-  .showHelpAfterError()
   // `record` passes every option after its command's name on to that command.
   .enablePositionalOptions()
+  .addHelpText(
+    'after',
+    helpFooter(
+      [
+        ['strace -f -tt -T -o trace.log ./program', 'record a trace by hand, then:'],
+        ['forkscope analyze trace.log', 'which forked children hang on an inherited lock, held by whom'],
+        ['forkscope record -- ./program', 'record, stop the tree when it hangs, and report'],
+        ['forkscope attach 4452', 'examine a live hung tree through /proc'],
+      ],
+      [...ANALYSIS_EXIT_CODES, ['', "record: the program's own code when it finished (forkscope record --help)"]],
+    ),
+  )
   .exitOverride((err) => {
     // commander exits 1 on usage errors; forkscope's contract is 2 (1 means "hang found").
     process.exit(err.exitCode === 0 ? 0 : 2);
@@ -28,5 +40,6 @@ registerTimeline(program);
 registerRecord(program);
 registerAttach(program);
 registerTui(program);
+for (const command of [program, ...program.commands]) oneLineUsageErrors(command);
 
 await program.parseAsync(process.argv);

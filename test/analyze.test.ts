@@ -218,7 +218,7 @@ describe('forkscope timeline', () => {
     const sections = run.stdout.split('\n----\n');
     assert.ok(sections.length >= 3, run.stdout);
     assert.match(run.stdout, /\?: 18972: started pid 18972; forked by thread 18969/);
-    assert.match(run.stdout, /\?: 18972: futex\(0x2b79a1b1e2c0, FUTEX_WAIT_PRIVATE, 2 <unfinished \.\.\.> \(never returned\)\s+<-- BLOCKED FOREVER/);
+    assert.match(run.stdout, /\?: 18972: futex\(0x2b79a1b1e2c0, FUTEX_WAIT_PRIVATE, 2 <unfinished \.\.\.>\) \(never returned\)\s+<-- BLOCKED FOREVER/);
     assert.match(run.stdout, /\[18969\] futex\(0x2b79a1b1e2c0, FUTEX_WAKE_PRIVATE, 1\) = 1\s+<-- lock handed over/);
     assert.match(run.stdout, /\[18969\] clone\(.*\) = 18972\s+<-- fork while the lock is held/);
     assert.doesNotMatch(run.stdout, /sendmsg/, 'only futex/clone/wait4/exit lines by default');

@@ -5,7 +5,7 @@ import type { Analysis, Finding, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
-import { ROLE_LABELS, findingSentence, processLabel, waitSentence } from './words.js';
+import { ROLE_LABELS, counted, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -17,12 +17,12 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
   const style = styleFor(options.color);
   const out: string[] = [];
   const inputs =
-    analysis.inputs.map((i) => `${i.path} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
+    analysis.inputs.map((i) => `${i.path} (${i.format}, ${counted(i.lines, 'line')})`).join(', ') || 'the live process tree (/proc)';
   const count = analysis.findings.length;
   out.push(
     count === 0
       ? `forkscope: no forked child hung on an inherited lock in ${inputs}`
-      : style.bold(`forkscope: ${count} ${count === 1 ? 'thread' : 'threads'} of forked children hung on a lock inherited locked`) +
+      : style.bold(`forkscope: ${counted(count, 'thread')} of forked children hung on a lock inherited locked`) +
           ` in ${inputs}`,
   );
   for (const finding of analysis.findings) out.push('', ...renderFinding(finding, style));
@@ -55,7 +55,7 @@ function renderFinding(finding: Finding, style: Style): string[] {
 function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   const threads = processes.reduce((n, p) => n + p.threads.length, 0);
   const hung = new Set(findings.map((f) => f.pid));
-  const parts = [`${processes.length} processes, ${threads} threads`];
+  const parts = [`${counted(processes.length, 'process', 'processes')}, ${counted(threads, 'thread')}`];
   if (hung.size) parts.push(`hung: ${listed([...hung].map(String))}`);
   const ended = processes.filter((p) => p.exit && !hung.has(p.pid ?? NaN));
   if (ended.length) parts.push(`ended: ${listed(ended.map((p) => `${processLabel(p)} ${exitText(p.exit!)}`))}`);

@@ -26,6 +26,11 @@ export const ROLE_TAGS: Record<EvidenceRole, string> = {
   'waits-for-child': 'WAITS FOR HUNG CHILD',
 };
 
+/** A count and its noun: "1 process", "2 processes" (`plural` defaults to noun + s). */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /** One sentence: "18972 (child of 18969) blocked forever on futex 0x2b.., held by 18970 when 18969 forked it (likely)". */
 export function findingSentence(finding: Finding): string {
   const holder = finding.holderTid === null ? 'a thread the trace does not show' : String(finding.holderTid);
