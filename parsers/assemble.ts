@@ -84,7 +84,7 @@ export class CallAssembler {
         break;
       }
       case 'signal':
-        sink.emit({ kind: 'signal', tid, signal: body.signal, info: body.info, at: stamp });
+        sink.emit({ kind: 'signal', tid, signal: body.signal, info: body.info, ...(body.stopped ? { stopped: true } : {}), at: stamp });
         break;
       case 'exit': {
         // A call the task was in when it died never returns.

@@ -5,7 +5,8 @@
 //
 // A line is: an optional pid column (`1234 ` with -f -o, `1234<comm> ` with -Y, `[pid  1234] ` on
 // stderr), an optional timestamp (-t `HH:MM:SS`, -tt `HH:MM:SS.uuuuuu`, -ttt `epoch.uuuuuu`, -r
-// `  0.000123` delta), an optional `[ nnn]` syscall number (-n) and `[ip]` (-i), then one of: a
+// `  0.000123` delta, or a time then `(+     0.000123)` with -r and -t*), an optional `[ nnn]`
+// syscall number (-n) and `[ip]` (-i), then one of: a
 // whole call `name(args) = result <dur>`, a call's first half `name(args <unfinished ...>` (or
 // `<detached ...>` when strace let go of the task in it), its second half
 // `<... name resumed>args) = result`, a signal `--- SIGCHLD {...} ---`, an exit `+++ exited with 0
@@ -28,10 +29,10 @@ export type LineBody =
   | { kind: 'call'; name: string; args: string; result: SyscallResult; durationUs: number | null }
   | { kind: 'unfinished'; name: string; args: string }
   | { kind: 'resumed'; name: string; args: string; result: SyscallResult | null; durationUs: number | null }
-  | { kind: 'signal'; signal: string; info: string }
+  | { kind: 'signal'; signal: string; info: string; stopped?: boolean }
   | { kind: 'exit'; status: ExitStatus | null; supersededBy?: number }
   | { kind: 'stack'; frame: string }
-  | { kind: 'message'; text: string; attached?: number; detached?: number }
+  | { kind: 'message'; text: string; attached?: number; detached?: number; startsRun?: boolean }
   | { kind: 'blank' };
 
 export interface ParsedLine {
@@ -45,6 +46,12 @@ export type LineParse = ParsedLine | { error: string };
 
 /** strace's note that it attached to or detached from a task; on stderr it can cut another line in two. */
 export const STRACE_MESSAGE = /strace: Process (\d+) (attached|detached)(?: with \d+ threads)?$/;
+/**
+ * The same note as strace 4.x printed it, without `strace: `: `Process 10853 attached - interrupt to
+ * quit` (the start of an `strace -p` run, one per -p), `Process 144517 attached with 611 threads`,
+ * `Process 10853 detached`.
+ */
+export const OLD_STRACE_MESSAGE = /^Process (\d+) (attached|detached)(?: with \d+ threads)?( - interrupt to quit)?$/;
 
 const SPACE = 0x20;
 const QUOTE = 0x22;
@@ -106,6 +113,11 @@ export function parseStraceLine(text: string, withPid = true): LineParse {
     if (parsed) {
       time = parsed.time;
       i = skipSpaces(text, parsed.end);
+      // -r with -t/-tt/-ttt adds the delta after the time: `(+     0.000018) `; the time suffices.
+      if (text.charCodeAt(i) === PAREN_OPEN && text.charCodeAt(i + 1) === PLUS) {
+        const close = text.indexOf(') ', i);
+        if (close > 0) i = skipSpaces(text, close + 1);
+      }
     }
   }
   for (let k = 0; k < 2 && text.charCodeAt(i) === BRACKET_OPEN; k++) {
@@ -185,6 +197,14 @@ function parseBody(text: string, start: number): LineBody | { error: string } {
     }
     return { kind: 'message', text: message };
   }
+  if (text.startsWith('Process ', start)) {
+    const old = OLD_STRACE_MESSAGE.exec(text.slice(start, end));
+    if (old) {
+      const pid = Number(old[1]);
+      const note = old[2] === 'attached' ? { attached: pid, ...(old[3] ? { startsRun: true } : {}) } : { detached: pid };
+      return { kind: 'message', text: old[0], ...note };
+    }
+  }
   return parseCall(text, start, end);
 }
 
@@ -194,13 +214,18 @@ function parseCall(text: string, start: number, end: number): LineBody | { error
   const name = text.slice(start, nameEnd);
   const argsStart = nameEnd + 1;
   for (const marker of CUT_MARKERS) {
-    if (text.endsWith(marker, end)) return { kind: 'unfinished', name, args: text.slice(argsStart, end - marker.length).trim() };
+    if (text.endsWith(marker, end)) return { kind: 'unfinished', name, args: withoutInterruptEcho(text.slice(argsStart, end - marker.length).trim()) };
   }
   const tail = splitCallTail(text, argsStart, end);
   // No closing ")": the output stopped in this call (a `-ff` file has no "<unfinished ...>").
   if (tail === 'unclosed') return { kind: 'unfinished', name, args: text.slice(argsStart, end).trim() };
   if (tail === 'garbage' || tail.result === null) return { error: `call to ${name} without a result` };
   return { kind: 'call', name, args: tail.args, result: tail.result, durationUs: tail.durationUs };
+}
+
+/** A pasted terminal session shows the `^C` that interrupted strace inside the call it cut. */
+function withoutInterruptEcho(args: string): string {
+  return args.endsWith('^C') ? args.slice(0, -2).trimEnd() : args;
 }
 
 function parseResumed(text: string, start: number, end: number): LineBody | { error: string } {
@@ -235,7 +260,8 @@ function parseSignal(text: string): LineBody | { error: string } {
   const space = inner.indexOf(' ');
   const word = space < 0 ? inner : inner.slice(0, space);
   const info = space < 0 ? '' : inner.slice(space + 1).trim();
-  if (word === 'stopped') return { kind: 'signal', signal: /by (SIG\w+)/.exec(info)?.[1] ?? 'SIGSTOP', info };
+  // A group-stop (strace -f shows it for a stopped task): the signal that stopped it, no siginfo.
+  if (word === 'stopped') return { kind: 'signal', signal: /by (SIG\w+)/.exec(info)?.[1] ?? 'SIGSTOP', info: '', stopped: true };
   if (!/^SIG\w+$/.test(word)) return { error: `not a signal: ${word}` };
   return { kind: 'signal', signal: word, info };
 }

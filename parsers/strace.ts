@@ -9,13 +9,15 @@
 // strace printed any pid: the first `[pid N]` whose N strace did not announce as newly attached;
 // else the tid an unprefixed `set_tid_address`, `gettid` or `getpid` returned (every dynamically
 // linked program calls set_tid_address at startup); else the task of the first `strace: Process N
-// attached`; else 0, a tid no real task has. The log is scanned ahead once to find it.
+// attached`; else 0, a tid no real task has. The log is scanned ahead once to find it. Pasted
+// `strace -p` runs follow one another: once that task is detached, the unprefixed lines belong to
+// the next task attached, and an attach that starts a run (4.x `- interrupt to quit`) takes them too.
 
 import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLinesOptions } from './lines.js';
-import { STRACE_MESSAGE, parseStraceLine } from './strace-line.js';
+import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine } from './strace-line.js';
 import type { LineBody } from './strace-line.js';
 import type { InputStats } from './types.js';
 
@@ -41,6 +43,8 @@ export async function* readStraceLog(
   const clock = options.clock ?? new TraceClock(true);
   const withPid = options.tid === undefined;
   let unprefixedTid: number | null = options.tid ?? null;
+  /** The unprefixed lines' task was detached: the next attach starts another session (pasted `-p` runs). */
+  let ownerDetached = false;
   /** The head of a line that a `strace: Process N attached` message cut in two (stderr output), and where it was. */
   let cutLine: { text: string; where: SourceLine } | null = null;
   for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow })) {
@@ -66,6 +70,14 @@ export async function* readStraceLog(
       if ('error' in parsed) {
         sink.warn(where, `${parsed.error}: ${excerpt(text)}`);
         continue;
+      }
+      const body = parsed.body;
+      if (body.kind === 'message' && withPid) {
+        if (body.detached !== undefined && body.detached === unprefixedTid) ownerDetached = true;
+        else if (body.attached !== undefined && (ownerDetached || body.startsRun)) {
+          unprefixedTid = body.attached;
+          ownerDetached = false;
+        }
       }
       let tid = options.tid ?? parsed.pid;
       // Frames, messages and blank lines belong to no task of their own: no need to find one.
@@ -94,7 +106,7 @@ async function firstTaskOf(file: string): Promise<number> {
   let firstAttached: number | null = null;
   for await (const batch of readLineBatches(file)) {
     for (const { text } of batch) {
-      const message = STRACE_MESSAGE.exec(text);
+      const message = STRACE_MESSAGE.exec(text) ?? OLD_STRACE_MESSAGE.exec(text);
       if (message?.[2] === 'attached') {
         attached.add(Number(message[1]));
         firstAttached ??= Number(message[1]);

@@ -304,7 +304,7 @@ interface Hung {
 const held = 'samples/c-mutex-held-at-fork';
 const expected: Record<string, { hung: Hung[] }> = JSON.parse(readFileSync(repoPath(held, 'expected.json'), 'utf8'));
 
-const TIMED_SHAPES = new Set(['trace-f.log', 'shapes/t.log', 'shapes/ttt.log', 'shapes/r.log', 'shapes/y.log', 'shapes/yy.log']);
+const TIMED_SHAPES = new Set(['trace-f.log', 'shapes/t.log', 'shapes/ttt.log', 'shapes/ttt-r.log', 'shapes/r.log', 'shapes/y.log', 'shapes/yy.log']);
 
 describe('strace -f logs: every shape of the C mutex held at fork', () => {
   const shapes = Object.keys(expected).filter((name) => name !== 'ff' && expected[name].hung.length > 0);

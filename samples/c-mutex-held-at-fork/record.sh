@@ -9,6 +9,7 @@ trace 2 -f -o shapes/plain.log
 trace 2 -f -t -o shapes/t.log
 trace 2 -f -ttt -o shapes/ttt.log
 trace 2 -f -r -o shapes/r.log
+trace 2 -f -ttt -r -o shapes/ttt-r.log
 trace 2 -f -tt -T -y -o shapes/y.log
 trace 2 -f -tt -T -yy -o shapes/yy.log
 trace 2 -f -k -o shapes/k.log
@@ -19,4 +20,6 @@ trace 2 -f -qq -o shapes/qq.log
 trace 2 -f -e trace=futex,clone,clone3,wait4,exit_group -o shapes/trace-filter.log
 trace 2 -f -e trace=futex --seccomp-bpf -o shapes/seccomp-futex.log
 TRACE_STDERR=shapes/stderr.log trace 2 -f
+# Without -f: the forked child's lines are not in the trace (forkscope says it cannot tell).
+trace 2 -tt -T -o shapes/no-f.log
 check_nothing_left

@@ -65,7 +65,11 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
   const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
   if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
   const unlinked = missingCreationWarning(tree, inputs);
-  if (unlinked) warnings.push(unlinked);
+  if (unlinked) {
+    warnings.push(unlinked);
+    // Counted like a line's warning, so `Warnings (N)` and `inputs[].warnings` include it.
+    if (inputs[0]) inputs[0].warnings++;
+  }
 
   const candidates = watcher.candidates();
   const collector = new HolderCollector(candidates);
@@ -84,7 +88,7 @@ export async function analyzeTraceWithModel(sources: TraceSource[], options: Ana
 function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): Finding {
   const { task, child, parent, wait } = candidate;
   const { holderTid, confidence, reason } = verdict;
-  const futex = wait.first.futex!;
+  const futex = wait.futex;
   const chain = waitChain(child, watcher);
   const quoted: QuotedCall[] = [...verdict.evidence];
   if (child.forkCall) quoted.push({ call: child.forkCall, role: 'fork-while-held' });

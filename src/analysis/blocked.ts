@@ -8,7 +8,7 @@
 // threads and locks, never with the length of the log.
 
 import { compareStamps, returned } from '../model/events.js';
-import type { Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
+import type { FutexCall, Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
 import { isFutexWait, isFutexWake } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 
@@ -32,9 +32,11 @@ const CALLS_WHILE_RETRYING = new Set([
 
 export interface BlockedWait {
   address: string;
+  /** The futex call that began the run, decoded (`first` may not be a futex call's text alone). */
+  futex: FutexCall;
   /** The first wait of the run: when the thread became blocked. */
   first: SyscallEvent;
-  /** The last wait of the run (the one still pending, or the last timeout). */
+  /** The last wait of the run (the one still pending, or the last timeout): a futex call or the restart_syscall resuming one. */
   last: SyscallEvent;
   /** How many waits of the run timed out. */
   timeouts: number;
@@ -78,7 +80,7 @@ export class BlockWatcher {
     const wait = this.blocked.get(task);
     if (event.futex) this.observeFutex(task, event);
     // restart_syscall resumes the call the thread was interrupted in: here, its wait.
-    else if (event.name === 'restart_syscall' && wait && previous === wait.last) this.observeWait(task, wait.address, event);
+    else if (event.name === 'restart_syscall' && wait && previous === wait.last) this.observeWait(task, wait.futex, event, wait);
     else if (wait && !CALLS_WHILE_RETRYING.has(event.name)) this.blocked.delete(task);
   }
 
@@ -107,7 +109,8 @@ export class BlockWatcher {
     const futex = call.futex!;
     const current = this.blocked.get(task);
     if (isFutexWait(futex.command)) {
-      this.observeWait(task, futex.address, call);
+      const continues = current?.address === futex.address && (current.timeouts > 0 || interrupted(current.last));
+      this.observeWait(task, futex, call, continues ? current : undefined);
     } else if (isFutexWake(futex.command)) {
       let wakes = this.lastWake.get(futex.address);
       if (!wakes) this.lastWake.set(futex.address, (wakes = new Map()));
@@ -117,27 +120,27 @@ export class BlockWatcher {
   }
 
   /**
-   * A wait on the word at `address`: a futex call, or the restart_syscall resuming one. It continues
-   * the thread's run of waits on that word when the last one timed out or was interrupted.
+   * A wait on `futex`'s word: a futex call, or the restart_syscall resuming one. `run` is the run of
+   * waits it continues (the last one timed out or was interrupted, or this call resumes it).
    */
-  private observeWait(task: Task, address: string, call: SyscallEvent): void {
-    const current = this.blocked.get(task);
-    const sameRun = current?.address === address && (current.timeouts > 0 || interrupted(current.last));
+  private observeWait(task: Task, futex: FutexCall, call: SyscallEvent, run: BlockedWait | undefined): void {
+    const address = futex.address;
     if (!returned(call)) {
       this.blocked.set(task, {
         address,
-        first: sameRun ? current.first : call,
+        futex: run ? run.futex : futex,
+        first: run ? run.first : call,
         last: call,
-        timeouts: sameRun ? current.timeouts : 0,
+        timeouts: run ? run.timeouts : 0,
         pending: true,
       });
     } else if (call.result!.errno === 'ETIMEDOUT') {
-      if (sameRun) {
-        current.last = call;
-        current.timeouts++;
-        current.pending = false;
+      if (run) {
+        run.last = call;
+        run.timeouts++;
+        run.pending = false;
       } else {
-        this.blocked.set(task, { address, first: call, last: call, timeouts: 1, pending: false });
+        this.blocked.set(task, { address, futex, first: call, last: call, timeouts: 1, pending: false });
       }
     } else {
       this.blocked.delete(task);
@@ -150,7 +153,7 @@ export class BlockWatcher {
    */
   private wokenAfter(task: Task, child: Process, wait: BlockedWait): boolean {
     const since = wait.first.start;
-    const shared = !wait.first.futex!.private;
+    const shared = !wait.futex.private;
     for (const [waker, wake] of this.lastWake.get(wait.address) ?? []) {
       if (waker === task) continue;
       const sameProcess = waker.process === child;

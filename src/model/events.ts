@@ -143,6 +143,8 @@ export interface SignalEvent {
   signal: string;
   /** The text between the signal name and the closing `---`. */
   info: string;
+  /** `--- stopped by SIGSTOP ---`: the task stopped (a group-stop), no signal delivered. */
+  stopped?: boolean;
   at: Stamp;
 }
 

@@ -50,7 +50,8 @@ export function eventText(event: Exclude<TraceEvent, { kind: 'warning' }>): stri
     case 'syscall':
       return callText(event, { symbolic: true }) + (event.result === null ? ' (never returned)' : '');
     case 'signal':
-      return `--- ${event.signal} ${event.info} ---`;
+      if (event.stopped) return `--- stopped by ${event.signal} ---`;
+      return `--- ${event.signal}${event.info ? ` ${event.info}` : ''} ---`;
     case 'exit':
       return `+++ ${event.status ? exitText(event.status) : `superseded by execve in ${event.supersededBy}`} +++`;
     case 'task':
