@@ -8,6 +8,7 @@ import { resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/analysis/analyze.js';
 import type { Analysis, Finding } from '../src/analysis/types.js';
 import { repoPath, runCli } from './helpers/repo.js';
+import { analysisDocument } from './helpers/json.js';
 
 async function analyze(...paths: string[]): Promise<Analysis> {
   return analyzeTrace(await resolveInputs(paths.map((p) => repoPath(p)), {}));
@@ -170,13 +171,13 @@ describe('forkscope analyze (CLI)', () => {
     assert.equal(runCli(['analyze', 'test/fixtures/contention-resolves.log']).status, 0);
     const run = runCli(['analyze', '--json', 'test/fixtures/contention-resolves.log']);
     assert.equal(run.status, 0);
-    assert.deepEqual(JSON.parse(run.stdout).findings, []);
+    assert.deepEqual(analysisDocument(run.stdout).findings, []);
   });
 
   it('--json prints the versioned document with the same exit code', () => {
     const run = runCli(['analyze', '--json', 'samples/plash-tst-fork1/tst-fork1.log']);
     assert.equal(run.status, 1);
-    const doc = JSON.parse(run.stdout);
+    const doc = analysisDocument(run.stdout);
     assert.equal(doc.schema, 'forkscope/analysis@1');
     assert.deepEqual(Object.keys(doc), ['schema', 'inputs', 'processes', 'findings', 'warnings']);
     assert.equal(doc.findings[0].futex, '0x2b79a1b1e2c0');
@@ -187,7 +188,7 @@ describe('forkscope analyze (CLI)', () => {
     const log = readFileSync(repoPath('test/fixtures/held-across-fork.log'), 'utf8');
     const run = runCli(['analyze', '--json', '-'], { input: log });
     assert.equal(run.status, 1, run.stderr);
-    assert.equal(JSON.parse(run.stdout).findings[0].holderTid, 1001);
+    assert.equal(analysisDocument(run.stdout).findings[0].holderTid, 1001);
   });
 
   it('reports unreadable lines as file:line and still analyzes the rest', () => {
@@ -195,7 +196,7 @@ describe('forkscope analyze (CLI)', () => {
     log.splice(3, 0, 'this is not strace output', '1001  10:00:00.004500 futex(0x55d0c0a4e040, FUTEX_WAIT_PRIVATE');
     const run = runCli(['analyze', '--json', '--format', 'strace', '-'], { input: log.join('\n') });
     assert.equal(run.status, 1, run.stderr);
-    const doc = JSON.parse(run.stdout);
+    const doc = analysisDocument(run.stdout);
     assert.equal(doc.findings[0].holderTid, 1001);
     assert.ok(doc.warnings.some((w: { line: number }) => w.line === 4), JSON.stringify(doc.warnings));
     assert.ok(doc.inputs[0].warnings >= 1);
