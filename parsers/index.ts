@@ -10,9 +10,10 @@ import { pipeline } from 'node:stream/promises';
 import type { TraceEvent } from '../src/model/events.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
+import { DecompressError } from './source.js';
 import type { Follow } from './lines.js';
 import { isPlashLine, readPlashLog } from './plash.js';
-import { readStraceFf, tidOfFfFile } from './strace-ff.js';
+import { ffPrefixOf, readStraceFf, tidOfFfFile } from './strace-ff.js';
 import { parseStraceLine } from './strace-line.js';
 import { readStraceLog } from './strace.js';
 import type { InputStats, TraceFormat, TraceSource } from './types.js';
@@ -54,7 +55,7 @@ export async function resolveInputs(paths: string[], options: ResolveOptions = {
     const format = options.format ?? (await detectFormat(path));
     if (format === 'strace-ff') {
       // `prefix.TID` files given one by one are the threads of one trace.
-      const prefix = path.replace(/\.\d+$/, '');
+      const prefix = ffPrefixOf(path);
       const group = ffGroups.get(prefix);
       if (group) group.files.push(path);
       else {
@@ -91,11 +92,11 @@ async function sourcesInDirectory(directory: string, { format, onNote }: Resolve
     if (traces.length > 1) onNote?.(`${directory}: read ${traces.length} traces as one: ${traces.map((t) => basename(t.path)).join(', ')}`);
     return traces;
   }
-  const prefixes = new Set(numbered.map((f) => f.replace(/\.\d+$/, '')));
+  const prefixes = new Set(numbered.map((f) => ffPrefixOf(f)));
   const ffSets = [...prefixes].map((prefix) => ({
     path: prefix,
     format: format ?? 'strace-ff',
-    files: numbered.filter((f) => f.replace(/\.\d+$/, '') === prefix).sort(byTid),
+    files: numbered.filter((f) => ffPrefixOf(f) === prefix).sort(byTid),
   }));
   if (traces.length > 0 || ffSets.length > 1) {
     const read = ffSets.map((s) => `${basename(s.path)}.* (${s.files.length} strace -ff files)`).join(', ');
@@ -110,7 +111,7 @@ function ffFilesOfPrefix(prefix: string): string[] {
   const base = basename(prefix);
   if (!existsSync(directory)) return [];
   return readdirSync(directory)
-    .filter((name) => name.startsWith(`${base}.`) && /^\d+$/.test(name.slice(base.length + 1)))
+    .filter((name) => tidOfFfFile(name) !== null && ffPrefixOf(name) === base)
     .map((name) => join(directory, name))
     .sort(byTid);
 }
@@ -143,6 +144,7 @@ export async function detectFormat(file: string, shownAs = file): Promise<TraceF
       if (batch.at(-1)!.line >= DETECT_LINES) break;
     }
   } catch (error) {
+    if (error instanceof DecompressError) throw error;
     throw new Error(`${shownAs}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (straceLines === 0 && seen > 0) {
