@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
-import { analyzeTrace } from '../src/analysis/analyze.js';
+import { analyzeTrace } from '../src/pipeline.js';
 import { writeLog } from './biglog.js';
 
 /** In a child process: read or analyze the log, print {seconds, lines, findings, peakMB}. */

@@ -12,15 +12,17 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
-import { decodeFutexOp, futexOpName } from '../src/model/futex.js';
+import { decodeFutexOp, futexCall, futexOpName, isFutexWait } from '../src/model/futex.js';
 import {
   CLONE_THREAD,
+  WAITID_ID_TYPES,
   cloneFlagNames,
   decodeWaitStatus,
   errnoName,
   isRestartErrno,
   signalName,
-} from '../src/proc/abi.js';
+  waitidTarget,
+} from '../src/linux/abi.js';
 import { MinHeap } from '../src/util/heap.js';
 import { readChunks } from './lines.js';
 import type { Follow } from './lines.js';
@@ -57,9 +59,6 @@ interface PendingCall {
   row: Row;
   start: Stamp;
 }
-
-const FUTEX_REQUEUE_COMMANDS = new Set(['REQUEUE', 'CMP_REQUEUE', 'WAKE_OP', 'CMP_REQUEUE_PI', 'WAIT_REQUEUE_PI']);
-const FUTEX_TIMEOUT_COMMANDS = new Set(['WAIT', 'WAIT_BITSET', 'WAIT_REQUEUE_PI', 'LOCK_PI', 'LOCK_PI2']);
 
 export async function* readBpftraceCsv(
   source: TraceSource,
@@ -300,13 +299,11 @@ function describeCall(event: SyscallEvent, enter: Row, returnRow: Row | null): v
   switch (enter.call) {
     case 'futex': {
       const decoded = decodeFutexOp(Number(a2));
-      const address = hex(a1);
-      const timed = FUTEX_TIMEOUT_COMMANDS.has(decoded.command) && hex(a4) !== '0x0';
-      const address2 = FUTEX_REQUEUE_COMMANDS.has(decoded.command) ? hex(a5) : null;
-      event.futex = { address, ...decoded, value: parseInteger(a3), timed, address2 };
-      const parts = [address, futexOpName(decoded), a3];
-      if (FUTEX_TIMEOUT_COMMANDS.has(decoded.command)) parts.push(timed ? hex(a4) : 'NULL');
-      if (address2) parts.push(hex(a4), address2);
+      const futex = futexCall(hex(a1), decoded, parseInteger(a3), hex(a4) !== '0x0', hex(a5));
+      event.futex = futex;
+      const parts = [futex.address, futexOpName(decoded), a3];
+      if (isFutexWait(futex.command)) parts.push(futex.timed ? hex(a4) : 'NULL');
+      if (futex.address2) parts.push(hex(a4), futex.address2);
       event.args = parts.join(', ');
       return;
     }
@@ -336,13 +333,12 @@ function describeCall(event: SyscallEvent, enter: Row, returnRow: Row | null): v
     case 'waitid': {
       const which = parseInteger(a1);
       const upid = parseInteger(a2) ?? 0;
-      // P_ALL 0, P_PID 1, P_PGID 2 (0: the caller's group), P_PIDFD 3.
-      const pid = which === 0 ? -1 : which === 1 ? upid : which === 2 ? -upid : null;
+      const pid = waitidTarget(which, upid);
       const status = returnRow ? parseInteger(returnRow.a[1]) : null;
       const decoded = status === null ? null : decodeWaitStatus(status);
       event.wait = { syscall: 'waitid', pid, status: decoded };
       const reaped = returnRow?.a[2] ? `, si_pid=${returnRow.a[2]}` : '';
-      event.args = `${['P_ALL', 'P_PID', 'P_PGID', 'P_PIDFD'][which ?? -1] ?? a1}, ${upid}, {${statusText(decoded)}${reaped}}, ${a3}, NULL`;
+      event.args = `${WAITID_ID_TYPES[which ?? -1] ?? a1}, ${upid}, {${statusText(decoded)}${reaped}}, ${a3}, NULL`;
       return;
     }
     case 'execve':

@@ -7,7 +7,7 @@ import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { TraceEvent } from '../src/model/events.js';
+import type { FutexCallQuery, TraceEvent } from '../src/model/events.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
 import { DecompressError } from './source.js';
@@ -201,6 +201,16 @@ async function* readStraceSource(source: TraceSource, stats: InputStats, newStre
   for (const file of source.files) {
     if (source.format === 'plash') yield* readPlashLog(file, stats, newStream);
     else yield* readStraceLog(file, stats, newStream(), { follow });
+  }
+}
+
+/**
+ * The futex calls of `query` read again from the sources (for the analysis's second question, once
+ * the first read is done). Their stamps are those of the first read.
+ */
+export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery): AsyncGenerator<TraceEvent> {
+  for await (const event of readTrace(sources, emptyStats(sources))) {
+    if (event.kind === 'syscall' && event.futex && query.tids.has(event.tid) && query.words.has(event.futex.address)) yield event;
   }
 }
 

@@ -15,8 +15,8 @@
 // (`-ff` files end so when strace is killed): it is read as unfinished.
 
 import type { CloneCall, ExecCall, ExitStatus, FutexCall, SyscallResult, WaitCall } from '../src/model/events.js';
-import { isFutexWait, normalizeAddress, parseFutexOp } from '../src/model/futex.js';
-import { cloneFlagNames, decodeWaitStatus, signalName } from '../src/proc/abi.js';
+import { futexCall, normalizeAddress, parseFutexOp } from '../src/model/futex.js';
+import { WAITID_ID_TYPES, cloneFlagNames, decodeWaitStatus, signalName, waitidTarget } from '../src/linux/abi.js';
 
 export interface LineTime {
   /** Microseconds: of the day (-t, -tt), of the epoch (-ttt), or of the delta since the previous line (-r). */
@@ -387,8 +387,6 @@ export function decodeCloneFlags(text: string): string[] | null {
   return names;
 }
 
-const FUTEX_SECOND_WORD = ['REQUEUE', 'CMP_REQUEUE', 'WAKE_OP', 'CMP_REQUEUE_PI', 'WAIT_REQUEUE_PI'];
-
 /** futex(uaddr, op, val, timeout|val2, uaddr2, val3) as src/futex.c prints it per command. */
 export function decodeFutex(args: string): FutexCall | undefined {
   const parts = splitArgs(args).map(argValue);
@@ -399,18 +397,8 @@ export function decodeFutex(args: string): FutexCall | undefined {
   const lockPi = op.command === 'LOCK_PI' || op.command === 'LOCK_PI2';
   const value = !lockPi && /^(0x[0-9a-f]+|-?\d+)$/i.test(parts[2] ?? '') ? Number(parts[2]) : null;
   const timeout = lockPi ? parts[2] : parts[3];
-  const timed =
-    isFutexWait(op.command) && timeout !== undefined && !/^(NULL|0|0x0)?$/.test(timeout) && !(lockPi && /^\d+$/.test(timeout));
-  return {
-    address,
-    command: op.command,
-    private: op.private,
-    clockRealtime: op.clockRealtime,
-    op: op.op,
-    value,
-    timed,
-    address2: FUTEX_SECOND_WORD.includes(op.command) && parts[4] ? normalizeAddress(parts[4]) : null,
-  };
+  const timeoutGiven = timeout !== undefined && !/^(NULL|0|0x0)?$/.test(timeout) && !(lockPi && /^\d+$/.test(timeout));
+  return futexCall(address, op, value, timeoutGiven, parts[4] ? normalizeAddress(parts[4]) : null);
 }
 
 export function decodeClone(name: string, args: string): CloneCall | undefined {
@@ -425,17 +413,14 @@ export function decodeClone(name: string, args: string): CloneCall | undefined {
   return { syscall: name, flags, creates };
 }
 
-const ID_TYPES = ['P_ALL', 'P_PID', 'P_PGID', 'P_PIDFD'];
 const CHILD_CODES = ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
 
 export function decodeWait(name: string, args: string): WaitCall | undefined {
   if (name !== 'wait4' && name !== 'waitpid' && name !== 'waitid') return undefined;
   const parts = splitArgs(args).map(argValue);
   if (name === 'waitid') {
-    const idType = symbolOf(parts[0] ?? '', ID_TYPES);
-    const id = leadingInteger(parts[1]);
-    const pid = idType === 'P_ALL' ? -1 : id === null ? null : idType === 'P_PID' ? id : idType === 'P_PGID' ? -id : null;
-    return { syscall: name, pid, status: waitidStatus(parts[2] ?? '') };
+    const idType = WAITID_ID_TYPES.indexOf(symbolOf(parts[0] ?? '', WAITID_ID_TYPES) as (typeof WAITID_ID_TYPES)[number]);
+    return { syscall: name, pid: waitidTarget(idType, leadingInteger(parts[1])), status: waitidStatus(parts[2] ?? '') };
   }
   return { syscall: name, pid: leadingInteger(parts[0]), status: waitStatus(parts[1] ?? '') };
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
-import { analyzeTrace } from '../src/analysis/analyze.js';
+import { analyzeTrace } from '../src/pipeline.js';
 import type { Analysis, Finding } from '../src/analysis/types.js';
 import { repoPath, runCli } from './helpers/repo.js';
 import { analysisDocument } from './helpers/json.js';

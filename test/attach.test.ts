@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { buildSample, forkscope, killMarked, marked, markedProcesses, startHung } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
-import { sleepSync } from '../src/proc/tree.js';
+import { childrenOf, sleepSync } from '../src/proc/tree.js';
 import { analysisDocument } from './helpers/json.js';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -52,9 +52,6 @@ interface Doc {
   }[];
 }
 
-function childrenOf(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-}
 
 function statusOf(pid: number): { state: string; tracer: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

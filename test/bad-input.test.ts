@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
-import { analyzeTrace } from '../src/analysis/analyze.js';
+import { analyzeTrace } from '../src/pipeline.js';
 import type { Analysis } from '../src/analysis/types.js';
 import { repoPath, runCli } from './helpers/repo.js';
 

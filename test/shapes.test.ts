@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
 import { parseStraceLine } from '../parsers/strace-line.js';
 import type { LineBody } from '../parsers/strace-line.js';
-import { analyzeTrace, analyzeTraceWithModel } from '../src/analysis/analyze.js';
+import { analyzeSources, analyzeTrace } from '../src/pipeline.js';
 import type { SignalEvent, SyscallEvent, TraceEvent } from '../src/model/events.js';
 import { eventText } from '../src/model/format.js';
 import { repoPath, runCli } from './helpers/repo.js';
@@ -82,7 +82,7 @@ describe('warnings and signals as shown', () => {
   });
 
   it('the "no clone in the trace" warning is counted in Warnings (N) and inputs[].warnings', async () => {
-    const { analysis } = await analyzeTraceWithModel(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/shapes/seccomp-futex.log')]));
+    const { analysis } = await analyzeSources(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/shapes/seccomp-futex.log')]));
     assert.ok(analysis.warnings.some((w) => /no clone, clone3, fork or vfork/.test(w.message)));
     assert.equal(analysis.inputs[0].warnings, analysis.warnings.length);
     const run = runCli(['analyze', 'samples/c-mutex-held-at-fork/shapes/seccomp-futex.log']);

@@ -1,13 +1,17 @@
-// The inherited-lock analysis: reads a trace into the task tree, finds the threads of forked
-// children blocked forever on a futex word (pass 1), and only when there are some, reads the trace
-// once more to collect the parent's calls on those words around each fork and name the holder
-// (pass 2). Both passes stream; a trace given on stdin was spooled to a file by resolveInputs.
+// The inherited-lock analysis: it is fed the events of a trace (observe), building the task tree
+// and finding the threads of forked children blocked forever on a futex word (pass 1); at the end
+// (finish), only when there are some, it asks for the parent's futex calls on those words once
+// more to name the holder (pass 2). It knows nothing of files or formats: what it asks for again
+// is a query on events, answered by whoever read the trace (src/pipeline.ts, through parsers/).
+//
+// Why a second look instead of keeping the calls in pass 1: which words and which forks matter is
+// only known at the end, and keeping the calls around every fork on every word would grow with the
+// log. The question is narrow (a few threads, a few words) and rarely asked (only when a hang is
+// found), so the reader answers it from the trace itself.
 
-import { emptyStats, readTrace } from '../../parsers/index.js';
-import type { Follow } from '../../parsers/lines.js';
-import type { InputStats, TraceSource } from '../../parsers/types.js';
+import type { InputStats } from '../../parsers/types.js';
 import { returned } from '../model/events.js';
-import type { SyscallEvent, TraceEvent } from '../model/events.js';
+import type { FutexCallQuery, SyscallEvent, TraceEvent } from '../model/events.js';
 import { callText } from '../model/format.js';
 import { futexOpName } from '../model/futex.js';
 import { TaskTree } from '../model/tree.js';
@@ -21,15 +25,10 @@ import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSumma
 /** Warnings kept for the report; past this only the count grows (a garbage file must not fill memory). */
 const MAX_WARNINGS = 1000;
 
-export interface AnalyzeOptions {
-  /** Sees every event of the first read, after the tree has, e.g. to index the trace for a view. */
-  onEvent?: (event: TraceEvent, tree: TaskTree) => void;
-  /** Told when the first read is done and a second one (naming lock holders) begins. */
-  onSecondRead?: () => void;
-  /** The trace is still being recorded: the first read follows it until it is done. */
-  follow?: Follow;
-  /** Events known before the trace begins (the tree of an attached process, from /proc). */
-  prelude?: TraceEvent[];
+
+/** Answers pass 2 from the trace: the events holding the calls asked for (others may come too). */
+export interface FutexCallSource {
+  futexCalls(query: FutexCallQuery): AsyncIterable<TraceEvent>;
 }
 
 export interface TraceAnalysis {
@@ -38,51 +37,52 @@ export interface TraceAnalysis {
   watcher: BlockWatcher;
 }
 
-export async function analyzeTrace(sources: TraceSource[], options: AnalyzeOptions = {}): Promise<Analysis> {
-  return (await analyzeTraceWithModel(sources, options)).analysis;
-}
+export class ForkHangAnalysis {
+  readonly tree = new TaskTree();
+  private readonly watcher = new BlockWatcher(this.tree);
+  private readonly warnings: Warning[] = [];
 
-/** The analysis together with the model it was computed from, for views that show more. */
-export async function analyzeTraceWithModel(sources: TraceSource[], options: AnalyzeOptions = {}): Promise<TraceAnalysis> {
-  const inputs = emptyStats(sources);
-  const tree = new TaskTree();
-  const watcher = new BlockWatcher(tree);
-  const warnings: Warning[] = [];
-  for (const event of options.prelude ?? []) {
-    tree.observe(event);
-    options.onEvent?.(event, tree);
-  }
-  for await (const event of readTrace(sources, inputs, { follow: options.follow })) {
+  /** `inputs`: the counts the reader fills in while it reads (reported as the analysis's inputs). */
+  constructor(private readonly inputs: InputStats[]) {}
+
+  observe(event: TraceEvent): void {
     if (event.kind === 'warning') {
-      if (warnings.length < MAX_WARNINGS) warnings.push({ ...event.where, message: event.message });
-    } else {
-      tree.observe(event);
-      watcher.observe(event);
+      if (this.warnings.length < MAX_WARNINGS) this.warnings.push({ ...event.where, message: event.message });
+      return;
     }
-    options.onEvent?.(event, tree);
-  }
-  tree.finish();
-  const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
-  if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
-  const unlinked = missingCreationWarning(tree, inputs);
-  if (unlinked) {
-    warnings.push(unlinked);
-    // Counted like a line's warning, so `Warnings (N)` and `inputs[].warnings` include it.
-    if (inputs[0]) inputs[0].warnings++;
+    this.tree.observe(event);
+    this.watcher.observe(event);
   }
 
-  const candidates = watcher.candidates();
-  const collector = new HolderCollector(candidates);
-  if (candidates.length > 0) {
-    options.onSecondRead?.();
-    for await (const event of readTrace(sources, emptyStats(sources))) collector.observe(event);
+  /** After the last event: names the holders (asking `calls` for pass 2 when there are hangs) and reports. */
+  async finish(calls: FutexCallSource): Promise<TraceAnalysis> {
+    const { tree, watcher, inputs, warnings } = this;
+    tree.finish();
+    const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
+    if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
+    const unlinked = missingCreationWarning(tree, inputs);
+    if (unlinked) {
+      warnings.push(unlinked);
+      // Counted like a line's warning, so `Warnings (N)` and `inputs[].warnings` include it.
+      if (inputs[0]) inputs[0].warnings++;
+    }
+
+    const candidates = watcher.candidates();
+    const collector = new HolderCollector(candidates);
+    if (candidates.length > 0) {
+      const query = {
+        tids: new Set(candidates.flatMap((c) => c.parent.threads.map((t) => t.tid))),
+        words: new Set(candidates.map((c) => c.wait.address)),
+      };
+      for await (const event of calls.futexCalls(query)) collector.observe(event);
+    }
+    const findings = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
+    return {
+      analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
+      tree,
+      watcher,
+    };
   }
-  const findings = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
-  return {
-    analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
-    tree,
-    watcher,
-  };
 }
 
 function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): Finding {

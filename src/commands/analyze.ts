@@ -2,7 +2,7 @@
 // Exit code: 0 no hang found, 1 hang(s) found, 2 error.
 
 import type { Command } from 'commander';
-import { analyzeTrace } from '../analysis/analyze.js';
+import { analyzeTrace } from '../pipeline.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';

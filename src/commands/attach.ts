@@ -23,7 +23,7 @@ import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
 import { counted, findingSentence } from '../views/words.js';
-import { EXIT_HANG, EXIT_OK, runCommand } from './inputs.js';
+import { EXIT_HANG, EXIT_OK, runCommand, seconds } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 
 interface AttachOptions {
@@ -41,7 +41,7 @@ export function registerAttach(program: Command): void {
     .command('attach')
     .description('examine a live process tree read-only through /proc: what hangs, on which lock, held by whom')
     .argument('<pid>', 'the root of the tree (a hung child, or the program that forked it)', pidArgument)
-    .option('--duration <seconds>', 'also watch the tree for this long (strace -p, then detach) to show nothing moves', positive)
+    .option('--duration <seconds>', 'also watch the tree for this long (strace -p, then detach) to show nothing moves', seconds)
     .option('--json', 'print the forkscope/analysis@1 JSON document (docs/json.md)')
     .option('--tui', `watch it live in the TUI (docs/tui.md) for --duration (default ${TUI_WATCH_SECONDS} s), with what /proc shows`)
     .option('--no-color', 'never colour the report')
@@ -63,11 +63,6 @@ function pidArgument(text: string): number {
   return Number(text);
 }
 
-function positive(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('a number of seconds > 0');
-  return value;
-}
 
 async function attach(pid: number, options: AttachOptions): Promise<number> {
   if (options.tui) checkTuiOption('attach', options.json);

@@ -1,7 +1,7 @@
 // What every command that reads a trace shares: the TRACE arguments, --format, and turning a
 // failure into a clear message and exit code 2 (1 is reserved for "hang found").
 
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { resolveInputs } from '../../parsers/index.js';
 import { TRACE_FORMATS } from '../../parsers/types.js';
@@ -37,4 +37,11 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     code = EXIT_ERROR;
   }
   process.exitCode = code;
+}
+
+/** A commander argument parser for an option that takes a duration: a number of seconds > 0. */
+export function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('a number of seconds > 0');
+  return value;
 }

@@ -5,7 +5,7 @@
 // snapshot. Exit code: the command's own when it finished, 1 when a hang was found, 2 on an error.
 // No process started here outlives forkscope: the tree is killed by pid on every way out.
 
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { constants, release } from 'node:os';
@@ -16,7 +16,7 @@ import type { Collector, RecordOptions } from '../../collectors/collector.js';
 import { startStrace } from '../../collectors/strace.js';
 import { HangWatchdog } from '../../collectors/watchdog.js';
 import { resolveInputs } from '../../parsers/index.js';
-import { analyzeTrace } from '../analysis/analyze.js';
+import { analyzeTrace } from '../pipeline.js';
 import type { Analysis } from '../analysis/types.js';
 import type { ExitStatus } from '../model/events.js';
 import { exitText } from '../model/format.js';
@@ -27,7 +27,7 @@ import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import type { LiveTui } from '../tui/live.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
-import { EXIT_HANG, runCommand } from './inputs.js';
+import { EXIT_HANG, runCommand, seconds } from './inputs.js';
 import { helpFooter } from './usage.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
@@ -78,11 +78,6 @@ export function registerRecord(program: Command): void {
     .action((argv: string[], options: RecordCliOptions) => runCommand(() => record(argv, options)));
 }
 
-function seconds(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('a number of seconds > 0');
-  return value;
-}
 
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
   if (options.tui) checkTuiOption('record', options.json);

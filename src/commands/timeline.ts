@@ -1,7 +1,8 @@
 // `forkscope timeline TRACE... [--pid N] [--all]`: the per-process timeline in PlashGlibc's style.
 
 import type { Command } from 'commander';
-import { writeTimeline } from '../views/timeline.js';
+import { analyzeSources } from '../pipeline.js';
+import { TimelineSpool } from '../views/timeline.js';
 import { wantsColor } from '../views/style.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
@@ -35,7 +36,9 @@ export function registerTimeline(program: Command): void {
         const pid = options.pid === undefined ? undefined : Number(options.pid);
         if (pid !== undefined && !Number.isInteger(pid)) throw new Error(`--pid takes a number, not '${options.pid}'`);
         const color = options.color && wantsColor(process.stdout);
-        const analysis = await writeTimeline(await loadSources(paths, options), { pid, all: Boolean(options.all), color }, writeOut);
+        const timeline = new TimelineSpool({ pid, all: Boolean(options.all), color });
+        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { onEvent: (event, tree) => timeline.observe(event, tree) });
+        await timeline.write(analysis, tree, writeOut);
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),
     );

@@ -188,3 +188,9 @@ export type TraceEvent = SyscallEvent | SignalEvent | ExitEvent | TaskEvent | Wa
 export function returned(call: SyscallEvent): boolean {
   return call.result !== null && call.result.value !== null;
 }
+
+/** Which futex calls a question wants from a trace: those of these threads on these words. */
+export interface FutexCallQuery {
+  tids: ReadonlySet<number>;
+  words: ReadonlySet<string>;
+}

@@ -96,6 +96,30 @@ export function isFutexWake(command: FutexCommand): boolean {
   );
 }
 
+/** Ops with a second futex word (uaddr2): requeues and wake-op. */
+const SECOND_WORD: ReadonlySet<FutexCommand> = new Set(['REQUEUE', 'CMP_REQUEUE', 'WAKE_OP', 'CMP_REQUEUE_PI', 'WAIT_REQUEUE_PI']);
+
+export function usesSecondWord(command: FutexCommand): boolean {
+  return SECOND_WORD.has(command);
+}
+
+/**
+ * The decoded call from its arguments, whichever input they were read from (strace text, a
+ * bpftrace record): a wait is timed when given a timeout, uaddr2 counts only for ops that use it.
+ */
+export function futexCall(address: string, op: DecodedFutexOp, value: number | null, timeoutGiven: boolean, address2: string | null): FutexCall {
+  return {
+    address,
+    command: op.command,
+    private: op.private,
+    clockRealtime: op.clockRealtime,
+    op: op.op,
+    value,
+    timed: isFutexWait(op.command) && timeoutGiven,
+    address2: usesSecondWord(op.command) ? address2 : null,
+  };
+}
+
 /** Normalises an address to lowercase hex with `0x`, or null if the text is not a number. */
 export function normalizeAddress(text: string): string | null {
   const t = text.trim();

@@ -9,7 +9,7 @@
 import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
 import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
-import { syscallName } from './abi.js';
+import { syscallName, waitidTarget } from '../linux/abi.js';
 import { nameAddress, readMaps, readMemory } from './memory.js';
 import { alive, commandLine, descendantsOf, isKernelThread, readStat, readText, threadsOf } from './tree.js';
 
@@ -158,9 +158,8 @@ function waitTarget(thread: ThreadSnapshot): { call: string; pid: number } | nul
   const call = thread.syscall;
   if (call?.name === 'wait4') return { call: 'wait4', pid: Number(BigInt.asIntN(32, call.args[0])) };
   if (call?.name === 'waitid') {
-    // P_ALL 0 waits for any child, P_PID 1 for one.
-    const which = Number(call.args[0]);
-    return { call: 'waitid', pid: which === 1 ? Number(call.args[1]) : -1 };
+    const pid = waitidTarget(Number(call.args[0]), Number(BigInt.asIntN(32, call.args[1])));
+    return { call: 'waitid', pid: pid ?? -1 };
   }
   return null;
 }

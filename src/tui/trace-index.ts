@@ -1,4 +1,4 @@
-// The TUI's model of a trace. It rides along the analysis's own read (analyzeTraceWithModel's
+// The TUI's model of a trace. It rides along the analysis's own read (analyzeSources's
 // onEvent), writing each task's events as timeline rows to a RowStore, so the screen shows tasks
 // and their timelines while the rest of the log is still being read; when the analysis is done it
 // holds the findings, the process tree, and which timeline lines are their evidence. It answers
@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import type { Follow } from '../../parsers/lines.js';
 import type { TraceSource } from '../../parsers/types.js';
-import { analyzeTraceWithModel } from '../analysis/analyze.js';
+import { analyzeSources } from '../pipeline.js';
 import type { Analysis, Evidence, EvidenceRole, Finding } from '../analysis/types.js';
 import type { Stamp, TraceEvent } from '../model/events.js';
 import { eventText, exitText } from '../model/format.js';
@@ -129,7 +129,7 @@ export class TraceIndex {
   /** Reads and analyzes the trace; the promise settles when everything is indexed (or failed). */
   async load(): Promise<void> {
     try {
-      const { analysis, tree } = await analyzeTraceWithModel(this.sources, {
+      const { analysis, tree } = await analyzeSources(this.sources, {
         onEvent: (event, liveTree) => this.observe(event, liveTree),
         onSecondRead: () => this.setPhase('naming-holders'),
         follow: this.options.follow,

@@ -3,6 +3,7 @@
 
 import { appendFileSync, createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { temporaryDirectory } from './temporary.js';
 import type { TemporaryDirectory } from './temporary.js';
 
@@ -22,15 +23,14 @@ export class GroupedSpool<K> {
     if (this.bufferedBytes > this.budgetBytes) this.spill();
   }
 
-  /** Writes one group's lines, in the order they were added. */
-  async writeGroup(key: K, write: (chunk: string) => Promise<void> | void): Promise<void> {
+  /** One group's lines, in the order they were added. */
+  async *lines(key: K): AsyncGenerator<string> {
     const id = this.fileIds.get(key);
     if (id !== undefined && this.directory) {
       const path = join(this.directory.path, String(id));
-      if (existsSync(path)) for await (const chunk of createReadStream(path, 'utf8')) await write(chunk as string);
+      if (existsSync(path)) yield* createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
     }
-    const lines = this.memory.get(key);
-    if (lines?.length) await write(lines.join('\n') + '\n');
+    yield* this.memory.get(key) ?? [];
   }
 
   /** Removes the temporary files. */

@@ -2,14 +2,15 @@
 // strace-log (seed 002): each process's lines carry the pids of its ancestors as a prefix, sections
 // are separated by `----`, futex ops are shown by name, and the lines a finding rests on are
 // annotated. By default only the calls that matter for fork hangs are shown; `all` shows every call.
+//
+// It rides along the analysis's read (TimelineSpool.observe): each task's lines are spooled as they
+// are read; which process a task belongs to, and which lines are evidence, is only known at the end,
+// so sections are assembled then, from the spool (each process's threads merged in start order).
 
-import { emptyStats, readTrace } from '../../parsers/index.js';
-import type { TraceSource } from '../../parsers/types.js';
 import type { Analysis } from '../analysis/types.js';
-import { analyzeTraceWithModel } from '../analysis/analyze.js';
 import type { TraceEvent } from '../model/events.js';
 import { eventText } from '../model/format.js';
-import type { Process } from '../model/tree.js';
+import type { Process, Task, TaskTree } from '../model/tree.js';
 import { MinHeap } from '../util/heap.js';
 import { GroupedSpool } from '../util/spool.js';
 import { styleFor } from './style.js';
@@ -34,12 +35,17 @@ export const TIMELINE_CALLS = new Set([
 
 /** Lines held back to be put in start order: a call pending longer than this many lines shows late. */
 const REORDER_WINDOW = 50_000;
+/** Output is handed to `write` in chunks of about this many characters. */
+const WRITE_CHUNK = 64 << 10;
 
-interface Pending {
+/** A line as spooled: its place in the trace, whose it is, and its text without the tid column. */
+interface Spooled {
   key: number;
   order: number;
-  process: Process;
-  line: string;
+  fileId: number;
+  line: number;
+  tid: number;
+  text: string;
 }
 
 export interface TimelineOptions {
@@ -50,67 +56,141 @@ export interface TimelineOptions {
   color: boolean;
 }
 
-export async function writeTimeline(
-  sources: TraceSource[],
-  options: TimelineOptions,
-  write: (chunk: string) => Promise<void> | void,
-): Promise<Analysis> {
-  const { analysis, tree } = await analyzeTraceWithModel(sources);
-  const style = styleFor(options.color);
-  const annotations = new Map<string, string[]>();
-  for (const finding of analysis.findings) {
-    for (const e of finding.evidence) {
-      const key = `${e.file}:${e.line}`;
-      annotations.set(key, [...(annotations.get(key) ?? []), ROLE_LABELS[e.role]]);
+export class TimelineSpool {
+  private readonly spool = new GroupedSpool<Task>();
+  // A call is read when it completes; shown where it started, through a bounded reorder window.
+  private readonly window = new MinHeap<{ task: Task; line: Spooled }>(
+    (a, b) => a.line.key < b.line.key || (a.line.key === b.line.key && a.line.order < b.line.order),
+  );
+  private order = 0;
+  private readonly fileIds = new Map<string, number>();
+
+  constructor(private readonly options: TimelineOptions) {}
+
+  /** An event of the trace, after the tree has seen it. */
+  observe(event: TraceEvent, tree: TaskTree): void {
+    if (event.kind === 'warning') return;
+    if (event.kind === 'syscall' ? !this.options.all && !TIMELINE_CALLS.has(event.name) : event.kind === 'task' && !this.options.all) return;
+    const task = tree.task(event.tid);
+    if (!task) return;
+    const stamp = event.kind === 'syscall' ? event.start : event.at;
+    const time = stamp.text ? `${stamp.text} ` : '';
+    const duration = event.kind === 'syscall' && event.durationUs !== null ? ` <${(event.durationUs / 1e6).toFixed(6)}>` : '';
+    const line: Spooled = {
+      key: stamp.us ?? stamp.seq,
+      order: this.order++,
+      fileId: this.fileId(stamp.where.file),
+      line: stamp.where.line,
+      tid: event.tid,
+      text: `${time}\t${eventText(event)}${duration}`,
+    };
+    this.window.push({ task, line });
+    if (this.window.size > REORDER_WINDOW) this.release();
+  }
+
+  /** Writes the timeline of the analysed trace; removes the spool. */
+  async write(analysis: Analysis, tree: TaskTree, write: (chunk: string) => Promise<void> | void): Promise<void> {
+    try {
+      while (this.window.size > 0) this.release();
+      await this.writeSections(analysis, tree, write);
+    } finally {
+      this.spool.dispose();
     }
   }
 
-  const roots = tree.processes().filter((p) => !p.parent);
-  const ordered: { process: Process; prefix: string }[] = [];
-  const visit = (process: Process, prefix: string, selected: boolean) => {
-    const own = `${prefix}${process.pid ?? '?'}: `;
-    const show = selected || options.pid === undefined || process.pid === options.pid;
-    if (show) ordered.push({ process, prefix: own });
-    for (const child of process.children) visit(child, own, show);
-  };
-  for (const root of roots) visit(root, '', false);
-  if (options.pid !== undefined && ordered.length === 0) throw new Error(`no process ${options.pid} in the trace`);
+  private release(): void {
+    const { task, line } = this.window.pop()!;
+    this.spool.add(task, [line.key, line.order, line.fileId, line.line, line.tid, line.text].join('\t'));
+  }
 
-  const processOfTid = new Map<number, Process>();
-  for (const { process } of ordered) for (const t of process.threads) processOfTid.set(t.tid, process);
-  const spool = new GroupedSpool<Process>();
-  try {
-    const stats = emptyStats(sources);
-    // A call is read when it completes; shown where it started, through a bounded reorder window.
-    const window = new MinHeap<Pending>((a, b) => a.key < b.key || (a.key === b.key && a.order < b.order));
-    let order = 0;
-    const release = (pending: Pending) => spool.add(pending.process, pending.line);
-    for await (const event of readTrace(sources, stats)) {
-      if (event.kind === 'warning') continue;
-      const process = processOfTid.get(event.tid);
-      if (!process) continue;
-      const line = formatEvent(event, process, options.all);
-      if (line === null) continue;
-      const start = event.kind === 'syscall' ? event.start : event.at;
-      const notes = annotations.get(`${start.where.file}:${start.where.line}`);
-      const annotated = notes ? `${line}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : line;
-      window.push({ key: start.us ?? start.seq, order: order++, process, line: annotated });
-      if (window.size > REORDER_WINDOW) release(window.pop()!);
+  private fileId(file: string): number {
+    let id = this.fileIds.get(file);
+    if (id === undefined) this.fileIds.set(file, (id = this.fileIds.size));
+    return id;
+  }
+
+  private async writeSections(analysis: Analysis, tree: TaskTree, write: (chunk: string) => Promise<void> | void): Promise<void> {
+    const { options } = this;
+    const style = styleFor(options.color);
+    const annotations = new Map<string, string[]>();
+    for (const finding of analysis.findings) {
+      for (const e of finding.evidence) {
+        const fileId = this.fileIds.get(e.file);
+        if (fileId === undefined) continue;
+        const key = `${fileId}:${e.line}`;
+        annotations.set(key, [...(annotations.get(key) ?? []), ROLE_LABELS[e.role]]);
+      }
     }
-    for (let pending = window.pop(); pending; pending = window.pop()) release(pending);
+
+    const roots = tree.processes().filter((p) => !p.parent);
+    const ordered: { process: Process; prefix: string }[] = [];
+    const visit = (process: Process, prefix: string, selected: boolean) => {
+      const own = `${prefix}${process.pid ?? '?'}: `;
+      const show = selected || options.pid === undefined || process.pid === options.pid;
+      if (show) ordered.push({ process, prefix: own });
+      for (const child of process.children) visit(child, own, show);
+    };
+    for (const root of roots) visit(root, '', false);
+    if (options.pid !== undefined && ordered.length === 0) throw new Error(`no process ${options.pid} in the trace`);
+
+    let out = '';
+    const emit = async (text: string) => {
+      out += text;
+      if (out.length >= WRITE_CHUNK) {
+        await write(out);
+        out = '';
+      }
+    };
     let first = true;
     for (const { process, prefix } of ordered) {
-      if (!first) await write('----\n');
+      if (!first) await emit('----\n');
       first = false;
-      await write(`${prefix}${style.bold(sectionTitle(process))}\n`);
-      await spool.writeGroup(process, (chunk) =>
-        write(chunk.replace(/^(?=.)/gm, prefix)),
-      );
+      await emit(`${prefix}${style.bold(sectionTitle(process))}\n`);
+      const showTid = (tid: number) => process.threads.length > 1 || tid !== process.pid;
+      for await (const line of this.mergedLines(process.threads)) {
+        const notes = annotations.get(`${line.fileId}:${line.line}`);
+        const tab = line.text.indexOf('\t');
+        const text = `${line.text.slice(0, tab)}${showTid(line.tid) ? `[${line.tid}] ` : ''}${line.text.slice(tab + 1)}`;
+        await emit(`${prefix}${notes ? `${text}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : text}\n`);
+      }
     }
-  } finally {
-    spool.dispose();
+    if (out) await write(out);
   }
-  return analysis;
+
+  /** The spooled lines of these threads, merged by where they started. */
+  private async *mergedLines(threads: Task[]): AsyncGenerator<Spooled> {
+    const heads = new MinHeap<{ line: Spooled; source: AsyncGenerator<string> }>(
+      (a, b) => a.line.key < b.line.key || (a.line.key === b.line.key && a.line.order < b.line.order),
+    );
+    const advance = async (source: AsyncGenerator<string>) => {
+      const next = await source.next();
+      if (!next.done) heads.push({ line: parseSpooled(next.value), source });
+    };
+    for (const task of threads) await advance(this.spool.lines(task));
+    while (heads.size > 0) {
+      const { line, source } = heads.pop()!;
+      yield line;
+      await advance(source);
+    }
+  }
+}
+
+function parseSpooled(text: string): Spooled {
+  const fields: string[] = [];
+  let from = 0;
+  for (let i = 0; i < 5; i++) {
+    const tab = text.indexOf('\t', from);
+    fields.push(text.slice(from, tab));
+    from = tab + 1;
+  }
+  return {
+    key: Number(fields[0]),
+    order: Number(fields[1]),
+    fileId: Number(fields[2]),
+    line: Number(fields[3]),
+    tid: Number(fields[4]),
+    text: text.slice(from),
+  };
 }
 
 function sectionTitle(process: Process): string {
@@ -121,13 +201,4 @@ function sectionTitle(process: Process): string {
   if (process.command) parts.push(process.command);
   if (process.inference) parts.push(`(${process.inference})`);
   return parts.join('; ');
-}
-
-function formatEvent(event: Exclude<TraceEvent, { kind: 'warning' }>, process: Process, all: boolean): string | null {
-  if (event.kind === 'syscall' ? !all && !TIMELINE_CALLS.has(event.name) : event.kind === 'task' && !all) return null;
-  const tidColumn = process.threads.length > 1 || event.tid !== process.pid ? `[${event.tid}] ` : '';
-  const stamp = event.kind === 'syscall' ? event.start : event.at;
-  const time = stamp.text ? `${stamp.text} ` : '';
-  const duration = event.kind === 'syscall' && event.durationUs !== null ? ` <${(event.durationUs / 1e6).toFixed(6)}>` : '';
-  return `${time}${tidColumn}${eventText(event)}${duration}`;
 }

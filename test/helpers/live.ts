@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupRun } from './group.js';
+import { childrenOf } from '../../src/proc/tree.js';
 import { CLI, REPO, repoPath } from './repo.js';
 
 export const MARK_VARIABLE = 'FORKSCOPE_TEST_MARK';
@@ -102,15 +103,6 @@ function syscallsOf(pid: number): number[] {
   }
 }
 
-function childrenOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Starts a program that hangs in its own process group (with the marker), and resolves once one

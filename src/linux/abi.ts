@@ -1,6 +1,8 @@
-// Linux numbers that the kernel hands out raw (in /proc, in bpftrace records) and strace would
-// have named: signals, errnos, clone flags, and the syscall numbers of /proc/PID/task/TID/syscall.
-// References: asm-generic/signal.h, asm-generic/errno-base.h + errno.h, linux/sched.h,
+// The Linux ABI in one place: numbers that the kernel hands out raw (in /proc, in bpftrace records)
+// and strace would have named: signals, errnos, clone flags, wait statuses, waitid's id types, and
+// the syscall numbers of /proc/PID/task/TID/syscall. Parsers, the /proc layer and the collectors
+// all read them from here.
+// References: asm-generic/signal.h, asm-generic/errno-base.h + errno.h, linux/sched.h, linux/wait.h,
 // arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h (arm64).
 
 import type { ExitStatus } from '../model/events.js';
@@ -112,4 +114,24 @@ export function decodeWaitStatus(status: number): ExitStatus | null {
   if (signal === 0) return { code: (status >> 8) & 0xff };
   if (signal === 0x7f) return null; // stopped, not ended
   return status & 0x80 ? { signal: signalName(signal), coreDumped: true } : { signal: signalName(signal) };
+}
+
+/** waitid(2)'s idtype argument by number (linux/wait.h). */
+export const WAITID_ID_TYPES = ['P_ALL', 'P_PID', 'P_PGID', 'P_PIDFD'] as const;
+
+/**
+ * What a waitid(idtype, id) waits for, as wait4's pid argument says it: -1 any child (P_ALL), the
+ * pid (P_PID), minus the group (P_PGID; 0 is the caller's own group); null for a pidfd or unknown.
+ */
+export function waitidTarget(idType: number | null, id: number | null): number | null {
+  switch (idType) {
+    case 0:
+      return -1;
+    case 1:
+      return id;
+    case 2:
+      return id === null ? null : -id;
+    default:
+      return null;
+  }
 }

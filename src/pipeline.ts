@@ -1,0 +1,48 @@
+// The one way a trace flows through forkscope: sources are read by parsers/ into events, the
+// events feed the analysis (and whatever view rides along, e.g. the TUI's index or the timeline's
+// spool), and the analysis's result is what views render. Nothing downstream reads a file.
+
+import { emptyStats, readFutexCalls, readTrace } from '../parsers/index.js';
+import type { Follow } from '../parsers/lines.js';
+import type { TraceSource } from '../parsers/types.js';
+import { ForkHangAnalysis } from './analysis/analyze.js';
+import type { TraceAnalysis } from './analysis/analyze.js';
+import type { Analysis } from './analysis/types.js';
+import type { TraceEvent } from './model/events.js';
+import type { TaskTree } from './model/tree.js';
+
+export type { TraceAnalysis } from './analysis/analyze.js';
+
+export interface PipelineOptions {
+  /** Sees every event of the read, after the analysis has (with the tree as it stands), e.g. to index it for a view. */
+  onEvent?: (event: TraceEvent, tree: TaskTree) => void;
+  /** Told when the read is done and the analysis asks for the lock holders' calls again. */
+  onSecondRead?: () => void;
+  /** The trace is still being recorded: the read follows it until it is done. */
+  follow?: Follow;
+  /** Events known before the trace begins (the tree of an attached process, from /proc). */
+  prelude?: TraceEvent[];
+}
+
+/** Reads the sources once into the analysis (and `onEvent`), then lets it finish. */
+export async function analyzeSources(sources: TraceSource[], options: PipelineOptions = {}): Promise<TraceAnalysis> {
+  const inputs = emptyStats(sources);
+  const analysis = new ForkHangAnalysis(inputs);
+  const feed = (event: TraceEvent) => {
+    analysis.observe(event);
+    options.onEvent?.(event, analysis.tree);
+  };
+  for (const event of options.prelude ?? []) feed(event);
+  for await (const event of readTrace(sources, inputs, { follow: options.follow })) feed(event);
+  return analysis.finish({
+    futexCalls: (query) => {
+      options.onSecondRead?.();
+      return readFutexCalls(sources, query);
+    },
+  });
+}
+
+/** The report alone. */
+export async function analyzeTrace(sources: TraceSource[], options: PipelineOptions = {}): Promise<Analysis> {
+  return (await analyzeSources(sources, options)).analysis;
+}
