@@ -115,13 +115,13 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
   while (bytes < megabytes * 1024 * 1024) {
     // A contended lock: one worker waits (unfinished), others make noise, the holder wakes it.
     const lock = locks[random(locks.length)];
-    const waiter = workers[random(workers.length)];
-    const holder = workers[(workers.indexOf(waiter) + 1 + random(workers.length - 1)) % workers.length];
+    const waiter = workers[random(workers.length)]!;
+    const holder = workers[(workers.indexOf(waiter) + 1 + random(workers.length - 1)) % workers.length]!;
     await line(waiter, `futex(${lock}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
-    for (let n = random(6); n > 0; n--) await noise(workers[random(workers.length)]);
+    for (let n = random(6); n > 0; n--) await noise(workers[random(workers.length)]!);
     await line(holder, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 1 <0.000012>`);
     await line(waiter, '<... futex resumed>) = 0 <0.000020>');
-    for (let n = random(8); n > 0; n--) await noise(workers[random(workers.length)]);
+    for (let n = random(8); n > 0; n--) await noise(workers[random(workers.length)]!);
     await line(waiter, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000010>`);
     if (random(1000) === 0) {
       // A short-lived child: forked by main, does a little work, exits and is reaped.
@@ -137,7 +137,7 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
     }
   }
   // Worker 1 takes lock 0 (its wait returns), main forks, worker 1 releases it after: the child hangs.
-  const [holder, contender] = workers;
+  const [holder, contender] = workers as [number, number];
   const hung = nextChild++;
   await line(contender, `futex(${locks[0]}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
   await line(holder, `futex(${locks[0]}, FUTEX_WAIT_PRIVATE, 2, NULL) = 0 <0.000030>`);

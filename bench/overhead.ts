@@ -27,7 +27,7 @@ interface Workload {
 
 async function timed(argv: string[]): Promise<number> {
   const started = process.hrtime.bigint();
-  const run = await execa(argv[0], argv.slice(1), { reject: false, stdio: 'ignore' });
+  const run = await execa(argv[0]!, argv.slice(1), { reject: false, stdio: 'ignore' });
   if (run.failed) throw new Error(`${argv.join(' ')} failed: ${run.message}`);
   return Number(process.hrtime.bigint() - started) / 1e9;
 }

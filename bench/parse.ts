@@ -23,10 +23,10 @@ async function measure(path: string, mode: 'read' | 'analyze'): Promise<void> {
   if (mode === 'read') {
     const stats = emptyStats(sources);
     for await (const event of readTrace(sources, stats)) void event;
-    lines = stats[0].lines;
+    lines = stats[0]!.lines;
   } else {
     const analysis = await analyzeTrace(sources);
-    lines = analysis.inputs[0].lines;
+    lines = analysis.inputs[0]!.lines;
     findings = analysis.findings.length;
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -60,5 +60,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--measure') await measure(process.argv[4], process.argv[3] as 'read' | 'analyze');
+if (process.argv[2] === '--measure') await measure(process.argv[4]!, process.argv[3] as 'read' | 'analyze');
 else await main();

@@ -47,7 +47,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 const median = (xs: number[]) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
 function tmux(...args: string[]): string {
@@ -195,7 +195,7 @@ function focusOf(screen: string): Pane | null {
 /** The timeline title: whose it is, and its row counter (`12/345`). */
 function timeline(screen: string): { of: string; row: number; rows: number } | null {
   const m = /Timeline of (.+?)(?: \(.*?\))? (\d+)\/(\d+)/.exec(screen);
-  return m ? { of: m[1], row: Number(m[2]), rows: Number(m[3]) } : null;
+  return m ? { of: m[1]!, row: Number(m[2]), rows: Number(m[3]) } : null;
 }
 
 const mainTimeline = new RegExp(`Timeline of ${MAIN} `);
@@ -244,7 +244,7 @@ const keyFigures = (): KeyFigures => ({ tree: [], timeline: [], jumps: [], lost:
  */
 async function presses(session: Session, pane: 'tree' | 'timeline', keys: string[], whileIndexing: boolean, out: KeyFigures): Promise<void> {
   for (let i = 0; i < PRESSES; i++) {
-    const key = keys[i % keys.length];
+    const key = keys[i % keys.length]!;
     const result = await session.press(key, pane === 'tree' ? treeMoved : rowMovedBy(key === 'j' ? 1 : -1), stopAt(whileIndexing));
     if (!record(session, result, whileIndexing, out[pane], out)) return;
     await sleep(BETWEEN_PRESSES_MS);
@@ -349,7 +349,7 @@ async function measure(log: string, rowStores: string): Promise<Figures> {
 }
 
 const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);
-const keyMs = (xs: number[]) => (xs.length ? `${Math.round(median(xs))} ms (max ${Math.round(Math.max(...xs))}, n=${xs.length})` : '-');
+const keyMs = (xs: number[]) => (xs.length ? `${Math.round(median(xs)!)} ms (max ${Math.round(Math.max(...xs))}, n=${xs.length})` : '-');
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 
 async function main(): Promise<void> {

@@ -46,7 +46,7 @@ export async function checkBpftrace(): Promise<string> {
 
 export async function startBpftrace(options: RecordOptions): Promise<Collector> {
   const version = await checkBpftrace();
-  checkCommand(options.argv[0]);
+  checkCommand(options.argv[0]!);
   const warnings: string[] = [];
   if (options.stacks) warnings.push('--stacks is only recorded by the strace backend');
   if (options.syscalls) warnings.push('--syscalls is for the strace backend; the bpftrace collector records a fixed set');
@@ -69,7 +69,7 @@ export async function startBpftrace(options: RecordOptions): Promise<Collector> 
     throw new Error(`${(error as Error).message}${bpftraceErrors(stderr)}`);
   }
 
-  const target = startInOwnGroup(options.argv[0], options.argv.slice(1), options.targetIo);
+  const target = startInOwnGroup(options.argv[0]!, options.argv.slice(1), options.targetIo);
   if (target.pid === undefined) {
     abort();
     throw new Error(`cannot start ${options.argv[0]}: ${(await target).message}`);

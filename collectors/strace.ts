@@ -50,7 +50,7 @@ export async function straceFeatures(): Promise<StraceFeatures> {
 export async function startStrace(options: RecordOptions): Promise<Collector> {
   const features = await straceFeatures();
   const warnings: string[] = [];
-  checkCommand(options.argv[0]);
+  checkCommand(options.argv[0]!);
   const tracePath = join(options.dir, 'trace.strace');
   const args = [...STRACE_RECORD_ARGS, '-o', tracePath];
   if (features.killOnExit) args.push('--kill-on-exit');

@@ -47,9 +47,9 @@ export class HangWatchdog {
         const base = `/proc/${pid}/task/${tid}`;
         runNs += Number(readText(`${base}/schedstat`)?.split(' ')[0] ?? 0);
         const call = parseSyscall(readText(`${base}/syscall`));
-        const op = call?.name === 'futex' ? decodeFutexOp(Number(call.args[1] & 0xffffffffn)) : null;
+        const op = call?.name === 'futex' ? decodeFutexOp(Number(call.args[1]! & 0xffffffffn)) : null;
         if (call && op && isFutexWait(op.command) && call.args[3] === 0n) {
-          const wait = `thread ${tid} of ${pid} in an untimed futex wait on 0x${call.args[0].toString(16)}`;
+          const wait = `thread ${tid} of ${pid} in an untimed futex wait on 0x${call.args[0]!.toString(16)}`;
           waiting.push(wait);
           if (op.private) privateWaits.push(wait);
         } else if (call?.name === 'wait4' || call?.name === 'waitid') {

@@ -51,7 +51,7 @@ interface Row {
   comm: string;
   event: string;
   call: string;
-  a: string[]; // a1..a5
+  a: [string, string, string, string, string];
   text: string;
 }
 
@@ -105,7 +105,7 @@ export async function* readBpftraceCsv(
       continue;
     }
     if (fields.length === 1) {
-      const only = fields[0].trim();
+      const only = fields[0]!.trim();
       if (only === '' || /^@unlogged_wakes: \d+$/.test(only)) continue;
       const lost = /^Lost (\d+) events$/.exec(only);
       if (lost) {
@@ -144,7 +144,9 @@ function toRow(fields: string[], line: number, offset: number): Row | string {
     comm = fields.slice(3, 4 + extra).join(',');
     rest = fields.slice(4 + extra);
   }
-  const [ns, tgid, tid] = fields;
+  // At least COLUMNS fields (checked above), so every field named here exists.
+  const [ns, tgid, tid] = fields as [string, string, string];
+  const [event, call, a1, a2, a3, a4, a5, text] = rest as [string, string, string, string, string, string, string, string];
   if (!/^\d+$/.test(ns) || !/^\d+$/.test(tgid) || !/^\d+$/.test(tid)) return 'expected ns, tgid and tid numbers';
   return {
     ns: BigInt(ns),
@@ -153,10 +155,10 @@ function toRow(fields: string[], line: number, offset: number): Row | string {
     tgid: Number(tgid),
     tid: Number(tid),
     comm,
-    event: rest[0],
-    call: rest[1],
-    a: rest.slice(2, 7),
-    text: rest[7],
+    event,
+    call,
+    a: [a1, a2, a3, a4, a5],
+    text,
   };
 }
 

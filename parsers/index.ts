@@ -184,11 +184,11 @@ export async function* readTrace(sources: TraceSource[], stats: InputStats[], op
   for (const [i, source] of sources.entries()) {
     const fromStdin = source.path === '-';
     if (source.format === 'bpftrace-csv') {
-      for await (const event of readBpftraceCsv(source, stats[i], newStream(), options.follow)) yield fromStdin ? renameStdin(event, source.files[0]) : event;
+      for await (const event of readBpftraceCsv(source, stats[i]!, newStream(), options.follow)) yield fromStdin ? renameStdin(event, source.files[0]!) : event;
       continue;
     }
-    for await (const batch of readStraceSource(source, stats[i], newStream, options.follow)) {
-      for (const event of batch) yield fromStdin ? renameStdin(event, source.files[0]) : event;
+    for await (const batch of readStraceSource(source, stats[i]!, newStream, options.follow)) {
+      for (const event of batch) yield fromStdin ? renameStdin(event, source.files[0]!) : event;
     }
   }
 }

@@ -136,20 +136,20 @@ async function* splitLines(
     read.catch(() => undefined);
     return read;
   };
-  let reading = readAhead(buffers[turn]);
+  let reading = readAhead(buffers[turn]!);
   const followState = { draining: false };
   for (;;) {
     const bytesRead = await reading;
     if (bytesRead === 0) {
       // A followed file's last line may be half written: it stays held until its newline comes.
       if (!(await readAgain(follow, followState))) break;
-      reading = readAhead(buffers[turn]);
+      reading = readAhead(buffers[turn]!);
       continue;
     }
     position += bytesRead;
-    const chunk = buffers[turn].subarray(0, bytesRead);
+    const chunk = buffers[turn]!.subarray(0, bytesRead);
     turn ^= 1;
-    reading = readAhead(buffers[turn]);
+    reading = readAhead(buffers[turn]!);
     const batch: ReadLine[] = [];
     let from = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {

@@ -44,7 +44,7 @@ export async function* readPlashLog(file: string, stats: InputStats, newStream: 
       const path: string[] = [];
       let text = line.text;
       for (let m = LEVEL.exec(text); m; m = LEVEL.exec(text)) {
-        path.push(m[1]);
+        path.push(m[1]!);
         text = text.slice(m[0].length);
       }
       if (line.truncated) sink.warn(where, 'line longer than 1 MiB, cut');

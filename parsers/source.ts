@@ -128,8 +128,7 @@ class DecompressedSource implements ByteSource {
       if (bytesRead === 0) this.ended = true;
     }
     let copied = 0;
-    while (copied < buffer.length && this.ready.length > 0) {
-      const head = this.ready[0];
+    for (let head = this.ready[0]; head !== undefined && copied < buffer.length; head = this.ready[0]) {
       const n = head.copy(buffer, copied);
       copied += n;
       if (n === head.length) this.ready.shift();

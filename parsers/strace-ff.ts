@@ -59,7 +59,7 @@ async function* merge(files: string[], stats: InputStats, newStream: () => numbe
     yield [
       {
         kind: 'warning',
-        where: { file: files[0], line: 1 },
+        where: { file: files[0]!, line: 1 },
         message: '-r times in -ff files are deltas from the previous line of any file: the files are not merged by time',
       },
     ];
@@ -84,7 +84,7 @@ async function* merge(files: string[], stats: InputStats, newStream: () => numbe
       yield out;
       out = [];
     }
-    const cursor = cursors[head.cursor];
+    const cursor = cursors[head.cursor]!;
     const event = cursor.buffered() ? cursor.take() : await cursor.next();
     if (event) heap.push({ event, key: mergeKey(event) ?? Infinity, cursor: head.cursor });
   }
@@ -104,7 +104,7 @@ class EventCursor {
   }
 
   take(): TraceEvent {
-    return this.batch[this.index++];
+    return this.batch[this.index++]!;
   }
 
   async next(): Promise<TraceEvent | null> {
@@ -114,7 +114,7 @@ class EventCursor {
       this.batch = read.value;
       this.index = 0;
     }
-    return this.batch[this.index++];
+    return this.batch[this.index++]!;
   }
 
   async close(): Promise<void> {

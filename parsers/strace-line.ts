@@ -245,7 +245,7 @@ function parseExit(text: string): LineBody | { error: string } {
   if (m) return { kind: 'exit', status: { code: Number(m[1]) } };
   m = /^\+\+\+ killed by (SIG\w+|\d+)( \(core dumped\))? \+\+\+$/.exec(text);
   if (m) {
-    const signal = /^\d+$/.test(m[1]) ? signalName(Number(m[1])) : m[1];
+    const signal = /^\d+$/.test(m[1]!) ? signalName(Number(m[1])) : m[1]!;
     return { kind: 'exit', status: m[2] ? { signal, coreDumped: true } : { signal } };
   }
   m = /^\+\+\+ superseded by execve in pid (\d+) \+\+\+$/.exec(text);
@@ -366,7 +366,7 @@ function argValue(part: string | undefined): string {
 /** A symbolic argument as strace prints it: `P_PID`, `-X verbose` `0x1 /* P_PID *\/`, `-X raw` `0x1`. */
 function symbolOf(part: string, byNumber: readonly string[]): string | null {
   const comment = /\/\*\s*([A-Z_][A-Z0-9_]*)\s*\*\//.exec(part);
-  if (comment) return comment[1];
+  if (comment) return comment[1]!;
   const bare = part.trim();
   if (/^[A-Z_][A-Z0-9_]*$/.test(bare)) return bare;
   const number = /^(0x[0-9a-f]+|\d+)/i.exec(bare);
@@ -437,7 +437,7 @@ function waitStatus(text: string): ExitStatus | null {
   if (exited) return { code: Number(exited[1]) };
   const signaled = /WTERMSIG\(s\) == (SIG\w+|\d+)/.exec(text);
   if (signaled) {
-    const signal = /^\d+$/.test(signaled[1]) ? signalName(Number(signaled[1])) : signaled[1];
+    const signal = /^\d+$/.test(signaled[1]!) ? signalName(Number(signaled[1])) : signaled[1]!;
     return /WCOREDUMP/.test(text) ? { signal, coreDumped: true } : { signal };
   }
   const raw = /^\[(0x[0-9a-f]+|\d+)\]$/i.exec(text.trim());
@@ -476,7 +476,7 @@ export function decodeExitCode(name: string, args: string): number | undefined {
 
 function unquote(text: string): string {
   const m = /^"((?:[^"\\]|\\.)*)"/.exec(text);
-  return m ? m[1] : text;
+  return m ? m[1]! : text;
 }
 
 function isDigit(ch: number): boolean {

@@ -27,11 +27,12 @@ const brief = (f: Finding) => ({
 describe('seed 002: PlashGlibc nptl/tst-fork1', () => {
   it('finds 18972 blocked on 0x2b79a1b1e2c0, forked by 18969, lock held by 18970, 18969 in wait4', async () => {
     const analysis = await analyze('samples/plash-tst-fork1/tst-fork1.log');
-    assert.equal(analysis.inputs[0].format, 'plash');
+    assert.equal(analysis.inputs[0]!.format, 'plash');
     assert.deepEqual(analysis.findings.map(brief), [
       { pid: 18972, tid: 18972, futex: '0x2b79a1b1e2c0', parentPid: null, forkTid: 18969, holderTid: 18970, confidence: 'likely' },
     ]);
     const [finding] = analysis.findings;
+    assert.ok(finding);
     assert.deepEqual(finding.chain.map((l) => [l.tid, l.waitsOn]), [[18969, 'wait4 18972']]);
     const roles = finding.evidence.map((e) => e.role);
     for (const role of ['handed-over', 'lock-taken', 'fork-while-held', 'blocked-forever', 'waits-for-child'] as const) {
@@ -106,7 +107,7 @@ describe('hand-written edge cases', () => {
       const analysis = await analyze(`test/fixtures/${file}`);
       assert.equal(analysis.findings.length, expected.length, JSON.stringify(analysis.findings.map(brief)));
       expected.forEach((want, i) => {
-        const got = brief(analysis.findings[i]);
+        const got = brief(analysis.findings[i]!);
         for (const [key, value] of Object.entries(want)) assert.deepEqual(got[key as keyof typeof got], value, `${file}: ${key}`);
       });
     });
@@ -114,6 +115,7 @@ describe('hand-written edge cases', () => {
 
   it('timed-wait-times-out.log: quotes the timeouts and the parent still in wait4 until the kill', async () => {
     const [finding] = (await analyze('test/fixtures/timed-wait-times-out.log')).findings;
+    assert.ok(finding);
     assert.deepEqual(finding.evidence.filter((e) => e.role === 'timed-out').map((e) => e.line), [4, 6]);
     assert.equal(finding.blockedSince, '10:00:00.051000');
   });
@@ -180,15 +182,15 @@ describe('forkscope analyze (CLI)', () => {
     const doc = analysisDocument(run.stdout);
     assert.equal(doc.schema, 'forkscope/analysis@1');
     assert.deepEqual(Object.keys(doc), ['schema', 'inputs', 'processes', 'findings', 'warnings']);
-    assert.equal(doc.findings[0].futex, '0x2b79a1b1e2c0');
-    assert.equal(doc.inputs[0].format, 'plash');
+    assert.equal(doc.findings[0]?.futex, '0x2b79a1b1e2c0');
+    assert.equal(doc.inputs[0]?.format, 'plash');
   });
 
   it('reads stdin given as -', () => {
     const log = readFileSync(repoPath('test/fixtures/held-across-fork.log'), 'utf8');
     const run = runCli(['analyze', '--json', '-'], { input: log });
     assert.equal(run.status, 1, run.stderr);
-    assert.equal(analysisDocument(run.stdout).findings[0].holderTid, 1001);
+    assert.equal(analysisDocument(run.stdout).findings[0]?.holderTid, 1001);
   });
 
   it('reports unreadable lines as file:line and still analyzes the rest', () => {
@@ -197,9 +199,9 @@ describe('forkscope analyze (CLI)', () => {
     const run = runCli(['analyze', '--json', '--format', 'strace', '-'], { input: log.join('\n') });
     assert.equal(run.status, 1, run.stderr);
     const doc = analysisDocument(run.stdout);
-    assert.equal(doc.findings[0].holderTid, 1001);
+    assert.equal(doc.findings[0]?.holderTid, 1001);
     assert.ok(doc.warnings.some((w: { line: number }) => w.line === 4), JSON.stringify(doc.warnings));
-    assert.ok(doc.inputs[0].warnings >= 1);
+    assert.ok((doc.inputs[0]?.warnings ?? 0) >= 1);
   });
 
   it('exits 2 with a clear message for a missing file, an unknown format and bad usage', () => {

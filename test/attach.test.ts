@@ -55,7 +55,7 @@ interface Doc {
 
 function statusOf(pid: number): { state: string; tracer: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { state: /^State:\s*(\S)/m.exec(status)![1], tracer: Number(/^TracerPid:\s*(\d+)/m.exec(status)![1]) };
+  return { state: /^State:\s*(\S)/m.exec(status)![1]!, tracer: Number(/^TracerPid:\s*(\d+)/m.exec(status)![1]) };
 }
 
 describe('forkscope attach', () => {
@@ -90,11 +90,13 @@ describe('forkscope attach', () => {
     program = await startHung([cMutex], env);
     const root = program.pid!;
     const [child] = childrenOf(root);
+    assert.ok(child);
     const run = await forkscope(['attach', '--json', String(root)], env);
     assert.equal(run.code, 1, run.stderr);
     const doc = analysisDocument<Doc>(run.stdout);
     assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
     const [finding] = doc.findings;
+    assert.ok(finding);
     assert.equal(finding.source, 'proc');
     assert.equal(finding.pid, child);
     assert.equal(finding.parentPid, root);
@@ -120,6 +122,7 @@ describe('forkscope attach', () => {
       const run = await forkscope(['attach', '--json', String(target)], env);
       assert.equal(run.code, 1, run.stderr);
       const [finding] = analysisDocument<Doc>(run.stdout).findings;
+      assert.ok(finding);
       assert.equal(finding.pid, child);
       assert.equal(finding.confidence, 'confirmed');
       const parentThreads = readFileSync(`/proc/${root}/task/${finding.holderTid}/stat`, 'utf8');
@@ -140,6 +143,7 @@ describe('forkscope attach', () => {
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /Watched 1 s with strace -p: no system call completed in the tree; no thread used any CPU time/);
     const [finding] = analysisDocument<Doc>(run.stdout).findings;
+    assert.ok(finding);
     assert.match(finding.explanation, /no system call completed/);
     // afterEach checks that no process is left stopped or traced.
   });
@@ -149,6 +153,7 @@ describe('forkscope attach', () => {
     const run = await forkscope(['attach', '--json', String(program.pid)], env);
     assert.equal(run.code, 1, run.stderr);
     const [finding] = analysisDocument<Doc>(run.stdout).findings;
+    assert.ok(finding);
     assert.equal(finding.parentPid, program.pid);
     assert.equal(finding.op, 'FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME');
     assert.equal(finding.confidence, 'possible');
@@ -173,7 +178,7 @@ describe('forkscope attach', () => {
     assert.deepEqual(markedProcesses(mark).filter((p) => meta.keptRunning.includes(p)).sort(), [...meta.keptRunning].sort());
     const run = await forkscope(['attach', '--json', String(meta.target.pid)], env);
     assert.equal(run.code, 1, run.stderr);
-    assert.equal(analysisDocument<Doc>(run.stdout).findings[0].confidence, 'confirmed');
+    assert.equal(analysisDocument<Doc>(run.stdout).findings[0]!.confidence, 'confirmed');
   });
 
   it('reports nothing for a tree that is not hung (exit 0)', async () => {

@@ -17,6 +17,7 @@ describe('inputs that broke the analysis', () => {
     const analysis = await analyze('test/fixtures/restart-without-resume.log');
     assert.equal(analysis.findings.length, 1);
     const [finding] = analysis.findings;
+    assert.ok(finding);
     assert.deepEqual([finding.pid, finding.futex, finding.holderTid, finding.confidence], [1002, '0x55d0c0a4e040', null, 'possible']);
     assert.equal(finding.op, 'FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME');
     const blocked = finding.evidence.filter((e) => e.role === 'blocked-forever').map((e) => e.line);

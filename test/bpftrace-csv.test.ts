@@ -65,7 +65,7 @@ describe('bpftrace CSV: the recorded multiprocessing pool', () => {
     const run = runCli(['analyze', '--json', trace]);
     assert.equal(run.status, 1, run.stderr);
     const doc = analysisDocument(run.stdout);
-    assert.equal(doc.inputs[0].format, 'bpftrace-csv');
+    assert.equal(doc.inputs[0]?.format, 'bpftrace-csv');
     assert.equal(doc.findings.length, 2);
   });
 });
@@ -98,9 +98,9 @@ describe('bpftrace CSV: the format, line by line', () => {
         [10, 'WAIT', 0, '1000000', '4000000'],
       ],
     );
-    assert.equal(joined[1].durationUs, 3000);
-    assert.equal(joined[1].args, '0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL');
-    assert.ok(joined[0].start.seq < joined[0].end!.seq);
+    assert.equal(joined[1]!.durationUs, 3000);
+    assert.equal(joined[1]!.args, '0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL');
+    assert.ok(joined[0]!.start.seq < joined[0]!.end!.seq);
   });
 
   it('a call entered when its task dies is `= ?`; one still entered at the end is unfinished', async () => {
@@ -116,6 +116,9 @@ describe('bpftrace CSV: the format, line by line', () => {
       ),
     );
     const [wait, exitGroup, wait4] = calls(events);
+    assert.ok(wait);
+    assert.ok(exitGroup);
+    assert.ok(wait4);
     assert.deepEqual(wait.result, { raw: '? ERESTARTSYS', value: null, errno: 'ERESTARTSYS' });
     assert.deepEqual(exitGroup.result, { raw: '?', value: null, errno: null });
     assert.equal(exitGroup.exitCode, 3);
@@ -148,6 +151,9 @@ describe('bpftrace CSV: the format, line by line', () => {
       ],
     );
     const [clone, wait4, timed] = calls(events);
+    assert.ok(clone);
+    assert.ok(wait4);
+    assert.ok(timed);
     assert.equal(clone.clone!.creates, 'thread');
     assert.ok(clone.clone!.flags!.includes('CLONE_THREAD'));
     assert.deepEqual(wait4.wait, { syscall: 'wait4', pid: -1, status: { code: 1 } });
@@ -167,6 +173,8 @@ describe('bpftrace CSV: the format, line by line', () => {
     );
     assert.equal(stats.warnings, 0);
     const [wake, exec] = calls(events);
+    assert.ok(wake);
+    assert.ok(exec);
     assert.equal(wake.futex!.command, 'WAKE');
     assert.deepEqual(exec.exec, { path: '/tmp/x,y/prog', argv: null });
   });

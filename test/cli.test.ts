@@ -107,7 +107,7 @@ describe('a reader that goes away', () => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.on('close', (code) => {
         clearTimeout(timer);
-        resolve({ code, first: first.split('\n')[0] });
+        resolve({ code, first: first.split('\n')[0] ?? '' });
       });
     });
 

@@ -127,9 +127,10 @@ describe("strace -o '|forkscope analyze -'", () => {
       await waitFor(() => existsSync(code) && readFileSync(code, 'utf8').endsWith('\n'), 30_000);
       assert.equal(readFileSync(code, 'utf8').trim(), '1');
       const doc = analysisDocument(readFileSync(out, 'utf8'));
-      assert.equal(doc.inputs[0].path, '-');
+      assert.equal(doc.inputs[0]?.path, '-');
       assert.equal(doc.findings.length, 1);
       const [finding] = doc.findings;
+      assert.ok(finding);
       assert.equal(finding.confidence, 'confirmed');
       assert.deepEqual(finding.chain.map((l) => l.waitsOn), [`wait4 ${finding.pid}`]);
     } finally {

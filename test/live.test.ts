@@ -42,6 +42,7 @@ describe('live: strace -f -tt -T of a program that hangs after fork', () => {
       const doc = analysisDocument(result.stdout);
       assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
       const [finding] = doc.findings;
+      assert.ok(finding);
       const parent = doc.processes.find((p) => p.pid === finding.parentPid);
       assert.ok(parent, 'the parent process is in the tree');
       assert.equal(finding.forkTid, finding.parentPid, 'main forked');

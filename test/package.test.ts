@@ -34,6 +34,7 @@ describe('npm package', () => {
     symlinkSync(repoPath('node_modules'), join(clone, 'node_modules'));
     const npm = (args: string[], cwd: string) => execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', timeout: 300_000 });
     const [pack] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], clone)) as { filename: string; files: { path: string }[] }[];
+    assert.ok(pack, 'npm pack made a package');
     packed = pack.files.map((f) => f.path);
     const prefix = join(work, 'prefix');
     npm(['install', '-g', '--prefer-offline', '--prefix', prefix, join(work, pack.filename)], work);

@@ -53,7 +53,7 @@ function findLine(path: string, pattern: RegExp): { line: number; match: RegExpE
 function callAt(events: TraceEvent[], line: number): SyscallEvent {
   const found = syscalls(events).filter((c) => c.start.where.line === line);
   assert.equal(found.length, 1, `one call starts on line ${line}`);
-  return found[0];
+  return found[0]!;
 }
 
 function parsed(text: string, withPid = true): ParsedLine {
@@ -98,11 +98,11 @@ describe('line reader', () => {
     const file = scratchFile(Buffer.concat([Buffer.from('a\n'), Buffer.from([0xff, 0xfe, 0x41, 0x0a]), Buffer.from(`${long}\nafter\n`)]));
     const lines = [];
     for await (const line of readLines(file, { start: 2, firstLine: 2, chunkBytes: 4096 })) lines.push(line);
-    assert.equal(lines[0].text, '\ufffd\ufffdA');
-    assert.equal(lines[0].line, 2);
-    assert.equal(lines[1].truncated, true);
-    assert.equal(lines[1].text.length, MAX_LINE_BYTES);
-    assert.deepEqual([lines[2].text, lines[2].line, lines[2].offset], ['after', 4, 6 + long.length + 1]);
+    assert.equal(lines[0]!.text, '\ufffd\ufffdA');
+    assert.equal(lines[0]!.line, 2);
+    assert.equal(lines[1]!.truncated, true);
+    assert.equal(lines[1]!.text.length, MAX_LINE_BYTES);
+    assert.deepEqual([lines[2]!.text, lines[2]!.line, lines[2]!.offset], ['after', 4, 6 + long.length + 1]);
     const reopened = [];
     for await (const line of readLines(file, { start: 2, firstLine: 2, chunkBytes: 4096, reopen: true })) reopened.push(line);
     assert.deepEqual(reopened, lines);
@@ -307,15 +307,16 @@ const expected: Record<string, { hung: Hung[] }> = JSON.parse(readFileSync(repoP
 const TIMED_SHAPES = new Set(['trace-f.log', 'shapes/t.log', 'shapes/ttt.log', 'shapes/ttt-r.log', 'shapes/r.log', 'shapes/y.log', 'shapes/yy.log']);
 
 describe('strace -f logs: every shape of the C mutex held at fork', () => {
-  const shapes = Object.keys(expected).filter((name) => name !== 'ff' && expected[name].hung.length > 0);
+  const shapes = Object.keys(expected).filter((name) => name !== 'ff' && expected[name]!.hung.length > 0);
 
   for (const shape of shapes) {
     it(`${shape}: the child's inherited-lock wait, its fork, the holder thread's creation, main's wait4`, async () => {
       const { events, stats } = await read(`${held}/${shape}`);
-      const [hung] = expected[shape].hung;
-      assert.equal(stats[0].format, 'strace');
-      assert.equal(stats[0].warnings, 0, JSON.stringify(warnings(events).slice(0, 3)));
-      assert.equal(stats[0].lines, readFileSync(repoPath(held, shape), 'utf8').trimEnd().split('\n').length);
+      const [hung] = expected[shape]!.hung;
+      assert.ok(hung);
+      assert.equal(stats[0]!.format, 'strace');
+      assert.equal(stats[0]!.warnings, 0, JSON.stringify(warnings(events).slice(0, 3)));
+      assert.equal(stats[0]!.lines, readFileSync(repoPath(held, shape), 'utf8').trimEnd().split('\n').length);
       const calls = syscalls(events);
 
       const childWait = calls.find((c) => c.tid === hung.pid && c.futex?.address === hung.futex);
@@ -338,7 +339,7 @@ describe('strace -f logs: every shape of the C mutex held at fork', () => {
       assert.equal(new Set(events.map((e) => (e.kind === 'warning' ? -1 : e.kind === 'syscall' ? e.start.stream : e.at.stream))).size, 1);
       const stamped = calls.map((c) => [c.start.where.line, c.start.us] as const).sort((a, b) => a[0] - b[0]);
       if (TIMED_SHAPES.has(shape)) {
-        for (let i = 1; i < stamped.length; i++) assert.ok(stamped[i][1]! >= stamped[i - 1][1]!, `times grow with lines (line ${stamped[i][0]})`);
+        for (let i = 1; i < stamped.length; i++) assert.ok(stamped[i]![1]! >= stamped[i - 1]![1]!, `times grow with lines (line ${stamped[i]![0]})`);
       } else {
         assert.ok(stamped.every(([, us]) => us === null));
       }
@@ -347,7 +348,8 @@ describe('strace -f logs: every shape of the C mutex held at fork', () => {
 
   it('joins <unfinished ...> and <... resumed> of one task into one call: both lines, both times, args joined', async () => {
     const log = `${held}/trace-f.log`;
-    const [hung] = expected['trace-f.log'].hung;
+    const [hung] = expected['trace-f.log']!.hung;
+    assert.ok(hung);
     const { events } = await read(log);
     const start = findLine(log, new RegExp(`^${hung.holderTid} +(\\S+) futex\\(${hung.futex}, FUTEX_WAKE_PRIVATE, 1 <unfinished`));
     const end = findLine(log, new RegExp(`^${hung.holderTid} +(\\S+) <\\.\\.\\. futex resumed>\\) += 1 <([\\d.]+)>`));
@@ -370,16 +372,22 @@ describe('strace -f logs: every shape of the C mutex held at fork', () => {
     assert.equal(last.at.us, deltas.reduce((a, b) => a + b, 0));
     const ttt = await read(`${held}/shapes/ttt.log`);
     const first = syscalls(ttt.events)[0];
+    assert.ok(first);
     assert.equal(first.start.us, Math.round(Number(first.start.text) * 1e6));
     const t = await read(`${held}/shapes/t.log`);
     const firstT = syscalls(t.events)[0];
+    assert.ok(firstT);
     const [h, m, s] = firstT.start.text!.split(':').map(Number);
+    assert.ok(h);
+    assert.ok(m);
+    assert.ok(s);
     assert.equal(firstT.start.us, ((h * 60 + m) * 60 + s) * 1e6);
   });
 
   it('-X raw and -X verbose decode to the same calls as the symbolic log', async () => {
     const digest = async (shape: string) => {
-      const [hung] = expected[shape].hung;
+      const [hung] = expected[shape]!.hung;
+      assert.ok(hung);
       const { events } = await read(`${held}/${shape}`);
       const role = (tid: number | null | undefined) =>
         tid === hung.forkTid ? 'main' : tid === hung.pid ? 'child' : tid === hung.holderTid ? 'holder' : tid && tid > 1000 ? 'thread' : tid;
@@ -399,20 +407,23 @@ describe('strace -f logs: every shape of the C mutex held at fork', () => {
 
   it('-k: stack frames go to the call they follow, also after a task exits', async () => {
     const log = `${held}/shapes/k.log`;
-    const [hung] = expected['shapes/k.log'].hung;
+    const [hung] = expected['shapes/k.log']!.hung;
+    assert.ok(hung);
     const { events } = await read(log);
     const fork = syscalls(events).find((c) => c.tid === hung.forkTid && c.clone?.creates === 'process')!;
     assert.ok(fork.stack!.some((frame) => frame.includes('__libc_fork')), JSON.stringify(fork.stack));
-    assert.match(fork.stack![0], /^\/\S+\(_Fork\+0x[0-9a-f]+\) \[0x[0-9a-f]+\]$/);
+    assert.match(fork.stack![0]!, /^\/\S+\(_Fork\+0x[0-9a-f]+\) \[0x[0-9a-f]+\]$/);
     const threadExit = syscalls(events).find((c) => c.tid === hung.holderTid && c.name === 'exit')!;
     assert.ok(threadExit.stack && threadExit.stack.length > 0, 'frames printed after "+++ exited" belong to the exit call');
   });
 
   it('stderr capture: unprefixed lines are the first task, [pid N] the others; attach messages cut lines', async () => {
     const log = `${held}/shapes/stderr.log`;
-    const [hung] = expected['shapes/stderr.log'].hung;
+    const [hung] = expected['shapes/stderr.log']!.hung;
+    assert.ok(hung);
     const { events } = await read(log);
     const first = syscalls(events)[0];
+    assert.ok(first);
     assert.deepEqual([first.name, first.tid], ['execve', hung.forkTid]);
     const cut = findLine(log, /^\[pid +\d+\] clone\(.*SIGCHLDstrace: Process (\d+) attached$/);
     const fork = callAt(events, cut.line);
@@ -424,23 +435,24 @@ describe('strace -f logs: every shape of the C mutex held at fork', () => {
   it('-qq: no exit lines; -e trace=futex --seccomp-bpf: no clone calls, still read', async () => {
     assert.equal(exits((await read(`${held}/shapes/qq.log`)).events).length, 0);
     const seccomp = await read(`${held}/shapes/seccomp-futex.log`);
-    assert.equal(seccomp.stats[0].warnings, 0);
+    assert.equal(seccomp.stats[0]!.warnings, 0);
     assert.ok(syscalls(seccomp.events).every((c) => c.name === 'futex' && c.futex));
   });
 });
 
 describe('strace -ff files', () => {
-  const [hung] = expected.ff.hung;
+  const [hung] = expected.ff!.hung;
+  assert.ok(hung);
 
   it('a prefix, the directory and the files given one by one are one trace', async () => {
     const byPrefix = await resolveInputs([repoPath(held, 'ff/trace')]);
     const byDirectory = await resolveInputs([repoPath(held, 'ff')]);
-    const files = byPrefix[0].files;
+    const files = byPrefix[0]!.files;
     const byFiles = await resolveInputs(files);
     for (const sources of [byPrefix, byDirectory, byFiles]) {
       assert.equal(sources.length, 1);
-      assert.equal(sources[0].format, 'strace-ff');
-      assert.deepEqual(sources[0].files, files);
+      assert.equal(sources[0]!.format, 'strace-ff');
+      assert.deepEqual(sources[0]!.files, files);
     }
     const tids = files.map((f) => Number(f.split('.').at(-1)));
     assert.deepEqual(tids, [...tids].sort((a, b) => a - b));
@@ -449,16 +461,16 @@ describe('strace -ff files', () => {
 
   it('tids come from the file names, each file is a stream, events are merged by time', async () => {
     const { events, stats } = await read(`${held}/ff`);
-    assert.equal(stats[0].warnings, 0);
+    assert.equal(stats[0]!.warnings, 0);
     const calls = syscalls(events);
     const streamOf = new Map<number, Set<number>>();
     for (const c of calls) (streamOf.get(c.tid) ?? streamOf.set(c.tid, new Set()).get(c.tid)!).add(c.start.stream);
-    const files = (await resolveInputs([repoPath(held, 'ff')]))[0].files;
+    const files = (await resolveInputs([repoPath(held, 'ff')]))[0]!.files;
     assert.deepEqual([...streamOf.keys()].sort(), files.map((f) => Number(f.split('.').at(-1))).sort());
     assert.ok([...streamOf.values()].every((streams) => streams.size === 1));
     assert.equal(new Set([...streamOf.values()].map((s) => [...s][0])).size, files.length);
     const starts = calls.map((c) => c.start.us!);
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] >= starts[i - 1], 'merged in time order');
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! >= starts[i - 1]!, 'merged in time order');
     // The child's file ends in the middle of its futex call (strace was killed): unfinished.
     const childWait = calls.find((c) => c.tid === hung.pid && c.futex?.address === hung.futex)!;
     assert.deepEqual([childWait.futex?.command, childWait.result, childWait.end], ['WAIT', null, null]);
@@ -466,8 +478,8 @@ describe('strace -ff files', () => {
 
   it('-r deltas run across files: not summed, the files read one after another, a warning says so', async () => {
     const { events, stats } = await read('test/fixtures/parsers/ff-r');
-    assert.equal(stats[0].format, 'strace-ff');
-    assert.match(warnings(events)[0].message, /-r times in -ff files/);
+    assert.equal(stats[0]!.format, 'strace-ff');
+    assert.match(warnings(events)[0]!.message, /-r times in -ff files/);
     const calls = syscalls(events);
     assert.ok(calls.every((c) => c.start.us === null && c.start.text !== null));
     const order = calls.map((c) => c.tid);
@@ -478,12 +490,13 @@ describe('strace -ff files', () => {
     const sources = await resolveInputs([repoPath(held, 'ff')]);
     const TIME = /^(\d\d):(\d\d):(\d\d)\.(\d{6})/gm;
     const micros = (h: string, m: string, s: string, us: string) => ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1e6 + Number(us);
-    const [, h0, m0, s0, us0] = new RegExp(TIME.source, 'm').exec(readFileSync(sources[0].files[0], 'utf8'))!;
+    const [, h0, m0, s0, us0] = new RegExp(TIME.source, 'm').exec(readFileSync(sources[0]!.files[0]!, 'utf8'))!;
+    assert.ok(h0 && m0 && s0 && us0);
     // Shift every time so that the trace starts 0.15 s before midnight.
     const DAY = 86_400e6;
     const shift = DAY - 150_000 - micros(h0, m0, s0, us0);
     const two = (n: number) => String(n).padStart(2, '0');
-    const shifted = sources[0].files.map((file) => {
+    const shifted = sources[0]!.files.map((file) => {
       const text = readFileSync(file, 'utf8').replace(TIME, (_, h, m, s, us) => {
         const t = (micros(h, m, s, us) + shift) % DAY;
         const seconds = Math.floor(t / 1e6);
@@ -491,7 +504,7 @@ describe('strace -ff files', () => {
       });
       return scratchFile(text, `midnight-${file.split('/').at(-1)}`);
     });
-    const original = syscalls((await readAll(sources[0].files)).events);
+    const original = syscalls((await readAll(sources[0]!.files)).events);
     const moved = syscalls((await readAll(shifted)).events);
     assert.ok(moved.some((c) => c.start.text!.startsWith('23:59')) && moved.some((c) => c.start.text!.startsWith('00:00')));
     assert.deepEqual(
@@ -499,22 +512,22 @@ describe('strace -ff files', () => {
       original.map((c) => [c.tid, c.start.where.line]),
       'the same merge order',
     );
-    const span = (calls: SyscallEvent[]) => calls.at(-1)!.start.us! - calls[0].start.us!;
+    const span = (calls: SyscallEvent[]) => calls.at(-1)!.start.us! - calls[0]!.start.us!;
     assert.equal(span(moved), span(original));
   });
 
   it('hundreds of thread files: none held open while waiting, still merged by time', async () => {
     const directory = mkdtempSync(join(scratch, 'many-'));
-    const files = (await resolveInputs([repoPath(held, 'ff')]))[0].files;
+    const files = (await resolveInputs([repoPath(held, 'ff')]))[0]!.files;
     for (let copy = 0; copy < 65; copy++) {
       for (const file of files) writeFileSync(join(directory, `trace.${Number(file.split('.').at(-1)) + copy * 100_000}`), readFileSync(file));
     }
     const { sources, events, stats } = await readAll([join(directory, 'trace')]);
-    assert.deepEqual([sources[0].files.length, stats[0].warnings], [65 * files.length, 0]);
+    assert.deepEqual([sources[0]!.files.length, stats[0]!.warnings], [65 * files.length, 0]);
     const single = await read(`${held}/ff`);
     assert.equal(syscalls(events).length, 65 * syscalls(single.events).length);
     const starts = syscalls(events).map((c) => c.start.us!);
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] >= starts[i - 1]);
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! >= starts[i - 1]!);
   });
 
   it('stream ids are the same on every read', async () => {
@@ -528,7 +541,7 @@ describe('PlashGlibc nested log (seed 002)', () => {
 
   it('each section is a task: tids 18970, 18973, 18969, 18972 with their creators', async () => {
     const { events, stats } = await read(log);
-    assert.deepEqual([stats[0].format, stats[0].warnings], ['plash', 0]);
+    assert.deepEqual([stats[0]!.format, stats[0]!.warnings], ['plash', 0]);
     assert.deepEqual(
       tasks(events).map((t) => [t.tid, t.creatorTid, t.creatorLabel ?? null, t.at.where.line]),
       [
@@ -576,7 +589,7 @@ describe('PlashGlibc nested log (seed 002)', () => {
     lines.splice(41, 0, 'The log for a deadlocked thread looks like this:', 'cloned 9: close(3) = 0');
     const file = scratchFile(lines.join('\n'));
     const { events, stats } = await readAll([file]);
-    assert.equal(stats[0].format, 'plash');
+    assert.equal(stats[0]!.format, 'plash');
     assert.deepEqual(
       warnings(events).map((w) => [w.where.file, w.where.line]),
       [
@@ -584,7 +597,7 @@ describe('PlashGlibc nested log (seed 002)', () => {
         [file, 43],
       ],
     );
-    assert.match(warnings(events)[1].message, /"cloned 9" before its "started pid" line/);
+    assert.match(warnings(events)[1]!.message, /"cloned 9" before its "started pid" line/);
     assert.deepEqual(tasks(events).map((t) => t.tid), [18970, 18973, 18969, 18972]);
   });
 
@@ -608,7 +621,7 @@ describe('recorded fixtures (test/fixtures/parsers)', () => {
   it('a child killed by SIGKILL in futex: the call ends "= ?", the exit says SIGKILL, waitid reports it', async () => {
     const log = fixture('waits.log');
     const { events, stats } = await read(log);
-    assert.equal(stats[0].warnings, 0);
+    assert.equal(stats[0]!.warnings, 0);
     const victim = Number(findLine(log, /kill\((\d+), SIGKILL\)/).match[1]);
     const inCall = syscalls(events).find((c) => c.tid === victim && c.name === 'futex')!;
     assert.deepEqual([inCall.futex?.command, inCall.result?.raw, inCall.result?.value], ['WAIT', '?', null]);
@@ -627,7 +640,7 @@ describe('recorded fixtures (test/fixtures/parsers)', () => {
   it('the same facts in -X raw, -X verbose and -Y -i -n', async () => {
     const digest = async (name: string) => {
       const { events, stats } = await read(fixture(name));
-      assert.equal(stats[0].warnings, 0, name);
+      assert.equal(stats[0]!.warnings, 0, name);
       // Pids differ between recordings: a call that returns one says so.
       const result = (c: SyscallEvent) => (c.clone || (c.wait && c.result?.value) ? 'pid' : (c.result?.value ?? null));
       return syscalls(events)
@@ -669,7 +682,7 @@ describe('recorded fixtures (test/fixtures/parsers)', () => {
   it('a thread execve: the leader is superseded, the execve started by the thread ends under the leader', async () => {
     const log = fixture('exec-thread.log');
     const { events, stats } = await read(log);
-    assert.equal(stats[0].warnings, 0);
+    assert.equal(stats[0]!.warnings, 0);
     const started = findLine(log, /^(\d+) +\S+ execve\("\/bin\/true", .*<unfinished \.\.\.>$/);
     const superseded = findLine(log, /^(\d+) +\S+ \+\+\+ superseded by execve in pid (\d+) \+\+\+$/);
     const execve = callAt(events, started.line);
@@ -682,7 +695,7 @@ describe('recorded fixtures (test/fixtures/parsers)', () => {
       tid: Number(superseded.match[1]),
       status: null,
       supersededBy: Number(started.match[1]),
-      at: exits(events)[0].at,
+      at: exits(events)[0]!.at,
     });
   });
 
@@ -715,7 +728,7 @@ describe('bad and unusual input', () => {
       warnings(dirty.events).map((w) => `${w.where.file}:${w.where.line}`),
       badLines.map((line) => `${file}:${line}`),
     );
-    assert.deepEqual([dirty.stats[0].lines, dirty.stats[0].warnings], [lines.length + bad.length, bad.length]);
+    assert.deepEqual([dirty.stats[0]!.lines, dirty.stats[0]!.warnings], [lines.length + bad.length, bad.length]);
     const digest = (events: TraceEvent[]) => events.filter((e) => e.kind !== 'warning').map((e) => (e.kind === 'syscall' ? `${e.tid} ${e.name} ${e.args} ${e.result?.raw}` : e.kind));
     assert.deepEqual(digest(dirty.events), digest(reference.events));
   });
@@ -770,10 +783,10 @@ describe('bad and unusual input', () => {
     await assert.rejects(resolveInputs([cutGzip]), /: cannot decompress \(gzip\) at byte 8 of the file: unexpected end of file$/);
     await assert.rejects(resolveInputs([mkdtempSync(join(scratch, 'empty-'))]), /no trace files in this directory/);
     const empty = await readAll([scratchFile('')]);
-    assert.deepEqual([empty.sources[0].format, empty.events.length], ['strace', 0]);
+    assert.deepEqual([empty.sources[0]!.format, empty.events.length], ['strace', 0]);
     // A -f log whose name ends in a number is still one log (it has a pid column).
     const numbered = scratchFile(readFileSync(repoPath(clean)), 'run.1');
-    assert.equal((await resolveInputs([numbered]))[0].format, 'strace');
+    assert.equal((await resolveInputs([numbered]))[0]!.format, 'strace');
   });
 
   it('stdin: spooled once, read twice, events name "-"', () => {
@@ -822,12 +835,13 @@ describe('robustness', () => {
     const lines: string[] = [];
     for (let i = 0; i < 20_000; i++) {
       const source = real[Math.floor(next() * real.length)];
+      assert.ok(source);
       const choice = next();
       let text: string;
       if (choice < 0.3) text = source.slice(0, Math.floor(next() * source.length));
       else if (choice < 0.6) {
         const at = Math.floor(next() * source.length);
-        text = source.slice(0, at) + alphabet[Math.floor(next() * alphabet.length)].repeat(1 + Math.floor(next() * 3)) + source.slice(at + 1);
+        text = source.slice(0, at) + alphabet[Math.floor(next() * alphabet.length)]!.repeat(1 + Math.floor(next() * 3)) + source.slice(at + 1);
       } else if (choice < 0.8) text = Array.from({ length: Math.floor(next() * 80) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
       else text = source.slice(Math.floor(next() * source.length));
       lines.push(text.replace(/\n/g, ''));
@@ -839,7 +853,7 @@ describe('robustness', () => {
     const file = scratchFile(lines.join('\n') + '\n');
     for (const format of ['strace', 'plash'] as const) {
       const { events, stats } = await readAll([file], format);
-      assert.equal(stats[0].lines, lines.length);
+      assert.equal(stats[0]!.lines, lines.length);
       const where = new Set(warnings(events).map((w) => w.where.line));
       assert.ok(where.size > 100 && where.size <= lines.length, `${format}: ${where.size} lines warned about`);
     }

@@ -61,6 +61,7 @@ describe('forkscope record', () => {
       const root = meta(dir).target.pid as number;
       assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
       const [finding] = doc.findings;
+      assert.ok(finding);
       assert.equal(finding.parentPid, root);
       assert.equal(finding.forkTid, root, 'main forked');
       assert.equal(finding.tid, finding.pid);
@@ -114,6 +115,7 @@ describe('forkscope record', () => {
       const root = meta(dir).target.pid as number;
       assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
       const [finding] = doc.findings;
+      assert.ok(finding);
       assert.equal(finding.parentPid, root);
       assert.equal(finding.op, 'FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME');
       assert.equal(finding.confidence, 'confirmed');
@@ -144,6 +146,8 @@ describe('forkscope record', () => {
     const root = meta(dir).target.pid as number;
     assert.equal(doc.findings.length, 2, JSON.stringify(doc.findings, null, 1));
     const [first, second] = doc.findings;
+    assert.ok(first);
+    assert.ok(second);
     assert.equal(first.futex, second.futex, 'both wait on the one inherited lock');
     for (const finding of doc.findings) {
       assert.equal(finding.parentPid, root);
@@ -215,7 +219,7 @@ describe('forkscope record', () => {
         assert.match(stderr, new RegExp(`${signal}: stopping the traced tree`));
         const doc = analysisDocument<Doc>(stdout);
         assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings));
-        assert.equal(doc.findings[0].confidence, 'confirmed');
+        assert.equal(doc.findings[0]!.confidence, 'confirmed');
         const m = meta(dir);
         assert.equal(m.stoppedBy, `signal ${signal}`);
         assert.equal(m.watchdog.fired, false);

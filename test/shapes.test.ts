@@ -38,6 +38,7 @@ describe('-ttt with -r: the time, then the delta in parentheses', () => {
     const analysis = await analyzeTrace(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/shapes/ttt-r.log')]));
     assert.deepEqual(analysis.warnings, []);
     const [finding] = analysis.findings;
+    assert.ok(finding);
     assert.deepEqual([finding.pid, finding.holderTid, finding.confidence, finding.blockedSince], [8310, 8307, 'confirmed', '1796223782.967482']);
   });
 });
@@ -66,7 +67,7 @@ describe('strace 4.x attach messages without "strace: "', () => {
         [10854, 'futex', '0x55d0c0a4e040, FUTEX_WAIT_PRIVATE, 2, NULL'],
       ],
     );
-    assert.equal(calls[1].futex?.timed, false);
+    assert.equal(calls[1]!.futex?.timed, false);
     assert.deepEqual(all.filter((e) => e.kind === 'warning'), []);
   });
 });
@@ -84,7 +85,7 @@ describe('warnings and signals as shown', () => {
   it('the "no clone in the trace" warning is counted in Warnings (N) and inputs[].warnings', async () => {
     const { analysis } = await analyzeSources(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/shapes/seccomp-futex.log')]));
     assert.ok(analysis.warnings.some((w) => /no clone, clone3, fork or vfork/.test(w.message)));
-    assert.equal(analysis.inputs[0].warnings, analysis.warnings.length);
+    assert.equal(analysis.inputs[0]!.warnings, analysis.warnings.length);
     const run = runCli(['analyze', 'samples/c-mutex-held-at-fork/shapes/seccomp-futex.log']);
     assert.match(run.stdout, new RegExp(`Warnings \\(${analysis.warnings.length}\\):`));
   });

@@ -83,12 +83,12 @@ describe('forkscope tui in tmux', () => {
       const shown = lines(screen);
       assert.ok(shown.length <= 24);
       assert.ok(shown.every((line) => [...line].length <= 80), 'no line is wider than the terminal');
-      assert.match(shown[0], /^╔═+╗┌─+┐$/);
+      assert.match(shown[0]!, /^╔═+╗┌─+┐$/);
       assert.match(shown.at(-1)!, /^at .* \| 1 hung \| 2 processes/);
       assert.doesNotMatch(tui.screen(true), /\x1b\[[0-9;]*3[1-7]m/, 'no colour with NO_COLOR');
       tui.resize(120, 40);
       const wide = lines(await tui.waitFor(/^╔═{40,}╗┌─{60,}┐$/m));
-      assert.equal([...wide[0]].length, 120);
+      assert.equal([...wide[0]!].length, 120);
     } finally {
       tui.kill();
     }
@@ -183,7 +183,7 @@ describe('forkscope record --tui and attach --tui in tmux', () => {
       assert.match(screen, /forkscope exited 1/);
       assert.equal(sttyChanged(), false);
       // attach is read-only: the hung tree is still there, and not left stopped.
-      const states = markedProcesses(mark).map((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]);
+      const states = markedProcesses(mark).map((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]);
       assert.ok(states.length >= 2 && states.every((state) => state === 'S'), `states: ${states}`);
     } finally {
       tui.kill();

@@ -122,13 +122,15 @@ describe('trace index', () => {
     const index = await loadedIndex(C_MUTEX);
     try {
       const [parent] = index.roots();
+      assert.ok(parent);
       const child = parent.children[0];
-      assert.equal(child.pid, index.analysis!.findings[0].pid);
+      assert.ok(child);
+      assert.equal(child.pid, index.analysis!.findings[0]!.pid);
       const fork = parent.threads.map((t) => t.stream).flatMap((s) => s.rows('all', 0, s.length('all'))).find((r) => r.line === child.forkedAt!.line)!;
       assert.equal(index.processActivity(child, fork.at - 1).word, 'not started');
       const end = index.processActivity(child, Infinity);
       assert.equal(end.word, 'blocked');
-      assert.equal(end.detail, `futex ${index.analysis!.findings[0].futex}`);
+      assert.equal(end.detail, `futex ${index.analysis!.findings[0]!.futex}`);
       assert.deepEqual(index.processActivity(parent, Infinity), { word: 'waiting', detail: `wait4 ${child.pid}` });
     } finally {
       index.dispose();
@@ -139,9 +141,9 @@ describe('trace index', () => {
 test('a pid used twice in one trace gives two processes, two ids, two timelines', async () => {
   const index = await loadedIndex(repoPath('test/fixtures/parsers/pid-reuse.log'));
   try {
-    const children = index.roots()[0].children;
+    const children = index.roots()[0]!.children;
     assert.equal(children.length, 2);
-    assert.notEqual(children[0].id, children[1].id);
+    assert.notEqual(children[0]!.id, children[1]!.id);
     assert.deepEqual(children.map((c) => index.processActivity(c, Infinity).detail), ['exited 1', 'exited 2']);
   } finally {
     index.dispose();
@@ -156,8 +158,8 @@ test('a call with a huge argument is kept and shown cut to what fits, not whole'
   writeFileSync(log, ['100 10:00:00.000001 execve("./x", ["./x"], 0x7ffd /* 1 vars */) = 0', write(2), write(3), ''].join('\n'));
   const index = await loadedIndex(log);
   try {
-    const rows = index.roots()[0].threads[0].stream.rows('all', 0, 3);
-    assert.ok(rows[1].text.length < 5000 && rows[1].text.endsWith('more characters)'), `${rows[1].text.length} characters kept`);
+    const rows = index.roots()[0]!.threads[0]!.stream.rows('all', 0, 3);
+    assert.ok(rows[1]!.text.length < 5000 && rows[1]!.text.endsWith('more characters)'), `${rows[1]!.text.length} characters kept`);
     const { app, press } = await openApp(index);
     try {
       const text = await press('\t', 'a', 'g', 'j');
@@ -190,7 +192,7 @@ describe('tui on seed 002 (PlashGlibc nptl/tst-fork1)', () => {
       assert.match(text, /Timeline of 18972/);
       assert.match(text, /L74 18972 \[BLOCKED FOREVER\] futex\(0x2b79a1b1e2c0/);
       assert.match(text, /tst-fork1\.log:74 \[18972\]/);
-      assert.ok(text.includes(findingSentence(index.analysis!.findings[0]).slice(0, 80)));
+      assert.ok(text.includes(findingSentence(index.analysis!.findings[0]!).slice(0, 80)));
       assert.match(text, /Findings: 1 hung on an inherited lock/);
       assert.match(text, /1 hung \| 3 processes/);
       // 18973 exited; the log has no times, so states are the ones at the end.
@@ -265,7 +267,7 @@ describe('tui on a timed strace -f trace', () => {
     const index = await loadedIndex(C_MUTEX);
     const { app, press } = await openApp(index);
     try {
-      const pid = index.analysis!.findings[0].pid;
+      const pid = index.analysis!.findings[0]!.pid;
       let text = await press('f');
       assert.match(text, new RegExp(`🔒 ${pid} HUNG not started`));
       text = await press('\t', 'j');
@@ -305,7 +307,7 @@ describe('navigation', () => {
       splitKeys({ input: 'f\ta/1\r' }).map((k) => k.input),
       ['f', '\t', 'a', '/', '1', '\r'],
     );
-    assert.equal(splitKeys({ input: 'f\ta' })[1].tab, true);
+    assert.equal(splitKeys({ input: 'f\ta' })[1]!.tab, true);
     assert.deepEqual(splitKeys({ input: '[A', upArrow: true }), [{ input: '[A', upArrow: true }]);
   });
 
@@ -323,8 +325,8 @@ describe('navigation', () => {
       view = press(...'jjjjjjj');
       assert.equal(view.timelineCursor, 7);
       assert.equal(state.at, view.cursorRow!.at);
-      view = press('/', ...String(index.analysis!.findings[0].pid), '\r');
-      assert.match(view.selected!.id, new RegExp(`^p:t${index.analysis!.findings[0].pid}$`));
+      view = press('/', ...String(index.analysis!.findings[0]!.pid), '\r');
+      assert.match(view.selected!.id, new RegExp(`^p:t${index.analysis!.findings[0]!.pid}$`));
       assert.deepEqual(applyKey(index, state, { input: 'q' }, 10).effects, [{ kind: 'quit' }]);
     } finally {
       index.dispose();

@@ -191,7 +191,7 @@ function heldAcrossFork(others: [number, ThreadLockHistory][]): HolderVerdict | 
       reason: `Thread ${tid} took the lock before the fork and released it only after: it held the lock when the child was forked.`,
       evidence: [
         { call: lastBefore, role: 'lock-taken' },
-        { call: t.after[releaseIndex], role: 'released-after-fork' },
+        { call: t.after[releaseIndex]!, role: 'released-after-fork' },
       ],
     };
   }

@@ -146,7 +146,7 @@ function threadTable(snapshot: TreeSnapshot): string {
     for (const thread of process.threads) {
       let call = thread.syscall ? thread.syscall.name : 'running (in no syscall)';
       if (thread.syscall?.name === 'wait4' || thread.syscall?.name === 'waitid') {
-        call += ` ${BigInt.asIntN(32, thread.syscall.args[thread.syscall.name === 'wait4' ? 0 : 1])}`;
+        call += ` ${BigInt.asIntN(32, thread.syscall.args[thread.syscall.name === 'wait4' ? 0 : 1]!)}`;
       }
       const futex = thread.futex;
       if (futex) {

@@ -82,7 +82,7 @@ export function registerRecord(program: Command): void {
 async function record(argv: string[], options: RecordCliOptions): Promise<number> {
   if (options.tui) checkTuiOption('record', options.json);
   const started = new Date();
-  const dir = makeOutputDir(options.output ?? defaultDirName(argv[0], started));
+  const dir = makeOutputDir(options.output ?? defaultDirName(argv[0]!, started));
   let live: LiveTui | null = null;
   const say = (message: string) => (live ? live.say(message) : process.stderr.write(`forkscope: ${message}\n`));
   // Under the TUI the program must not draw on the screen nor read the keys.

@@ -15,7 +15,7 @@ const SIGNALS = [
 
 /** `SIGKILL` for 9; real-time signals as strace names them (`SIGRT_2` for 34). */
 export function signalName(signal: number): string {
-  if (signal > 0 && signal < SIGNALS.length) return SIGNALS[signal];
+  if (signal > 0 && signal < SIGNALS.length) return SIGNALS[signal]!;
   if (signal >= 32 && signal <= 64) return `SIGRT_${signal - 32}`;
   return `SIG${signal}`;
 }

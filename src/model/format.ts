@@ -34,7 +34,7 @@ function splitFirstArgs(args: string, count: number): [string, string, string] |
   }
   if (cuts.length === 0) return null;
   const first = args.slice(0, cuts[0]);
-  const second = cuts.length > 1 ? args.slice(cuts[0] + 1, cuts[1]) : args.slice(cuts[0] + 1);
+  const second = cuts.length > 1 ? args.slice(cuts[0]! + 1, cuts[1]) : args.slice(cuts[0]! + 1);
   const rest = cuts.length > 1 ? args.slice(cuts[1]) : '';
   return [first.trim(), second.trim(), rest];
 }

@@ -133,7 +133,7 @@ function parseElf(file: ElfFile): ElfImage | null {
     const strings = readTable(section.link);
     if (!entries || !strings) continue;
     for (let at = 0; at + 24 <= entries.length; at += 24) {
-      const type = entries[at + 4] & 0xf;
+      const type = entries[at + 4]! & 0xf;
       const sectionIndex = entries.readUInt16LE(at + 6);
       if (sectionIndex === 0 || (type !== STT_OBJECT && type !== STT_FUNC && type !== STT_NOTYPE)) continue;
       const name = cString(strings, entries.readUInt32LE(at));

@@ -13,11 +13,13 @@ import { syscallName, waitidTarget } from '../linux/abi.js';
 import { nameAddress, readMaps, readMemory } from './memory.js';
 import { alive, commandLine, descendantsOf, isKernelThread, readStat, readText, threadsOf } from './tree.js';
 
+export type SyscallArgs = [bigint, bigint, bigint, bigint, bigint, bigint];
+
 export interface SyscallState {
   nr: number;
   name: string;
   /** The six argument registers. */
-  args: bigint[];
+  args: SyscallArgs;
   /** The line of /proc/PID/task/TID/syscall as read. */
   text: string;
 }
@@ -121,9 +123,10 @@ function snapshotThread(pid: number, tid: number, maps: ReturnType<typeof readMa
 /** `202 0x55d0c0a4c080 0x80 0x2 0x0 ...`; `running` and `-1 sp pc` (not in a syscall) give null. */
 export function parseSyscall(text: string | null): SyscallState | null {
   const fields = text?.trim().split(' ');
-  if (!fields || fields.length < 7 || !/^\d+$/.test(fields[0])) return null;
+  if (!fields || fields.length < 7 || !/^\d+$/.test(fields[0]!)) return null;
   const nr = Number(fields[0]);
-  return { nr, name: syscallName(nr), args: fields.slice(1, 7).map((a) => BigInt(a)), text: text!.trim() };
+  const args = fields.slice(1, 7).map((a) => BigInt(a)) as SyscallArgs;
+  return { nr, name: syscallName(nr), args, text: text!.trim() };
 }
 
 function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof readMaps>): FutexWord {
@@ -150,13 +153,13 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
 
 function isUntimedWait(thread: ThreadSnapshot): boolean {
   if (!thread.futex || thread.futex.timed) return false;
-  return isFutexWait(decodeFutexOp(Number(thread.syscall!.args[1] & 0xffffffffn)).command);
+  return isFutexWait(decodeFutexOp(Number(thread.syscall!.args[1]! & 0xffffffffn)).command);
 }
 
 /** The wait4/waitid a thread sits in, as `wait4 PID` (any child: -1), or null. */
 function waitTarget(thread: ThreadSnapshot): { call: string; pid: number } | null {
   const call = thread.syscall;
-  if (call?.name === 'wait4') return { call: 'wait4', pid: Number(BigInt.asIntN(32, call.args[0])) };
+  if (call?.name === 'wait4') return { call: 'wait4', pid: Number(BigInt.asIntN(32, call.args[0]!)) };
   if (call?.name === 'waitid') {
     const pid = waitidTarget(Number(call.args[0]), Number(BigInt.asIntN(32, call.args[1])));
     return { call: 'waitid', pid: pid ?? -1 };

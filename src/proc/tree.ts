@@ -37,7 +37,7 @@ export function readStat(pid: number, tid?: number): TaskStat | null {
   return {
     pid: Number(text.slice(0, open)),
     comm: text.slice(open + 1, close),
-    state: fields[0],
+    state: fields[0] ?? '?',
     ppid: Number(fields[1]),
     pgrp: Number(fields[2]),
     session: Number(fields[3]),

@@ -3,7 +3,7 @@
 // replay walks it forward. Reads the TraceIndex only; never the trace itself.
 
 import { Box, Text, useApp, useInput } from 'ink';
-import { useEffect, useReducer, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { FindingsPane } from './FindingsPane.js';
 import { HelpPane } from './HelpPane.js';
 import { paneContentLines } from './Pane.js';
@@ -28,15 +28,15 @@ export function App({ index, title, color }: AppProps) {
   const { exit } = useApp();
   const { columns, rows: terminalRows } = useTerminalSize();
   const progress = useIndexProgress(index);
-  // The state lives in a ref, so every key is applied to the latest state, not the last drawn one.
-  const nav = useRef<NavState>(initialState(index));
-  const [, redraw] = useReducer((frame: number) => frame + 1, 0);
+  // Keys and timers apply to the latest state, held in a ref (not the last drawn one); render draws
+  // the copy in React state.
+  const [state, setState] = useState(() => initialState(index));
+  const nav = useRef<NavState>(state);
   const searchToken = useRef(0);
   const update = (next: NavState) => {
     nav.current = next;
-    redraw();
+    setState(next);
   };
-  const state = nav.current;
   const view = viewOf(index, state);
   const { findings, rows, treeCursor, selected, stream, length, timelineCursor, cursorRow, items } = view;
 
@@ -78,17 +78,17 @@ export function App({ index, title, color }: AppProps) {
   // Open on the first finding once the analysis is in, unless the user has started moving.
   useEffect(() => {
     if (progress.phase === 'ready') update(openFirstFinding(index, nav.current));
-  }, [progress.phase]);
+  }, [index, progress.phase]);
 
   useEffect(() => {
     if (!state.playing) return;
-    const rowsPerSecond = REPLAY_SPEEDS[state.speed];
+    const rowsPerSecond = REPLAY_SPEEDS[state.speed]!;
     // Slow speeds tick once a row; fast ones move several rows every REPLAY_TICK_MS.
     const tick = Math.max(REPLAY_TICK_MS, 1000 / rowsPerSecond);
     const step = Math.max(1, Math.round((rowsPerSecond * tick) / 1000));
     const timer = setInterval(() => update(replayStep(index, nav.current, step)), tick);
     return () => clearInterval(timer);
-  }, [state.playing, state.speed]);
+  }, [index, state.playing, state.speed]);
 
   const processCount = index.analysis?.processes.length ?? rows.length;
   const { filter, at, focus } = state;

@@ -155,7 +155,7 @@ export function applyKey(index: TraceIndex, state: NavState, key: KeyPress, page
   const delta = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : key.pageUp ? -page : key.pageDown ? page : 0;
   if (key.tab) {
     const next = FOCUS_ORDER.indexOf(s.focus) + (key.shift ? FOCUS_ORDER.length - 1 : 1);
-    return { state: { ...s, focus: FOCUS_ORDER[next % FOCUS_ORDER.length] }, effects };
+    return { state: { ...s, focus: FOCUS_ORDER[next % FOCUS_ORDER.length]! }, effects };
   }
   switch (input) {
     case '?':
@@ -241,7 +241,7 @@ export function replayStep(index: TraceIndex, state: NavState, rows: number): Na
 /** The state once a search found row `found` (-1: nowhere) of the stream it ran in. */
 export function searchDone(state: NavState, found: number, text: string, stream: Timeline, filter: RowFilter): NavState {
   if (found < 0) return { ...state, message: `'${text}' is not in this timeline${filter === 'key' ? ' (a: search all calls)' : ''}` };
-  return { ...state, message: null, focus: 'timeline', filter, cursor: found, cursorIn: stream, at: stream.rows(filter, found, 1)[0].at };
+  return { ...state, message: null, focus: 'timeline', filter, cursor: found, cursorIn: stream, at: stream.rows(filter, found, 1)[0]!.at };
 }
 
 /** Selects the first finding's hung child (when the analysis arrives and the user has not moved yet). */
@@ -256,7 +256,7 @@ function select(state: NavState, id: string): NavState {
 function moveTimeline(state: NavState, view: View, to: number): NavState {
   if (!view.stream || view.length === 0) return state;
   const cursor = Math.max(0, Math.min(view.length - 1, to));
-  return { ...state, cursor, cursorIn: view.stream, at: view.stream.rows(state.filter, cursor, 1)[0].at };
+  return { ...state, cursor, cursorIn: view.stream, at: view.stream.rows(state.filter, cursor, 1)[0]!.at };
 }
 
 function sentenceOf(findings: Finding[], number: number): number {
@@ -273,7 +273,7 @@ function goTo(index: TraceIndex, state: NavState, location: RowLocation | null, 
   if (found < 0 && filter === 'key') found = stream.find((filter = 'all'), location.file, location.line);
   const selected = { ...state, selectedId: `p:${location.process.id}` };
   if (found < 0) return { ...selected, message: `${index.fileName(location.file)}:${location.line} is not in the timeline of ${location.process.label}` };
-  return { ...selected, filter, cursor: found, cursorIn: stream, at: stream.rows(filter, found, 1)[0].at };
+  return { ...selected, filter, cursor: found, cursorIn: stream, at: stream.rows(filter, found, 1)[0]!.at };
 }
 
 function showFinding(index: TraceIndex, state: NavState, number: number): NavState {

@@ -158,7 +158,7 @@ abstract class BlockedTimeline implements Timeline {
     // The first block whose last row is after `at`; the answer is in it or just before it.
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.blocks[mid].lastAt <= at) low = mid + 1;
+      if (this.blocks[mid]!.lastAt <= at) low = mid + 1;
       else high = mid;
     }
     let index = this.before(filter, low) - 1;
@@ -171,7 +171,7 @@ abstract class BlockedTimeline implements Timeline {
 
   rowAt(at: number): TimelineRow | null {
     const index = this.indexAt('all', at);
-    return index < 0 ? null : this.rows('all', index, 1)[0];
+    return index < 0 ? null : this.rows('all', index, 1)[0]!;
   }
 
   *scan(): Generator<TimelineRow> {
@@ -192,7 +192,7 @@ abstract class BlockedTimeline implements Timeline {
 
   /** Rows of the filtered list before block `block` (the tail is block blocks.length). */
   protected before(filter: RowFilter, block: number): number {
-    if (block < this.blocks.length) return (filter === 'all' ? this.rowsBefore : this.keyRowsBefore)[block];
+    if (block < this.blocks.length) return (filter === 'all' ? this.rowsBefore : this.keyRowsBefore)[block]!;
     return this.length(filter) - this.filtered(filter, block).length;
   }
 
@@ -249,7 +249,7 @@ export class RowStream extends BlockedTimeline {
 
   /** The last row appended, if any. */
   last(): TimelineRow | null {
-    if (this.filling.length > 0) return this.filling[this.filling.length - 1];
+    if (this.filling.length > 0) return this.filling.at(-1)!;
     return this.blocks.length > 0 ? this.blockRows(this.blocks.length - 1).at(-1)! : null;
   }
 
@@ -259,8 +259,8 @@ export class RowStream extends BlockedTimeline {
 
   find(filter: RowFilter, file: number, line: number): number {
     for (let block = 0; block <= this.blocks.length; block++) {
-      const range = block < this.blocks.length ? lineRange(this.places[block], file) : [0, Infinity];
-      if (!range || line < range[0] || line > range[1]) continue;
+      const range = block < this.blocks.length ? lineRange(this.places[block]!, file) : [0, Infinity];
+      if (!range || line < range[0]! || line > range[1]!) continue;
       const at = this.filtered(filter, block).findIndex((row) => row.file === file && row.line === line);
       if (at >= 0) return this.before(filter, block) + at;
     }
@@ -279,7 +279,7 @@ export class RowStream extends BlockedTimeline {
         range[1] = Math.max(range[1], row.line);
       }
     }
-    const [[file, [firstLine, lastLine]]] = lines;
+    const [file, [firstLine, lastLine]] = lines.entries().next().value!;
     const where = this.store.write(this.fillingText.join('\n') + '\n');
     this.places.push({ ...where, file, firstLine, lastLine, files: lines.size > 1 ? lines : null });
     this.addBlock(this.filling);
@@ -291,7 +291,7 @@ export class RowStream extends BlockedTimeline {
 
   protected blockRows(block: number, cache = true): TimelineRow[] {
     if (block >= this.blocks.length) return this.filling;
-    const { offset, bytes } = this.places[block];
+    const { offset, bytes } = this.places[block]!;
     return this.store.cached(
       offset,
       () => {
@@ -379,7 +379,7 @@ export class MergedTimeline extends BlockedTimeline {
       let high = this.places.length - 1;
       while (low < high) {
         const mid = (low + high + 1) >> 1;
-        if (this.places[mid].starts[order] <= position) low = mid;
+        if (this.places[mid]!.starts[order]! <= position) low = mid;
         else high = mid - 1;
       }
       const at = this.filtered(filter, low).findIndex((row) => row.file === file && row.line === line);
@@ -390,18 +390,18 @@ export class MergedTimeline extends BlockedTimeline {
 
   protected blockRows(block: number, cache = true): TimelineRow[] {
     if (block >= this.places.length) return [];
-    const { offset, starts } = this.places[block];
-    const count = this.blocks[block].rows;
+    const { offset, starts } = this.places[block]!;
+    const count = this.blocks[block]!.rows;
     return this.store.cached(
       offset,
       () => {
         const sources = new Uint16Array(count);
         this.store.readInto(offset, new Uint8Array(sources.buffer));
         const taken = new Int32Array(this.threads.length);
-        for (const order of sources) taken[order]++;
-        const fromThread = this.threads.map((thread, order) => (taken[order] > 0 ? thread.rows('all', starts[order], taken[order]) : []));
+        for (const order of sources) taken[order]!++;
+        const fromThread = this.threads.map((thread, order) => (taken[order]! > 0 ? thread.rows('all', starts[order]!, taken[order]!) : []));
         const next = new Int32Array(this.threads.length);
-        return Array.from(sources, (order) => fromThread[order][next[order]++]);
+        return Array.from(sources, (order) => fromThread[order]![next[order]!++]!);
       },
       cache,
     );
@@ -439,12 +439,12 @@ export function decodeRow(line: string): TimelineRow {
   return {
     tid: Number(f[0]),
     at: Number(f[1]),
-    end: numberOrNull(f[2]),
-    time: textOrNull(f[3]),
-    durationUs: numberOrNull(f[4]),
+    end: numberOrNull(f[2]!),
+    time: textOrNull(f[3]!),
+    durationUs: numberOrNull(f[4]!),
     key: f[5] === '1',
-    waits: textOrNull(f[6]),
-    exit: textOrNull(f[7]),
+    waits: textOrNull(f[6]!),
+    exit: textOrNull(f[7]!),
     file: Number(f[8]),
     line: Number(f[9]),
     text: unescape(f[10] ?? ''),

@@ -232,7 +232,7 @@ export class TraceIndex {
    * merged; the first thread's for a process of more threads than a merge can name).
    */
   streamOf(entry: ProcessEntry): Timeline | null {
-    if (entry.threads.length === 1 || entry.threads.length > MAX_MERGED_THREADS) return entry.threads[0].stream;
+    if (entry.threads.length === 1 || entry.threads.length > MAX_MERGED_THREADS) return entry.threads[0]!.stream;
     return this.merged.get(entry) ?? null;
   }
 
@@ -258,7 +258,7 @@ export class TraceIndex {
       const ended = activities.find((a) => a.word === 'killed') ?? activities.find((a) => a.word === 'exited');
       return ended ?? { word: 'not started', detail: null };
     }
-    return live.find((a) => a.word === 'blocked') ?? live.find((a) => a.word === 'waiting') ?? live[0];
+    return live.find((a) => a.word === 'blocked') ?? live.find((a) => a.word === 'waiting') ?? live[0]!;
   }
 
   /** The evidence roles of a row, if it is evidence of a finding. */
@@ -289,7 +289,7 @@ export class TraceIndex {
       const location = this.locate(evidence);
       const stream = location?.thread?.stream;
       const index = stream ? stream.find('all', location!.file, location!.line) : -1;
-      text = index >= 0 ? stream!.rows('all', index, 1)[0].text : clip(evidence.text);
+      text = index >= 0 ? stream!.rows('all', index, 1)[0]!.text : clip(evidence.text);
       this.evidenceTexts.set(evidence, text);
     }
     return text;

@@ -18,8 +18,8 @@ export class MinHeap<T> {
     items.push(item);
     for (let i = items.length - 1; i > 0; ) {
       const up = (i - 1) >> 1;
-      if (!this.before(items[i], items[up])) break;
-      [items[i], items[up]] = [items[up], items[i]];
+      if (!this.before(items[i]!, items[up]!)) break;
+      this.swap(i, up);
       i = up;
     }
   }
@@ -34,13 +34,20 @@ export class MinHeap<T> {
         const left = 2 * i + 1;
         const right = left + 1;
         let least = i;
-        if (left < items.length && this.before(items[left], items[least])) least = left;
-        if (right < items.length && this.before(items[right], items[least])) least = right;
+        if (left < items.length && this.before(items[left]!, items[least]!)) least = left;
+        if (right < items.length && this.before(items[right]!, items[least]!)) least = right;
         if (least === i) break;
-        [items[i], items[least]] = [items[least], items[i]];
+        this.swap(i, least);
         i = least;
       }
     }
     return top;
+  }
+
+  private swap(i: number, j: number): void {
+    const items = this.items;
+    const held = items[i]!;
+    items[i] = items[j]!;
+    items[j] = held;
   }
 }

@@ -24,7 +24,7 @@ export function runInGroup(
   options: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutSignal?: NodeJS.Signals },
 ): Promise<GroupRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = spawn(argv[0]!, argv.slice(1), {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true,

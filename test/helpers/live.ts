@@ -109,7 +109,7 @@ function syscallsOf(pid: number): number[] {
  * of its children sits in futex (syscall 202 on x86_64) for `settleMs`: the hang is in place.
  */
 export async function startHung(argv: string[], env: NodeJS.ProcessEnv, settleMs = 800): Promise<ChildProcess> {
-  const child = spawn(argv[0], argv.slice(1), { env, detached: true, stdio: 'ignore' });
+  const child = spawn(argv[0]!, argv.slice(1), { env, detached: true, stdio: 'ignore' });
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
