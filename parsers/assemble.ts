@@ -66,8 +66,11 @@ export class CallAssembler {
         if (previous) {
           sink.warn(stamp.where, `task ${tid} starts ${body.name} while ${previous.name} (line ${previous.start.where.line}) is unfinished`);
           sink.emit(buildCall(tid, previous.name, previous.args, null, previous.start, null, null));
+          this.pending.delete(tid);
         }
-        this.pending.set(tid, { name: body.name, args: body.args, start: stamp });
+        // A call cut before its ")" (the output stopped in it): no "<... resumed>" ever follows.
+        if (body.cut) this.held = buildCall(tid, body.name, body.args, null, stamp, null, null);
+        else this.pending.set(tid, { name: body.name, args: body.args, start: stamp });
         break;
       }
       case 'resumed': {
@@ -80,7 +83,9 @@ export class CallAssembler {
           sink.emit(buildCall(tid, started.name, started.args, null, started.start, null, null));
         }
         const args = matches ? joinArgs(started.args, body.args) : body.args;
-        this.held = buildCall(tid, body.name, args, body.result, matches ? started.start : stamp, stamp, body.durationUs);
+        this.held = buildCall(tid, body.name, args, body.result, matches ? started.start : stamp, stamp, body.durationUs, matches);
+        const created = this.held.clone && this.held.clone.creates === null ? this.held.result?.value : null;
+        if (created) sink.warn(stamp.where, `the flags of the clone that made ${created} were in its unseen first half: whether ${created} is a thread or a process is unknown (counted as a process)`);
         break;
       }
       case 'signal':
@@ -157,6 +162,8 @@ export function buildCall(
   start: Stamp,
   end: Stamp | null,
   durationUs: number | null,
+  /** false when only the resumed half of the call is in the log. */
+  whole = true,
 ): SyscallEvent {
   const call: SyscallEvent = { kind: 'syscall', tid, name, args, result, start, end, durationUs };
   if (name === 'futex' || name === 'futex_time64') {
@@ -164,7 +171,7 @@ export function buildCall(
     if (futex) call.futex = futex;
     return call;
   }
-  const clone = decodeClone(name, args);
+  const clone = decodeClone(name, args, whole);
   if (clone) call.clone = clone;
   const wait = decodeWait(name, args);
   if (wait) call.wait = wait;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FutexCallQuery, TraceEvent } from '../src/model/events.js';
+import { isSyscallName } from '../src/linux/abi.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
 import { DecompressError } from './source.js';
@@ -39,7 +40,7 @@ export async function resolveInputs(paths: string[], options: ResolveOptions = {
   for (const path of paths) {
     if (path === '-') {
       const file = await spoolStdin();
-      sources.push({ path: '-', format: options.format ?? (await detectFormat(file, '-')), files: [file] });
+      sources.push({ path: '-', format: options.format ?? (await detectFormat(file, '- (stdin)')), files: [file] });
       continue;
     }
     if (!existsSync(path)) {
@@ -121,8 +122,8 @@ const byTid = (a: string, b: string) => (tidOfFfFile(a) ?? 0) - (tidOfFfFile(b) 
 /**
  * The format of a file, from its first lines: the bpftrace collector's CSV header, `cloned N:`
  * prefixes (PlashGlibc), or strace lines (`-ff` when the name ends in `.TID` and the lines have no
- * pid column). `shownAs` names the file in errors. Throws when the file cannot be read or none of
- * its first lines is a trace line; an empty file is an empty strace log.
+ * pid column). `shownAs` names the file in errors. Throws when the file cannot be read, holds
+ * only blank lines, or none of its first lines is a trace line.
  */
 export async function detectFormat(file: string, shownAs = file): Promise<TraceFormat> {
   let straceLines = 0;
@@ -139,18 +140,40 @@ export async function detectFormat(file: string, shownAs = file): Promise<TraceF
           if (parsed.pid !== null) pidColumn = true;
         }
         if (text.trim() !== '') seen++;
-        if (line >= DETECT_LINES) break;
+        // Leading blank lines do not count: only blank lines make an empty trace, however many.
+        if (line >= DETECT_LINES && seen > 0) break;
       }
-      if (batch.at(-1)!.line >= DETECT_LINES) break;
+      if (batch.at(-1)!.line >= DETECT_LINES && seen > 0) break;
     }
   } catch (error) {
     if (error instanceof DecompressError) throw error;
     throw new Error(`${shownAs}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (straceLines === 0 && seen > 0) {
+  if (seen === 0) throw new Error(emptyMessage(shownAs));
+  if (straceLines === 0) {
     throw new Error(`${shownAs}: not a trace forkscope reads (its first lines are neither strace output, a PlashGlibc log nor a forkscope bpftrace CSV)`);
   }
-  return !pidColumn && tidOfFfFile(file) !== null ? 'strace-ff' : 'strace';
+  if (pidColumn) return 'strace';
+  if (tidOfFfFile(file) !== null) return 'strace-ff';
+  return (await hasPlashSections(file)) ? 'plash' : 'strace';
+}
+
+/** A line of a pid column: `1234 ` (-f -o) or `[pid 1234]` (stderr). */
+const PID_COLUMN = /^(?:\[pid\s+\d|\d+ )/;
+
+/**
+ * Whether a log without a pid column so far is a complete PlashGlibc log: the top process's own
+ * lines come first, unprefixed (however many), then its `cloned N:` sections. A pid column first
+ * means strace; only logs of one task (no -f) are read to the end.
+ */
+async function hasPlashSections(file: string): Promise<boolean> {
+  for await (const batch of readLineBatches(file)) {
+    for (const { text } of batch) {
+      if (isPlashLine(text)) return true;
+      if (PID_COLUMN.test(text)) return false;
+    }
+  }
+  return false;
 }
 
 async function spoolStdin(): Promise<string> {
@@ -171,6 +194,8 @@ export function emptyStats(sources: TraceSource[]): InputStats[] {
 export interface ReadTraceOptions {
   /** The trace is still being recorded: follow its file (one strace -f log or bpftrace CSV) until done. */
   follow?: Follow;
+  /** A source may hold nothing (a watch log where nothing happened); otherwise that is an error. */
+  mayBeEmpty?: boolean;
 }
 
 /**
@@ -183,15 +208,71 @@ export async function* readTrace(sources: TraceSource[], stats: InputStats[], op
   const newStream = () => nextStream++;
   for (const [i, source] of sources.entries()) {
     const fromStdin = source.path === '-';
+    const check = new SourceCheck(source);
     if (source.format === 'bpftrace-csv') {
-      for await (const event of readBpftraceCsv(source, stats[i]!, newStream(), options.follow)) yield fromStdin ? renameStdin(event, source.files[0]!) : event;
-      continue;
+      for await (const event of readBpftraceCsv(source, stats[i]!, newStream(), options.follow)) {
+        check.see(event);
+        yield fromStdin ? renameStdin(event, source.files[0]!) : event;
+      }
+    } else {
+      for await (const batch of readStraceSource(source, stats[i]!, newStream, options.follow)) {
+        for (const event of batch) {
+          check.see(event);
+          yield fromStdin ? renameStdin(event, source.files[0]!) : event;
+        }
+      }
     }
-    for await (const batch of readStraceSource(source, stats[i]!, newStream, options.follow)) {
-      for (const event of batch) yield fromStdin ? renameStdin(event, source.files[0]!) : event;
-    }
+    check.end();
+    if (check.events === 0 && !options.mayBeEmpty) throw new Error(await nothingReadMessage(source, stats[i]!));
   }
 }
+
+/** Calls looked at to tell strace output from ltrace's (same syntax, library function names). */
+const CALLS_TO_CHECK = 200;
+
+/** Whether a source can answer anything: it gave events, and its calls are system calls. */
+class SourceCheck {
+  events = 0;
+  private calls = 0;
+  private syscalls = 0;
+
+  constructor(private readonly source: TraceSource) {}
+
+  see(event: TraceEvent): void {
+    if (event.kind === 'warning') return;
+    this.events++;
+    if (event.kind !== 'syscall' || this.calls >= CALLS_TO_CHECK) return;
+    this.calls++;
+    if (isSyscallName(event.name)) this.syscalls++;
+    if (this.calls === CALLS_TO_CHECK) this.end();
+  }
+
+  /** Throws when most calls seen are no system calls. */
+  end(): void {
+    if (this.calls === 0 || this.syscalls * 2 >= this.calls) return;
+    throw new Error(
+      `${shownPath(this.source)}: looks like ltrace output; forkscope reads strace (${this.calls - this.syscalls} of the first ${this.calls} calls ` +
+        'are no Linux system calls). Record with: strace -f -tt -T -o trace.log PROGRAM',
+    );
+  }
+}
+
+/** Why a source gave no event: it is empty, or it is not in the format it was read as. */
+async function nothingReadMessage(source: TraceSource, stats: InputStats): Promise<string> {
+  const name = shownPath(source);
+  // Blank lines are neither events nor warnings.
+  if (stats.warnings === 0) return emptyMessage(name);
+  const detected = await detectFormat(source.files[0]!, name).catch((error: Error) => error);
+  if (detected instanceof Error) return `${detected.message}: none of its ${stats.lines} lines reads as ${source.format}`;
+  if (detected === source.format) return `${name}: none of its ${stats.lines} lines could be read as ${source.format} (see the warnings with --json)`;
+  return `${name}: none of its ${stats.lines} lines reads as ${source.format}; it looks like ${detected} (use --format ${detected}, or leave --format out)`;
+}
+
+function emptyMessage(name: string): string {
+  return `${name} is empty: there is no trace in it to analyze`;
+}
+
+const shownPath = (source: TraceSource) => (source.path === '-' ? '- (stdin)' : source.path);
 
 async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, follow: Follow | undefined): AsyncGenerator<TraceEvent[]> {
   if (source.format === 'strace-ff') {

@@ -6,16 +6,19 @@
 //   ----
 // Each `cloned N: ` level is a task: the Nth task cloned by the task one level up; `started pid N`
 // names its tid; the rest of the line is old strace output with no pid and no timestamp. Every
-// section (prefix path) is its own stream, so only each task's own order is known. A section's
-// creator is the task of the path one level up; the top-level tasks' creator (the root, whose
-// section an excerpt omits) is named `plash-root`, and a nested section whose parent section never
-// said its pid yet is named after that parent's path, so siblings still group (and gets its
-// creator once the parent's `started pid` line comes).
+// section (prefix path) is its own stream, so only each task's own order is known. A complete log
+// also holds the top process's own section: its lines have no prefix at all (its tid is its
+// `started pid` line's, else what its set_tid_address/gettid/getpid returned, else 0). A section's
+// creator is the task of the path one level up; the top-level tasks' creator is that top process,
+// or, in an excerpt that omits its section, is named `plash-root`; a nested section whose parent
+// section never said its pid yet is named after that parent's path, so siblings still group (and
+// gets its creator once the parent's `started pid` line comes).
 
 import type { Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink } from './assemble.js';
 import { readLineBatches } from './lines.js';
 import { parseStraceLine } from './strace-line.js';
+import { firstTaskOf } from './strace.js';
 import type { InputStats } from './types.js';
 
 const LEVEL = /^cloned (\d+): /;
@@ -48,19 +51,29 @@ export async function* readPlashLog(file: string, stats: InputStats, newStream: 
         text = text.slice(m[0].length);
       }
       if (line.truncated) sink.warn(where, 'line longer than 1 MiB, cut');
-      if (path.length === 0) {
-        const trimmed = text.trim();
-        if (trimmed !== '----' && trimmed !== '') sink.warn(where, `not a PlashGlibc log line (no "cloned N:" prefix): ${text.slice(0, 100)}`);
+      const started = STARTED.exec(text);
+      // The top process's section: unprefixed lines (the `----` between sections is none).
+      const topLine = path.length === 0 && !started ? parseStraceLine(text, false) : null;
+      if (topLine !== null && ('error' in topLine || topLine.body.kind === 'blank')) {
+        if ('error' in topLine && text.trim() !== '----') sink.warn(where, `${topLine.error}: ${text.slice(0, 100)}`);
         continue;
       }
       const key = sectionKey(path);
       let section = sections.get(key);
       if (!section) sections.set(key, (section = { tid: null, stream: newStream() }));
       const stamp: Stamp = { us: null, text: null, stream: section.stream, seq: line.line, where };
-      const started = STARTED.exec(text);
+      if (topLine !== null) {
+        // The top process's section may not say its pid.
+        if (section.tid === null) {
+          section.tid = await firstTaskOf(file);
+          sink.emit({ kind: 'task', tid: section.tid, creatorTid: null, at: stamp });
+        }
+        assembler.feed(section.tid, topLine.body, stamp);
+        continue;
+      }
       if (started) {
         const tid = (section.tid = Number(started[1]));
-        const creator = creatorOf(path, sections);
+        const creator = path.length === 0 ? { creatorTid: null } : creatorOf(path, sections);
         sink.emit({ kind: 'task', tid, ...creator, at: stamp });
         if (creator.creatorTid === null && path.length > 1) orphans.push({ tid, parentKey: sectionKey(path.slice(0, -1)), at: stamp });
         // Sections printed before their parent's: now their creator is known.
@@ -91,8 +104,8 @@ function sectionKey(path: string[]): string {
 }
 
 function creatorOf(path: string[], sections: Map<string, Section>): { creatorTid: number | null; creatorLabel?: string } {
-  if (path.length === 1) return { creatorTid: null, creatorLabel: 'plash-root' };
   const parentKey = sectionKey(path.slice(0, -1));
+  if (path.length === 1 && !sections.has(parentKey)) return { creatorTid: null, creatorLabel: 'plash-root' };
   const parentTid = sections.get(parentKey)?.tid ?? null;
   return parentTid === null ? { creatorTid: null, creatorLabel: `plash: ${parentKey}` } : { creatorTid: parentTid };
 }

@@ -27,7 +27,7 @@ export interface LineTime {
 
 export type LineBody =
   | { kind: 'call'; name: string; args: string; result: SyscallResult; durationUs: number | null }
-  | { kind: 'unfinished'; name: string; args: string }
+  | { kind: 'unfinished'; name: string; args: string; cut?: boolean }
   | { kind: 'resumed'; name: string; args: string; result: SyscallResult | null; durationUs: number | null }
   | { kind: 'signal'; signal: string; info: string; stopped?: boolean }
   | { kind: 'exit'; status: ExitStatus | null; supersededBy?: number }
@@ -218,7 +218,7 @@ function parseCall(text: string, start: number, end: number): LineBody | { error
   }
   const tail = splitCallTail(text, argsStart, end);
   // No closing ")": the output stopped in this call (a `-ff` file has no "<unfinished ...>").
-  if (tail === 'unclosed') return { kind: 'unfinished', name, args: text.slice(argsStart, end).trim() };
+  if (tail === 'unclosed') return { kind: 'unfinished', name, args: text.slice(argsStart, end).trim(), cut: true };
   if (tail === 'garbage' || tail.result === null) return { error: `call to ${name} without a result` };
   return { kind: 'call', name, args: tail.args, result: tail.result, durationUs: tail.durationUs };
 }
@@ -401,11 +401,17 @@ export function decodeFutex(args: string): FutexCall | undefined {
   return futexCall(address, op, value, timeoutGiven, parts[4] ? normalizeAddress(parts[4]) : null);
 }
 
-export function decodeClone(name: string, args: string): CloneCall | undefined {
+/**
+ * `whole`: false for the resumed half of a call whose first half the log lacks (a cut or pasted
+ * log): its flags may have been in that half. Without them, `tls=` (a new thread's TLS, which
+ * fork never passes) still says thread; anything else is unknown, never guessed.
+ */
+export function decodeClone(name: string, args: string, whole = true): CloneCall | undefined {
   if (name === 'fork' || name === 'vfork') return { syscall: name, flags: null, creates: 'process' };
   if (name !== 'clone' && name !== 'clone2' && name !== 'clone3') return undefined;
   const labelled = /(?:^|[{\s,])flags=((?:[^,}/]|\/\*.*?\*\/)+)/.exec(args);
   let flagsText = labelled?.[1];
+  if (!flagsText && !whole) return { syscall: name, flags: null, creates: /(?:^|[{\s,])tls=/.test(args) ? 'thread' : null };
   // Fully raw clone (no labels): flags is the first argument on x86_64.
   if (!flagsText && name !== 'clone3') flagsText = splitArgs(args)[0];
   const flags = flagsText ? decodeCloneFlags(flagsText) : null;

@@ -18,7 +18,7 @@ import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLinesOptions } from './lines.js';
 import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine } from './strace-line.js';
-import type { LineBody } from './strace-line.js';
+import type { LineBody, LineParse, ParsedLine } from './strace-line.js';
 import type { InputStats } from './types.js';
 
 export interface StraceReadOptions {
@@ -47,6 +47,23 @@ export async function* readStraceLog(
   let ownerDetached = false;
   /** The head of a line that a `strace: Process N attached` message cut in two (stderr output), and where it was. */
   let cutLine: { text: string; where: SourceLine } | null = null;
+  /** A call line that stops before its `)` with no `<unfinished ...>`: its rest may come on a later line. */
+  let cutCall: { text: string; where: SourceLine; parsed: ParsedLine; linesAfter: number } | null = null;
+  const feed = async (parsed: ParsedLine, where: SourceLine) => {
+    const body = parsed.body;
+    if (body.kind === 'message' && withPid) {
+      if (body.detached !== undefined && body.detached === unprefixedTid) ownerDetached = true;
+      else if (body.attached !== undefined && (ownerDetached || body.startsRun)) {
+        unprefixedTid = body.attached;
+        ownerDetached = false;
+      }
+    }
+    let tid = options.tid ?? parsed.pid;
+    // Frames, messages and blank lines belong to no task of their own: no need to find one.
+    if (tid === null) tid = ownsNoTask(body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
+    const stamp: Stamp = { us: clock.absolute(parsed.time), text: parsed.time?.text ?? null, stream, seq: where.line, where };
+    assembler.feed(tid, body, stamp);
+  };
   for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow })) {
     for (const line of batch) {
       stats.lines++;
@@ -66,28 +83,36 @@ export async function* readStraceLog(
         }
       }
       if (line.truncated) sink.warn(where, 'line longer than 1 MiB, cut');
-      const parsed = parseStraceLine(text, withPid);
+      let parsed = parseStraceLine(text, withPid);
+      if (cutCall !== null) {
+        // A line that is no line of its own but completes the cut call is its rest (a paste or
+        // the program's output on the terminal split the call): the call is placed where it began.
+        const joined: LineParse | null = 'error' in parsed ? parseStraceLine(cutCall.text + text, withPid) : null;
+        if (joined && !('error' in joined) && joined.body.kind === 'call') {
+          parsed = joined;
+          where = cutCall.where;
+          cutCall = null;
+        } else if (!('error' in parsed) || ++cutCall.linesAfter > MAX_LINES_INTO_CUT_CALL) {
+          sink.warn(cutCall.where, `${cutCall.parsed.body.kind === 'unfinished' ? cutCall.parsed.body.name : 'a call'} cut before its ")" and no later line completes it: read as never returned`);
+          await feed(cutCall.parsed, cutCall.where);
+          cutCall = null;
+        }
+      }
       if ('error' in parsed) {
         sink.warn(where, `${parsed.error}: ${excerpt(text)}`);
         continue;
       }
-      const body = parsed.body;
-      if (body.kind === 'message' && withPid) {
-        if (body.detached !== undefined && body.detached === unprefixedTid) ownerDetached = true;
-        else if (body.attached !== undefined && (ownerDetached || body.startsRun)) {
-          unprefixedTid = body.attached;
-          ownerDetached = false;
-        }
+      if (parsed.body.kind === 'unfinished' && parsed.body.cut) {
+        cutCall = { text, where, parsed, linesAfter: 0 };
+        continue;
       }
-      let tid = options.tid ?? parsed.pid;
-      // Frames, messages and blank lines belong to no task of their own: no need to find one.
-      if (tid === null) tid = ownsNoTask(parsed.body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
-      const stamp: Stamp = { us: clock.absolute(parsed.time), text: parsed.time?.text ?? null, stream, seq: where.line, where };
-      assembler.feed(tid, parsed.body, stamp);
+      await feed(parsed, where);
     }
     const events = sink.take();
     if (events.length > 0) yield events;
   }
+  // A log that ends inside a call (strace killed, a -ff file) ends so: no rest to wait for.
+  if (cutCall !== null) await feed(cutCall.parsed, cutCall.where);
   assembler.finish();
   const events = sink.take();
   if (events.length > 0) yield events;
@@ -97,11 +122,14 @@ function ownsNoTask(body: LineBody): boolean {
   return body.kind === 'stack' || body.kind === 'message' || body.kind === 'blank';
 }
 
+/** Lines (program output, say) a cut call's rest may come after before the call counts as cut for good. */
+const MAX_LINES_INTO_CUT_CALL = 4;
+
 /** A call that returns the caller's own tid, on an unprefixed line (optionally timestamped). */
 const OWN_TID_CALL = /^\s*(?:\d[\d:.]*\s+)?(?:set_tid_address|gettid|getpid)\(.*\)\s+=\s+(\d+)/;
 
 /** Who the unprefixed lines of a log belong to (see the rule at the top of this file). */
-async function firstTaskOf(file: string): Promise<number> {
+export async function firstTaskOf(file: string): Promise<number> {
   const attached = new Set<number>();
   let firstAttached: number | null = null;
   for await (const batch of readLineBatches(file)) {

@@ -14,11 +14,11 @@ build_c() { gcc -O0 -pthread -o "$BUILD/prog" "$1"; PROG=("$BUILD/prog" "${@:2}"
 use_python() { PROG=("$(python3 -c 'import sys; print(sys.executable)')" "$SAMPLE_DIR/$1" "${@:2}"); }
 
 # trace SECONDS STRACE-ARGS...: one recording, cut after SECONDS if the program hangs. strace's
-# own output (when not written with -o) goes to $TRACE_STDERR.
+# own output (when not written with -o) goes to $TRACE_STDERR; $TRACER runs instead of strace.
 trace() {
   local seconds=$1
   shift
-  setsid strace "$@" "${PROG[@]}" >/dev/null 2>"${TRACE_STDERR:-/dev/null}" &
+  setsid "${TRACER:-strace}" "$@" "${PROG[@]}" >/dev/null 2>"${TRACE_STDERR:-/dev/null}" &
   local leader=$!
   for ((tick = 0; tick < seconds * 10; tick++)); do
     kill -0 "$leader" 2>/dev/null || break

@@ -772,7 +772,7 @@ describe('bad and unusual input', () => {
     );
   });
 
-  it('resolving: a missing path, a file of another kind, an empty directory are errors; an empty file is an empty log', async () => {
+  it('resolving: a missing path, a file of another kind, an empty directory, an empty file are errors', async () => {
     await assert.rejects(resolveInputs([join(scratch, 'missing.log')]), /missing\.log: no such file, directory or strace -ff prefix/);
     const prose = scratchFile('Dear diary,\ntoday nothing hung.\n');
     await assert.rejects(resolveInputs([prose]), /not a trace forkscope reads/);
@@ -782,8 +782,9 @@ describe('bad and unusual input', () => {
     const cutGzip = scratchFile(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0x00, 0x0a, 0x41]));
     await assert.rejects(resolveInputs([cutGzip]), /: cannot decompress \(gzip\) at byte 8 of the file: unexpected end of file$/);
     await assert.rejects(resolveInputs([mkdtempSync(join(scratch, 'empty-'))]), /no trace files in this directory/);
-    const empty = await readAll([scratchFile('')]);
-    assert.deepEqual([empty.sources[0]!.format, empty.events.length], ['strace', 0]);
+    // Empty, or blank lines however many: no trace (issue 10 §4).
+    await assert.rejects(resolveInputs([scratchFile('')]), /is empty/);
+    await assert.rejects(resolveInputs([scratchFile('\n \n'.repeat(60))]), /is empty/);
     // A -f log whose name ends in a number is still one log (it has a pid column).
     const numbered = scratchFile(readFileSync(repoPath(clean)), 'run.1');
     assert.equal((await resolveInputs([numbered]))[0]!.format, 'strace');

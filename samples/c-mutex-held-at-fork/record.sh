@@ -22,4 +22,6 @@ trace 2 -f -e trace=futex --seccomp-bpf -o shapes/seccomp-futex.log
 TRACE_STDERR=shapes/stderr.log trace 2 -f
 # Without -f: the forked child's lines are not in the trace (forkscope says it cannot tell).
 trace 2 -tt -T -o shapes/no-f.log
+# ltrace's library calls look like strace lines: forkscope refuses them (apt-get install ltrace).
+if command -v ltrace >/dev/null; then TRACER=ltrace trace 3 -f -o shapes/ltrace.log; fi
 check_nothing_left

@@ -60,11 +60,12 @@ export class ForkHangAnalysis {
     tree.finish();
     const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
     if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
-    const unlinked = missingCreationWarning(tree, inputs);
-    if (unlinked) {
-      warnings.push(unlinked);
-      // Counted like a line's warning, so `Warnings (N)` and `inputs[].warnings` include it.
-      if (inputs[0]) inputs[0].warnings++;
+    // Warnings about the whole trace count like a line's, in `Warnings (N)` and `inputs[].warnings`.
+    for (const warning of [missingCreationWarning(tree, inputs), unseenChildrenWarning(tree)]) {
+      if (!warning) continue;
+      warnings.push(warning);
+      const input = inputs.find((i) => i.path === warning.file) ?? inputs[0];
+      if (input) input.warnings++;
     }
 
     const candidates = watcher.candidates();
@@ -174,6 +175,31 @@ function processState(process: Process, watcher: BlockWatcher): ProcessState {
   const pending = live.map((t) => watcher.lastCallOf(t)).filter((c) => c && !returned(c));
   if (pending.some((c) => c!.wait)) return 'waiting-child';
   return 'running';
+}
+
+/**
+ * Forked children with no line of their own: strace ran without -f (or its filter kept none of
+ * their calls), so whether they hung cannot be told. None has any line: an error, the trace cannot
+ * answer; some: a warning naming them.
+ */
+function unseenChildrenWarning(tree: TaskTree): Warning | null {
+  const forked = tree.processes().filter((p) => p.forkCall !== null);
+  const unseen = forked.filter((p) => p.threads.every((t) => !t.hasLines));
+  if (unseen.length === 0) return null;
+  const where = unseen[0]!.forkCall!.start.where;
+  const one = unseen.length === 1;
+  const which = `${one ? 'child' : 'children'} ${listed(unseen.map((p) => String(p.pid)))}`;
+  const why = `no line of ${one ? 'its' : 'their'} own (strace ran without -f, or its -e filter kept none of ${one ? 'its' : 'their'} calls)`;
+  const advice = `whether ${one ? 'it' : 'they'} hung cannot be told; record with: strace -f -tt -T -o trace.log PROGRAM`;
+  if (unseen.length === forked.length) {
+    throw new Error(`${where.file}: the trace cannot show the forked ${which}: ${one ? 'it has' : 'they have'} ${why}, so ${advice}`);
+  }
+  return { ...where, message: `forked ${which} ${one ? 'has' : 'have'} ${why}: ${advice}` };
+}
+
+/** Pids for a one-line message, cut after a few. */
+function listed(pids: string[], max = 8): string {
+  return pids.length > max ? `${pids.slice(0, max).join(', ')} and ${pids.length - max} more` : pids.join(', ');
 }
 
 /** Several tasks and not one clone/fork: the trace was filtered (`-e trace=`) without them. */

@@ -29,6 +29,8 @@ export interface Task {
   exited: boolean;
   /** argv of its last successful execve, or a name the source gave. */
   command: string | null;
+  /** The trace has lines of its own (a call, a signal, its exit...), not only the clone that made it. */
+  hasLines: boolean;
   process: Process | null;
 }
 
@@ -66,6 +68,7 @@ export class TaskTree {
   observe(event: TraceEvent): void {
     if (event.kind === 'warning') return;
     const task = this.taskFor(event.tid);
+    task.hasLines = true;
     switch (event.kind) {
       case 'syscall':
         this.observeCall(task, event);
@@ -292,6 +295,7 @@ export class TaskTree {
       exit: null,
       exited: false,
       command: null,
+      hasLines: false,
       process: null,
     };
     this.current.set(tid, task);
