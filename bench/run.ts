@@ -3,3 +3,4 @@
 await import('./parse.js');
 await import('./tui.js');
 await import('./overhead.js');
+await import('./scale.js');

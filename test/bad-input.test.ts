@@ -2,11 +2,15 @@
 // analyzed through the same entry points as the CLI.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/pipeline.js';
 import type { Analysis } from '../src/analysis/types.js';
-import { repoPath, runCli } from './helpers/repo.js';
+import { CLI, repoPath, runCli } from './helpers/repo.js';
 
 async function analyze(...paths: string[]): Promise<Analysis> {
   return analyzeTrace(await resolveInputs(paths.map((p) => repoPath(p)), {}));
@@ -24,5 +28,39 @@ describe('inputs that broke the analysis', () => {
     assert.deepEqual(blocked, [2, 3], 'blocked since the futex call, still in the restart');
     assert.match(analysis.warnings.map((w) => `${w.line}: ${w.message}`).join('\n'), /^3: task 1002 starts restart_syscall while futex/m);
     assert.equal(runCli(['analyze', 'test/fixtures/restart-without-resume.log']).status, 1);
+  });
+});
+
+describe('deep and wide trees', () => {
+  const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0e2a200a10)';
+  const DEPTH = 20_000;
+
+  /** A fork chain DEPTH deep, each parent in wait4 on its child, the deepest hung; children printed before their parents. */
+  function deepChainLog(): string {
+    const lines = [`${2000 + DEPTH} futex(0x55d0c0a4e040, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`];
+    for (let pid = 2000 + DEPTH - 1; pid >= 2000; pid--) lines.push(`${pid} ${FORK} = ${pid + 1}`, `${pid} wait4(${pid + 1},  <unfinished ...>`);
+    return lines.join('\n') + '\n';
+  }
+
+  it('a fork chain 20,000 deep given children first: the whole chain in JSON, its ends in text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forkscope-test-chain-'));
+    try {
+      const log = join(dir, 'chain.log');
+      writeFileSync(log, deepChainLog());
+      const json = spawnSync(process.execPath, [CLI, 'analyze', '--json', log], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      assert.equal(json.status, 1, json.stderr);
+      const [finding] = JSON.parse(json.stdout).findings;
+      assert.equal(finding.pid, 2000 + DEPTH);
+      assert.equal(finding.chain.length, DEPTH);
+      assert.deepEqual(finding.chain.at(-1), { pid: 2000, tid: 2000, waitsOn: `wait4 2001`, where: { file: log, line: 1 + 2 * DEPTH, offset: finding.chain.at(-1).where.offset } });
+      const text = runCli(['analyze', log]);
+      assert.equal(text.status, 1, text.stderr);
+      assert.match(text.stdout, /Waiting on it \(a chain of 20000\):/);
+      assert.match(text.stdout, /\.\.\. 19984 more waiting processes/);
+      assert.match(text.stdout, /thread 2000 of process 2000 sits in wait4 2001/);
+      assert.ok(text.stdout.split('\n').length < 200, 'the text report stays short');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

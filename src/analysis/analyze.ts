@@ -20,7 +20,7 @@ import { BlockWatcher } from './blocked.js';
 import type { HangCandidate } from './blocked.js';
 import { HolderCollector, inferHolder } from './holder.js';
 import type { HolderVerdict, QuotedCall } from './holder.js';
-import type { Analysis, ChainLink, Evidence, Finding, ProcessState, ProcessSummary, Warning } from './types.js';
+import type { Analysis, ChainLink, Evidence, EvidenceRole, Finding, ProcessState, ProcessSummary, Warning } from './types.js';
 
 /** Warnings kept for the report; past this only the count grows (a garbage file must not fill memory). */
 const MAX_WARNINGS = 1000;
@@ -96,12 +96,7 @@ function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher:
   quoted.push({ call: wait.first, role: wait.pending && wait.timeouts === 0 ? 'blocked-forever' : 'timed-out' });
   if (wait.last !== wait.first) quoted.push({ call: wait.last, role: wait.pending ? 'blocked-forever' : 'timed-out' });
   for (const { call } of chain) quoted.push({ call, role: 'waits-for-child' });
-  const evidence: Evidence[] = quoted.map(({ call, role }) => ({
-    ...call.start.where,
-    tid: call.tid,
-    text: callText(call),
-    role,
-  }));
+  const evidence = quoted.map(({ call, role }) => quote(call, role));
   const blocking = wait.pending
     ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}`
     : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}`;
@@ -126,6 +121,13 @@ function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher:
     explanation: `${subject} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
     source: 'trace',
   };
+}
+
+/** A call as evidence. Built field by field: spreading its `where` gave every evidence object its own hidden class. */
+function quote(call: SyscallEvent, role: EvidenceRole): Evidence {
+  const { file, line, offset } = call.start.where;
+  const text = callText(call);
+  return offset === undefined ? { file, line, tid: call.tid, text, role } : { file, line, offset, tid: call.tid, text, role };
 }
 
 /** Who waits for the hung process: a parent thread sitting in wait4/waitid on it, and so on upward. */

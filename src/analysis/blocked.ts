@@ -72,19 +72,29 @@ export class BlockWatcher {
     if (!task) return;
     if (event.kind === 'exit') {
       // A thread that exits normally was not stuck; one killed inside its wait still was.
-      if (event.status && 'code' in event.status) this.blocked.delete(task);
+      if (event.status && 'code' in event.status) {
+        this.blocked.delete(task);
+        this.lastCall.delete(task);
+      }
       return;
     }
     const previous = this.lastCall.get(task);
-    this.lastCall.set(task, event);
     const wait = this.blocked.get(task);
     if (event.futex) this.observeFutex(task, event);
     // restart_syscall resumes the call the thread was interrupted in: here, its wait.
     else if (event.name === 'restart_syscall' && wait && previous === wait.last) this.observeWait(task, wait.futex, event, wait);
     else if (wait && !CALLS_WHILE_RETRYING.has(event.name)) this.blocked.delete(task);
+    // Kept only while it matters (a million tasks that ran and exited keep nothing): a call that
+    // never returned is what the thread sits in at the end, and a blocked thread's last call says
+    // whether a restart_syscall resumes its wait.
+    if (!returned(event) || this.blocked.has(task)) this.lastCall.set(task, event);
+    else this.lastCall.delete(task);
   }
 
-  /** The last call each thread made (pending calls included): what it sits in at the end. */
+  /**
+   * What a thread sits in at the end: its last call when that never returned (or, while the thread
+   * is blocked, its last call). Undefined for a thread whose last call returned or that exited.
+   */
   lastCallOf(task: Task): SyscallEvent | undefined {
     return this.lastCall.get(task);
   }

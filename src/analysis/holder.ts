@@ -57,14 +57,11 @@ function pushRing(list: SyscallEvent[], call: SyscallEvent): void {
 /** The parent's calls on the blocked word, for one candidate. */
 export class LockHistory {
   readonly threads = new Map<number, ThreadLockHistory>();
-  private readonly parentTids: Set<number>;
 
-  constructor(readonly candidate: HangCandidate) {
-    this.parentTids = new Set(candidate.parent.threads.map((t) => t.tid));
-  }
+  constructor(readonly candidate: HangCandidate) {}
 
+  /** A call of a parent thread on the word. */
   observe(call: SyscallEvent): void {
-    if (!this.parentTids.has(call.tid) || call.futex?.address !== this.candidate.wait.address) return;
     const fork = this.candidate.child.forkCall;
     let history = this.threads.get(call.tid);
     if (!history) this.threads.set(call.tid, (history = new ThreadLockHistory()));
@@ -84,21 +81,27 @@ function sideOf(call: SyscallEvent, fork: SyscallEvent): Side {
 
 /** Collects, in one more read of the trace, the parent's calls on each candidate's word. */
 export class HolderCollector {
-  private readonly byAddress = new Map<string, LockHistory[]>();
+  /** The histories a call goes to, by word and by parent thread (so a call is only shown to its own). */
+  private readonly byWordAndTid = new Map<string, Map<number, LockHistory[]>>();
   readonly histories: LockHistory[];
 
   constructor(candidates: HangCandidate[]) {
     this.histories = candidates.map((c) => new LockHistory(c));
     for (const history of this.histories) {
-      const list = this.byAddress.get(history.candidate.wait.address) ?? [];
-      list.push(history);
-      this.byAddress.set(history.candidate.wait.address, list);
+      const address = history.candidate.wait.address;
+      let byTid = this.byWordAndTid.get(address);
+      if (!byTid) this.byWordAndTid.set(address, (byTid = new Map()));
+      for (const { tid } of history.candidate.parent.threads) {
+        const list = byTid.get(tid);
+        if (list) list.push(history);
+        else byTid.set(tid, [history]);
+      }
     }
   }
 
   observe(event: TraceEvent): void {
     if (event.kind !== 'syscall' || !event.futex) return;
-    for (const history of this.byAddress.get(event.futex.address) ?? []) history.observe(event);
+    for (const history of this.byWordAndTid.get(event.futex.address)?.get(event.tid) ?? []) history.observe(event);
   }
 }
 

@@ -3,13 +3,13 @@
 
 import type { Command } from 'commander';
 import { analyzeTrace } from '../pipeline.js';
-import { renderJson } from '../views/json.js';
+import { writeChunks } from '../util/output.js';
+import { jsonChunks } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
-import { renderText } from '../views/text.js';
+import { textChunks } from '../views/text.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
-import { writeOut } from '../util/output.js';
 
 interface AnalyzeOptions extends InputOptions {
   json?: boolean;
@@ -36,7 +36,7 @@ export function registerAnalyze(program: Command): void {
       runCommand(async () => {
         const analysis = await analyzeTrace(await loadSources(paths, options));
         const color = options.color && wantsColor(process.stdout);
-        await writeOut(options.json ? renderJson(analysis) : renderText(analysis, { color }));
+        await writeChunks(options.json ? jsonChunks(analysis) : textChunks(analysis, { color }));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),
     );

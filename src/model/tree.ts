@@ -161,18 +161,33 @@ export class TaskTree {
       process.threads.push(task);
       return process;
     };
-    for (const task of this.all) resolve(task);
+    for (const task of this.all) {
+      // Ancestors first, so that resolving a task never recurses down a long line of creators.
+      const line: Task[] = [];
+      const onLine = new Set<Task>();
+      for (let t: Task | null = task; t && !processOf.has(t) && !onLine.has(t); t = t.creator) {
+        line.push(t);
+        onLine.add(t);
+      }
+      for (const t of line.reverse()) resolve(t);
+    }
     for (const process of this.processList) {
       const leader = process.threads.find((t) => t.tid === process.pid) ?? process.threads[0];
       process.command = leader?.command ?? process.threads.find((t) => t.command)?.command ?? null;
       process.exit = leader?.exit ?? null;
     }
-    // A forked child runs its parent's program until it execs.
+    // A forked child runs its parent's program until it execs. Each process is walked over once.
+    const settled = new Set<Process>();
     for (const process of this.processList) {
-      let ancestor = process.parent;
-      while (!process.command && ancestor) {
-        process.command = ancestor.command;
+      const unnamed = new Set<Process>();
+      let ancestor: Process | null = process;
+      while (ancestor && !ancestor.command && !settled.has(ancestor) && !unnamed.has(ancestor)) {
+        unnamed.add(ancestor);
         ancestor = ancestor.parent;
+      }
+      for (const named of unnamed) {
+        named.command = ancestor?.command ?? null;
+        settled.add(named);
       }
     }
   }

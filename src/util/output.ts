@@ -26,3 +26,16 @@ export function writeOut(chunk: string): Promise<void> {
     process.stdout.once('drain', done);
   });
 }
+
+/** Writes pieces of text in chunks of about 64 kB, with backpressure. */
+export async function writeChunks(pieces: Iterable<string>): Promise<void> {
+  let chunk = '';
+  for (const piece of pieces) {
+    chunk += piece;
+    if (chunk.length >= 1 << 16) {
+      await writeOut(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) await writeOut(chunk);
+}

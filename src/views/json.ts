@@ -6,6 +6,15 @@ import type { Analysis } from '../analysis/types.js';
 export const JSON_SCHEMA_ID = 'forkscope/analysis@1';
 
 export function renderJson(analysis: Analysis): string {
+  return [...jsonChunks(analysis)].join('');
+}
+
+/**
+ * The document a piece at a time, byte for byte what `JSON.stringify(document, null, 2)` prints,
+ * but one process, finding or warning at a time: a trace of a million processes is never held
+ * twice (as objects and as one string).
+ */
+export function* jsonChunks(analysis: Analysis): Generator<string> {
   const document = {
     schema: JSON_SCHEMA_ID,
     inputs: analysis.inputs,
@@ -13,5 +22,21 @@ export function renderJson(analysis: Analysis): string {
     findings: analysis.findings,
     warnings: analysis.warnings,
   };
-  return JSON.stringify(document, null, 2) + '\n';
+  const fields = Object.entries(document);
+  yield '{';
+  for (const [i, [key, value]] of fields.entries()) {
+    yield `\n  ${JSON.stringify(key)}: `;
+    if (Array.isArray(value) && value.length > 0) {
+      yield '[';
+      for (const [j, item] of value.entries()) yield `${j > 0 ? ',' : ''}\n    ${indented(item, '    ')}`;
+      yield '\n  ]';
+    } else yield indented(value, '  ');
+    if (i < fields.length - 1) yield ',';
+  }
+  yield '\n}\n';
+}
+
+/** `JSON.stringify(value, null, 2)` nested at `indent` (JSON text has no raw newline inside strings). */
+function indented(value: unknown, indent: string): string {
+  return JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
 }

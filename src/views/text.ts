@@ -1,7 +1,7 @@
 // The plain-text report of `forkscope analyze`: what hung, why, which lines prove it, who waits
 // for it, then one line about the whole tree.
 
-import type { Analysis, Finding, ProcessSummary } from '../analysis/types.js';
+import type { Analysis, ChainLink, Evidence, Finding, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
@@ -13,22 +13,57 @@ export interface TextOptions {
   maxWarnings?: number;
 }
 
+/**
+ * Findings shown in full; past this the first and last half are, with the count of the rest between
+ * (100,000 children hung on one lock say nothing more the 100,000th time; --json lists them all).
+ */
+const MAX_FINDINGS = 40;
+/** Links of a wait chain, and evidence lines, shown at each end of a longer list. */
+const LIST_ENDS = 8;
+
 export function renderText(analysis: Analysis, options: TextOptions): string {
+  return [...textChunks(analysis, options)].join('');
+}
+
+/** The report a piece at a time (a finding, a line), so that a huge one is never one string. */
+export function* textChunks(analysis: Analysis, options: TextOptions): Generator<string> {
   const style = styleFor(options.color);
-  const out: string[] = [];
   const inputs =
     analysis.inputs.map((i) => `${i.path} (${i.format}, ${counted(i.lines, 'line')})`).join(', ') || 'the live process tree (/proc)';
   const count = analysis.findings.length;
-  out.push(
-    count === 0
-      ? `forkscope: no forked child hung on an inherited lock in ${inputs}`
-      : style.bold(`forkscope: ${counted(count, 'thread')} of forked children hung on a lock inherited locked`) +
-          ` in ${inputs}`,
-  );
-  for (const finding of analysis.findings) out.push('', ...renderFinding(finding, style));
-  out.push('', treeLine(analysis.processes, analysis.findings));
-  out.push(...renderWarnings(analysis, style, options.maxWarnings ?? 20));
-  return out.join('\n') + '\n';
+  yield (count === 0
+    ? `forkscope: no forked child hung on an inherited lock in ${inputs}`
+    : style.bold(`forkscope: ${counted(count, 'thread')} of forked children hung on a lock inherited locked`) +
+      ` in ${inputs}`) + '\n';
+  const shown = headAndTail(analysis.findings, MAX_FINDINGS / 2);
+  for (const [i, finding] of shown.head.entries()) {
+    if (i === shown.head.length - shown.tail && shown.omitted > 0) {
+      yield `\n${style.dim(`... ${shown.omitted} more hung threads, not shown (--json lists every one)`)}\n`;
+    }
+    yield ['', ...renderFinding(finding, style)].join('\n') + '\n';
+  }
+  yield '\n' + treeLine(analysis.processes, analysis.findings) + '\n';
+  for (const line of renderWarnings(analysis, style, options.maxWarnings ?? 20)) yield line + '\n';
+}
+
+/**
+ * The items to show of a list: all of them when it is short, else its first and last `ends`
+ * (`head` holds both, the last `tail` of it are the list's end) and how many are left out between.
+ */
+function headAndTail<T>(items: readonly T[], ends: number): { head: T[]; tail: number; omitted: number } {
+  if (items.length <= 2 * ends + 1) return { head: [...items], tail: 0, omitted: 0 };
+  return { head: [...items.slice(0, ends), ...items.slice(-ends)], tail: ends, omitted: items.length - 2 * ends };
+}
+
+/** Lines of a list cut to its ends, with a line saying how many were left out. */
+function cutList<T>(items: readonly T[], render: (item: T) => string[], omittedLine: (n: number) => string): string[] {
+  const shown = headAndTail(items, LIST_ENDS);
+  const lines: string[] = [];
+  for (const [i, item] of shown.head.entries()) {
+    if (i === shown.head.length - shown.tail && shown.omitted > 0) lines.push(omittedLine(shown.omitted));
+    lines.push(...render(item));
+  }
+  return lines;
 }
 
 function renderFinding(finding: Finding, style: Style): string[] {
@@ -36,18 +71,18 @@ function renderFinding(finding: Finding, style: Style): string[] {
   lines.push(...wrap(finding.explanation, 96).map((l) => `  ${l}`));
   if (finding.blockedSince) lines.push(`  Blocked since ${finding.blockedSince}.`);
   lines.push('  Evidence:');
-  const width = Math.max(...finding.evidence.map((e) => `${e.file}:${e.line}`.length));
-  for (const e of finding.evidence) {
-    const where = `${e.file}:${e.line}`.padEnd(width);
-    lines.push(`    ${style.dim(where)}  ${String(e.tid).padStart(6)}  ${e.text}`);
-    lines.push(`    ${' '.repeat(width)}  ${' '.repeat(6)}  ${style.yellow(`^ ${ROLE_LABELS[e.role]}`)}`);
-  }
+  const width = finding.evidence.reduce((w, e) => Math.max(w, `${e.file}:${e.line}`.length), 0);
+  const evidenceLines = (e: Evidence) => [
+    `    ${style.dim(`${e.file}:${e.line}`.padEnd(width))}  ${String(e.tid).padStart(6)}  ${e.text}`,
+    `    ${' '.repeat(width)}  ${' '.repeat(6)}  ${style.yellow(`^ ${ROLE_LABELS[e.role]}`)}`,
+  ];
+  lines.push(...cutList(finding.evidence, evidenceLines, (n) => `    ${style.dim(`... ${n} more lines of evidence`)}`));
   if (finding.chain.length > 0) {
-    lines.push('  Waiting on it:');
-    for (const link of finding.chain) {
-      const where = link.where ? style.dim(`  (${link.where.file}:${link.where.line})`) : '';
-      lines.push(`    ${waitSentence(link)}${where}`);
-    }
+    lines.push(finding.chain.length > 2 * LIST_ENDS + 1 ? `  Waiting on it (a chain of ${finding.chain.length}):` : '  Waiting on it:');
+    const linkLines = (link: ChainLink) => [
+      `    ${waitSentence(link)}${link.where ? style.dim(`  (${link.where.file}:${link.where.line})`) : ''}`,
+    ];
+    lines.push(...cutList(finding.chain, linkLines, (n) => `    ${style.dim(`... ${n} more waiting processes`)}`));
   }
   return lines;
 }
@@ -64,10 +99,11 @@ function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   return `Tree: ${parts.join('; ')}`;
 }
 
-/** A list for the one-line summary, cut after a few items. */
-function listed(items: string[], max = 12): string {
-  const shown = items.slice(0, max).join(', ');
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+/** A list for the one-line summary: its first and last few items, with how many are left out. */
+function listed(items: string[], ends = 6): string {
+  const shown = headAndTail(items, ends);
+  if (shown.omitted === 0) return shown.head.join(', ');
+  return `${shown.head.slice(0, ends).join(', ')}, ... ${shown.omitted} more ..., ${shown.head.slice(ends).join(', ')}`;
 }
 
 function renderWarnings(analysis: Analysis, style: Style, max: number): string[] {
