@@ -150,7 +150,8 @@ function endOfWholeLine(start: Stamp, durationUs: number | null): Stamp {
 function joinArgs(first: string, second: string): string {
   if (!first) return second;
   if (!second) return first;
-  return `${first} ${second}`;
+  // strace cuts anywhere: `flags=...|SIGCHLD` + `, child_tidptr=...` joins without a space.
+  return /^[,)\]}]/.test(second) ? `${first}${second}` : `${first} ${second}`;
 }
 
 export function buildCall(

@@ -12,9 +12,10 @@ import { isSyscallName } from '../src/linux/abi.js';
 import { temporaryDirectory } from '../src/util/temporary.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
+import { DecompressError } from './source.js';
 import type { Follow } from './lines.js';
 import { isPlashLine, readPlashLog } from './plash.js';
-import { readStraceFf, tidOfFfFile } from './strace-ff.js';
+import { ffPrefixOf, readStraceFf, tidOfFfFile } from './strace-ff.js';
 import { parseStraceLine } from './strace-line.js';
 import { readStraceLog } from './strace.js';
 import type { InputStats, TraceFormat, TraceSource } from './types.js';
@@ -28,7 +29,13 @@ const DETECT_LINES = 50;
 /** What stdin was spooled to, per process; the file is removed when the process exits. */
 let stdinSpool: string | null = null;
 
-export async function resolveInputs(paths: string[], options: { format?: TraceFormat } = {}): Promise<TraceSource[]> {
+export interface ResolveOptions {
+  format?: TraceFormat;
+  /** Told what a directory argument was read as when it held more than one trace (for stderr). */
+  onNote?: (note: string) => void;
+}
+
+export async function resolveInputs(paths: string[], options: ResolveOptions = {}): Promise<TraceSource[]> {
   const sources: TraceSource[] = [];
   const ffGroups = new Map<string, TraceSource>();
   for (const path of paths) {
@@ -45,7 +52,7 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
     }
     const stat = statSync(path);
     if (stat.isDirectory()) {
-      sources.push(...(await sourcesInDirectory(path, options.format)));
+      sources.push(...(await sourcesInDirectory(path, options)));
       continue;
     }
     // A FIFO would block the read forever (and cannot be read twice): stdin is `-`.
@@ -53,7 +60,7 @@ export async function resolveInputs(paths: string[], options: { format?: TraceFo
     const format = options.format ?? (await detectFormat(path));
     if (format === 'strace-ff') {
       // `prefix.TID` files given one by one are the threads of one trace.
-      const prefix = path.replace(/\.\d+$/, '');
+      const prefix = ffPrefixOf(path);
       const group = ffGroups.get(prefix);
       if (group) group.files.push(path);
       else {
@@ -76,31 +83,40 @@ function fileKind(stat: Stats): string {
   return 'not a file';
 }
 
-/** A directory: the files of an `-ff` trace in it, or else each trace file in it (other files skipped). */
-async function sourcesInDirectory(directory: string, format: TraceFormat | undefined): Promise<TraceSource[]> {
+/**
+ * A directory: the files of an `-ff` trace in it, or else each trace file in it (other files
+ * skipped). An `-ff` set wins over other traces beside it (often the same program recorded with
+ * `-f`: read together they would mix two runs); the note says which were read and which not.
+ */
+async function sourcesInDirectory(directory: string, { format, onNote }: ResolveOptions): Promise<TraceSource[]> {
   const files = readdirSync(directory)
     .sort()
     .map((name) => join(directory, name))
     .filter((file) => statSync(file).isFile());
   const numbered = files.filter((f) => tidOfFfFile(f) !== null);
-  if (numbered.length > 0) {
-    const prefixes = new Set(numbered.map((f) => f.replace(/\.\d+$/, '')));
-    return [...prefixes].map((prefix) => ({
-      path: prefix,
-      format: format ?? 'strace-ff',
-      files: numbered.filter((f) => f.replace(/\.\d+$/, '') === prefix).sort(byTid),
-    }));
-  }
-  const sources: TraceSource[] = [];
+  const traces: TraceSource[] = [];
   for (const file of files) {
-    if (format) sources.push({ path: file, format, files: [file] });
-    else {
-      const detected = await detectFormat(file).catch(() => null);
-      if (detected) sources.push({ path: file, format: detected, files: [file] });
-    }
+    if (numbered.includes(file)) continue;
+    const detected = format ?? (await detectFormat(file).catch(() => null));
+    if (detected) traces.push({ path: file, format: detected, files: [file] });
   }
-  if (sources.length === 0) throw new Error(`${directory}: no trace files in this directory`);
-  return sources;
+  if (numbered.length === 0) {
+    if (traces.length === 0) throw new Error(`${directory}: no trace files in this directory`);
+    if (traces.length > 1) onNote?.(`${directory}: read ${traces.length} traces as one: ${traces.map((t) => basename(t.path)).join(', ')}`);
+    return traces;
+  }
+  const prefixes = new Set(numbered.map((f) => ffPrefixOf(f)));
+  const ffSets = [...prefixes].map((prefix) => ({
+    path: prefix,
+    format: format ?? 'strace-ff',
+    files: numbered.filter((f) => ffPrefixOf(f) === prefix).sort(byTid),
+  }));
+  if (traces.length > 0 || ffSets.length > 1) {
+    const read = ffSets.map((s) => `${basename(s.path)}.* (${s.files.length} strace -ff files)`).join(', ');
+    const skipped = traces.length > 0 ? `; not read: ${traces.map((t) => basename(t.path)).join(', ')} (name a file to read it instead)` : '';
+    onNote?.(`${directory}: read ${read}${skipped}`);
+  }
+  return ffSets;
 }
 
 function ffFilesOfPrefix(prefix: string): string[] {
@@ -108,7 +124,7 @@ function ffFilesOfPrefix(prefix: string): string[] {
   const base = basename(prefix);
   if (!existsSync(directory)) return [];
   return readdirSync(directory)
-    .filter((name) => name.startsWith(`${base}.`) && /^\d+$/.test(name.slice(base.length + 1)))
+    .filter((name) => tidOfFfFile(name) !== null && ffPrefixOf(name) === base)
     .map((name) => join(directory, name))
     .sort(byTid);
 }
@@ -142,6 +158,7 @@ export async function detectFormat(file: string, shownAs = file): Promise<TraceF
       if (batch.at(-1)!.line >= DETECT_LINES && seen > 0) break;
     }
   } catch (error) {
+    if (error instanceof DecompressError) throw error;
     throw new Error(`${shownAs}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (seen === 0) throw new Error(emptyMessage(shownAs));

@@ -2,12 +2,12 @@
 // with 1-based line numbers and the byte offset where each line starts, so a view can re-read a
 // line later. Holds two chunks (the one being split, the next one being read) and one partial line
 // at most; invalid UTF-8 decodes to U+FFFD instead of throwing; a last line without '\n' is still a
-// line. With `reopen`, the file is opened, read and closed for each chunk instead, so a merge of
-// thousands of `-ff` files holds no file descriptor while it waits for its turn.
+// line. The bytes come from parsers/source.ts (decompressed when the file is gzip or zstd). With
+// `reopen`, the file is opened, read and closed for each chunk instead, so a merge of thousands of
+// `-ff` files holds no file descriptor while it waits for its turn.
 
-import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { openByteSource } from './source.js';
+import type { ByteSource } from './source.js';
 
 export interface Line {
   text: string;
@@ -60,12 +60,12 @@ async function readAgain(follow: Follow | undefined, state: { draining: boolean 
 
 /** The bytes of a file chunk by chunk, following it while it is written (for parsers that split lines themselves). */
 export async function* readChunks(path: string, follow?: Follow): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
+  const source = openByteSource(path);
   try {
     const state = { draining: false };
     for (let position = 0; ; ) {
       const buffer = Buffer.allocUnsafe(DEFAULT_CHUNK_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      const bytesRead = await source.read(buffer, position);
       if (bytesRead === 0) {
         if (await readAgain(follow, state)) continue;
         return;
@@ -74,7 +74,7 @@ export async function* readChunks(path: string, follow?: Follow): AsyncGenerator
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
-    await handle.close();
+    await source.close();
   }
 }
 
@@ -86,7 +86,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
 /** Lines a chunk at a time: one await per chunk, not per line, for the parsers' hot loops. */
 export async function* readLineBatches(path: string, options: ReadLinesOptions = {}): AsyncGenerator<ReadLine[]> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  const reader = options.reopen ? new ReopeningReader(path) : new HeldReader(path);
+  const reader = openByteSource(path, { reopen: options.reopen });
   try {
     yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1, options.follow);
   } finally {
@@ -95,7 +95,7 @@ export async function* readLineBatches(path: string, options: ReadLinesOptions =
 }
 
 async function* splitLines(
-  reader: ChunkReader,
+  reader: ByteSource,
   chunkBytes: number,
   start: number,
   firstLine: number,
@@ -169,49 +169,4 @@ async function* splitLines(
     if (batch.length > 0) yield batch;
   }
   if (lineBytes > 0) yield [finishLine(Buffer.alloc(0))];
-}
-
-interface ChunkReader {
-  /** Reads into `buffer` from `position`; resolves to the bytes read (0 at the end). */
-  read(buffer: Buffer, position: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Keeps the file open while it is read. */
-class HeldReader implements ChunkReader {
-  private handle: Promise<FileHandle> | null = null;
-  /** The last read started, settled before closing. */
-  private inFlight: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly path: string) {}
-
-  read(buffer: Buffer, position: number): Promise<number> {
-    this.handle ??= open(this.path, 'r');
-    const read = this.handle.then(async (handle) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead);
-    this.inFlight = read.catch(() => undefined);
-    return read;
-  }
-
-  async close(): Promise<void> {
-    if (!this.handle) return;
-    await this.inFlight;
-    const handle = await this.handle.catch(() => null);
-    await handle?.close();
-  }
-}
-
-/** Opens the file for each chunk. */
-class ReopeningReader implements ChunkReader {
-  constructor(private readonly path: string) {}
-
-  async read(buffer: Buffer, position: number): Promise<number> {
-    const fd = openSync(this.path, 'r');
-    try {
-      return readSync(fd, buffer, 0, buffer.length, position);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  async close(): Promise<void> {}
 }

@@ -11,6 +11,8 @@ import { resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/pipeline.js';
 import type { Analysis, Finding, InheritedLockFinding, LockCycleFinding, PipeHeldOpenFinding } from '../src/analysis/types.js';
 import { repoPath, runCli } from './helpers/repo.js';
+import { analysisDocument } from './helpers/json.js';
+import type { InheritedLockDocument } from './helpers/json.js';
 
 async function analyze(...paths: string[]): Promise<Analysis> {
   return analyzeTrace(await resolveInputs(paths.map((p) => repoPath(p)), {}));
@@ -227,24 +229,24 @@ describe('forkscope analyze (CLI)', () => {
     assert.equal(runCli(['analyze', 'test/fixtures/contention-resolves.log']).status, 0);
     const run = runCli(['analyze', '--json', 'test/fixtures/contention-resolves.log']);
     assert.equal(run.status, 0);
-    assert.deepEqual(JSON.parse(run.stdout).findings, []);
+    assert.deepEqual(analysisDocument<InheritedLockDocument>(run.stdout).findings, []);
   });
 
   it('--json prints the versioned document with the same exit code', () => {
     const run = runCli(['analyze', '--json', 'samples/plash-tst-fork1/tst-fork1.log']);
     assert.equal(run.status, 1);
-    const doc = JSON.parse(run.stdout);
+    const doc = analysisDocument<InheritedLockDocument>(run.stdout);
     assert.equal(doc.schema, 'forkscope/analysis@1');
     assert.deepEqual(Object.keys(doc), ['schema', 'inputs', 'processes', 'findings', 'warnings']);
-    assert.equal(doc.findings[0].futex, '0x2b79a1b1e2c0');
-    assert.equal(doc.inputs[0].format, 'plash');
+    assert.equal(doc.findings[0]?.futex, '0x2b79a1b1e2c0');
+    assert.equal(doc.inputs[0]?.format, 'plash');
   });
 
   it('reads stdin given as -', () => {
     const log = readFileSync(repoPath('test/fixtures/held-across-fork.log'), 'utf8');
     const run = runCli(['analyze', '--json', '-'], { input: log });
     assert.equal(run.status, 1, run.stderr);
-    assert.equal(JSON.parse(run.stdout).findings[0].holderTid, 1001);
+    assert.equal(analysisDocument<InheritedLockDocument>(run.stdout).findings[0]?.holderTid, 1001);
   });
 
   it('reports unreadable lines as file:line and still analyzes the rest', () => {
@@ -252,10 +254,10 @@ describe('forkscope analyze (CLI)', () => {
     log.splice(3, 0, 'this is not strace output', '1001  10:00:00.004500 futex(0x55d0c0a4e040, FUTEX_WAIT_PRIVATE');
     const run = runCli(['analyze', '--json', '--format', 'strace', '-'], { input: log.join('\n') });
     assert.equal(run.status, 1, run.stderr);
-    const doc = JSON.parse(run.stdout);
-    assert.equal(doc.findings[0].holderTid, 1001);
+    const doc = analysisDocument<InheritedLockDocument>(run.stdout);
+    assert.equal(doc.findings[0]?.holderTid, 1001);
     assert.ok(doc.warnings.some((w: { line: number }) => w.line === 4), JSON.stringify(doc.warnings));
-    assert.ok(doc.inputs[0].warnings >= 1);
+    assert.ok((doc.inputs[0]?.warnings ?? 0) >= 1);
   });
 
   it('exits 2 with a clear message for a missing file, an unknown format and bad usage', () => {
@@ -292,7 +294,7 @@ describe('forkscope timeline', () => {
     const sections = run.stdout.split('\n----\n');
     assert.ok(sections.length >= 3, run.stdout);
     assert.match(run.stdout, /\?: 18972: started pid 18972; forked by thread 18969/);
-    assert.match(run.stdout, /\?: 18972: futex\(0x2b79a1b1e2c0, FUTEX_WAIT_PRIVATE, 2 <unfinished \.\.\.> \(never returned\)\s+<-- BLOCKED FOREVER/);
+    assert.match(run.stdout, /\?: 18972: futex\(0x2b79a1b1e2c0, FUTEX_WAIT_PRIVATE, 2 <unfinished \.\.\.>\) \(never returned\)\s+<-- BLOCKED FOREVER/);
     assert.match(run.stdout, /\[18969\] futex\(0x2b79a1b1e2c0, FUTEX_WAKE_PRIVATE, 1\) = 1\s+<-- lock handed over/);
     assert.match(run.stdout, /\[18969\] clone\(.*\) = 18972\s+<-- fork while the lock is held/);
     assert.doesNotMatch(run.stdout, /sendmsg/, 'only futex/clone/wait4/exit lines by default');

@@ -14,6 +14,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { buildSample, forkscope, killMarked, marked, markedProcesses, startHung } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
 import { childrenOf, sleepSync } from '../src/proc/tree.js';
+import { analysisDocument } from './helpers/json.js';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
@@ -92,7 +93,7 @@ describe('forkscope attach', () => {
     assert.ok(child);
     const run = await forkscope(['attach', '--json', String(root)], env);
     assert.equal(run.code, 1, run.stderr);
-    const doc = JSON.parse(run.stdout) as Doc;
+    const doc = analysisDocument<Doc>(run.stdout);
     assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
     const [finding] = doc.findings;
     assert.ok(finding);
@@ -120,7 +121,7 @@ describe('forkscope attach', () => {
     for (const target of [root, child]) {
       const run = await forkscope(['attach', '--json', String(target)], env);
       assert.equal(run.code, 1, run.stderr);
-      const [finding] = (JSON.parse(run.stdout) as Doc).findings;
+      const [finding] = analysisDocument<Doc>(run.stdout).findings;
       assert.ok(finding);
       assert.equal(finding.pid, child);
       assert.equal(finding.confidence, 'confirmed');
@@ -141,7 +142,7 @@ describe('forkscope attach', () => {
     const run = await forkscope(['attach', '--duration', '1', '--json', String(program.pid)], env);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /Watched 1(\.\d)? s with strace -p: no system call completed in the tree; no thread used any CPU time/);
-    const [finding] = (JSON.parse(run.stdout) as Doc).findings;
+    const [finding] = analysisDocument<Doc>(run.stdout).findings;
     assert.ok(finding);
     assert.match(finding.explanation, /no system call completed/);
     // afterEach checks that no process is left stopped or traced.
@@ -151,7 +152,7 @@ describe('forkscope attach', () => {
     program = await startHung([PYTHON, repoPath('samples/python-lock-fork/lock_fork.py')], env);
     const run = await forkscope(['attach', '--json', String(program.pid)], env);
     assert.equal(run.code, 1, run.stderr);
-    const [finding] = (JSON.parse(run.stdout) as Doc).findings;
+    const [finding] = analysisDocument<Doc>(run.stdout).findings;
     assert.ok(finding);
     assert.equal(finding.parentPid, program.pid);
     assert.equal(finding.op, 'FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME');
@@ -163,7 +164,7 @@ describe('forkscope attach', () => {
     program = await startHung([PYTHON, repoPath('samples/python-mp-fork-pool/pool.py')], env, 2500);
     const run = await forkscope(['attach', '--json', String(program.pid)], env);
     assert.equal(run.code, 1, run.stderr);
-    const doc = JSON.parse(run.stdout) as Doc;
+    const doc = analysisDocument<Doc>(run.stdout);
     assert.equal(doc.findings.length, 2, JSON.stringify(doc.findings, null, 1));
     assert.ok(doc.findings.every((f) => f.parentPid === program!.pid && f.pid !== program!.pid));
   });
@@ -177,14 +178,14 @@ describe('forkscope attach', () => {
     assert.deepEqual(markedProcesses(mark).filter((p) => meta.keptRunning.includes(p)).sort(), [...meta.keptRunning].sort());
     const run = await forkscope(['attach', '--json', String(meta.target.pid)], env);
     assert.equal(run.code, 1, run.stderr);
-    assert.equal((JSON.parse(run.stdout) as Doc).findings[0]!.confidence, 'confirmed');
+    assert.equal(analysisDocument<Doc>(run.stdout).findings[0]!.confidence, 'confirmed');
   });
 
   it('reports nothing for a tree that is not hung (exit 0)', async () => {
     program = await startSleeper();
     const run = await forkscope(['attach', '--json', String(program.pid)], env);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual((JSON.parse(run.stdout) as Doc).findings, []);
+    assert.deepEqual(analysisDocument<Doc>(run.stdout).findings, []);
   });
 
   it('fails clearly with exit 2: no such pid, a kernel thread, not a pid', async () => {

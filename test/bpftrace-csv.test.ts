@@ -11,6 +11,7 @@ import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from '../parsers/bpftrace-csv.js
 import type { InputStats } from '../parsers/types.js';
 import type { SyscallEvent, TraceEvent } from '../src/model/events.js';
 import { repoPath, runCli } from './helpers/repo.js';
+import { analysisDocument } from './helpers/json.js';
 
 async function read(path: string): Promise<{ events: TraceEvent[]; stats: InputStats }> {
   const stats: InputStats = { path, format: 'bpftrace-csv', lines: 0, warnings: 0 };
@@ -63,8 +64,8 @@ describe('bpftrace CSV: the recorded multiprocessing pool', () => {
   it('analyzes as the sample says (detected by its header line)', () => {
     const run = runCli(['analyze', '--json', trace]);
     assert.equal(run.status, 1, run.stderr);
-    const doc = JSON.parse(run.stdout);
-    assert.equal(doc.inputs[0].format, 'bpftrace-csv');
+    const doc = analysisDocument(run.stdout);
+    assert.equal(doc.inputs[0]?.format, 'bpftrace-csv');
     assert.equal(doc.findings.length, 2);
   });
 });

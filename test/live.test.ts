@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { processesInGroup, runInGroup } from './helpers/group.js';
 import { repoPath, runCli } from './helpers/repo.js';
+import { analysisDocument } from './helpers/json.js';
+import type { InheritedLockDocument } from './helpers/json.js';
 
 const SAMPLE = 'samples/c-mutex-held-at-fork';
 
@@ -38,17 +40,18 @@ describe('live: strace -f -tt -T of a program that hangs after fork', () => {
 
       const result = runCli(['analyze', '--json', join(work, shape.trace)]);
       assert.equal(result.status, 1, result.stderr + result.stdout);
-      const doc = JSON.parse(result.stdout);
+      const doc = analysisDocument<InheritedLockDocument>(result.stdout);
       assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
       const [finding] = doc.findings;
-      const parent = doc.processes.find((p: { pid: number }) => p.pid === finding.parentPid);
+      assert.ok(finding);
+      const parent = doc.processes.find((p) => p.pid === finding.parentPid);
       assert.ok(parent, 'the parent process is in the tree');
       assert.equal(finding.forkTid, finding.parentPid, 'main forked');
-      assert.ok(parent.threads.includes(finding.holderTid), `holder ${finding.holderTid} is a thread of the parent`);
+      assert.ok(parent.threads.includes(finding.holderTid!), `holder ${finding.holderTid} is a thread of the parent`);
       assert.notEqual(finding.holderTid, finding.forkTid);
       assert.equal(finding.confidence, 'confirmed');
       assert.equal(finding.op, 'FUTEX_WAIT_PRIVATE');
-      assert.deepEqual(finding.chain.map((l: { waitsOn: string }) => l.waitsOn), [`wait4 ${finding.pid}`]);
+      assert.deepEqual(finding.chain.map((l) => l.waitsOn), [`wait4 ${finding.pid}`]);
     });
   }
 });

@@ -776,8 +776,11 @@ describe('bad and unusual input', () => {
     await assert.rejects(resolveInputs([join(scratch, 'missing.log')]), /missing\.log: no such file, directory or strace -ff prefix/);
     const prose = scratchFile('Dear diary,\ntoday nothing hung.\n');
     await assert.rejects(resolveInputs([prose]), /not a trace forkscope reads/);
-    const binary = scratchFile(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0x00, 0x0a, 0x41]));
+    const binary = scratchFile(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x0a, 0x41]));
     await assert.rejects(resolveInputs([binary]), /not a trace forkscope reads/);
+    // A gzip header and nothing after it: the trace cannot be read, it is not an empty log.
+    const cutGzip = scratchFile(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0x00, 0x0a, 0x41]));
+    await assert.rejects(resolveInputs([cutGzip]), /: cannot decompress \(gzip\) at byte 8 of the file: unexpected end of file$/);
     await assert.rejects(resolveInputs([mkdtempSync(join(scratch, 'empty-'))]), /no trace files in this directory/);
     // Empty, or blank lines however many: no trace (issue 10 §4).
     await assert.rejects(resolveInputs([scratchFile('')]), /is empty/);

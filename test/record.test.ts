@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { buildSample, forkscope, killMarked, marked, markedProcesses } from './helpers/live.js';
 import { CLI, REPO, repoPath, runCli } from './helpers/repo.js';
+import { analysisDocument } from './helpers/json.js';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const BACKENDS = ['strace', 'bpftrace'] as const;
@@ -56,7 +57,7 @@ describe('forkscope record', () => {
       const dir = outDir(`c-${backend}`);
       const run = await forkscope(['record', '--backend', backend, '--json', '--hang-timeout', '2', '-o', dir, '--', cMutex], env);
       assert.equal(run.code, 1, run.stderr);
-      const doc = JSON.parse(run.stdout) as Doc;
+      const doc = analysisDocument<Doc>(run.stdout);
       const root = meta(dir).target.pid as number;
       assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
       const [finding] = doc.findings;
@@ -96,7 +97,7 @@ describe('forkscope record', () => {
       // The trace in DIR is a trace like any other.
       const again = runCli(['analyze', '--json', join(dir, m.trace)]);
       assert.equal(again.status, 1, again.stderr);
-      const reread = (JSON.parse(again.stdout) as Doc).findings;
+      const reread = analysisDocument<Doc>(again.stdout).findings;
       assert.deepEqual(
         reread.map((f) => [f.pid, f.futex, f.holderTid]),
         [[finding.pid, finding.futex, finding.holderTid]],
@@ -110,7 +111,7 @@ describe('forkscope record', () => {
         env,
       );
       assert.equal(run.code, 1, run.stderr);
-      const doc = JSON.parse(run.stdout) as Doc;
+      const doc = analysisDocument<Doc>(run.stdout);
       const root = meta(dir).target.pid as number;
       assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings, null, 1));
       const [finding] = doc.findings;
@@ -125,7 +126,7 @@ describe('forkscope record', () => {
       const dir = outDir(`healthy-${backend}`);
       const run = await forkscope(['record', '--backend', backend, '--json', '-o', dir, '--', healthy], env);
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual((JSON.parse(run.stdout) as Doc).findings, []);
+      assert.deepEqual(analysisDocument<Doc>(run.stdout).findings, []);
       const m = meta(dir);
       assert.equal(m.watchdog.fired, false);
       assert.deepEqual(m.target.exit, { code: 0 });
@@ -141,7 +142,7 @@ describe('forkscope record', () => {
       env,
     );
     assert.equal(run.code, 1, run.stderr);
-    const doc = JSON.parse(run.stdout) as Doc;
+    const doc = analysisDocument<Doc>(run.stdout);
     const root = meta(dir).target.pid as number;
     assert.equal(doc.findings.length, 2, JSON.stringify(doc.findings, null, 1));
     const [first, second] = doc.findings;
@@ -162,7 +163,7 @@ describe('forkscope record', () => {
     const run = await forkscope(['record', '--json', '--hang-timeout', '1', '-o', dir, '--', '/bin/sh', '-c', 'sleep 2; exit 3'], env);
     assert.equal(run.code, 3, run.stderr);
     assert.match(run.stderr, /\/bin\/sh exited 3/);
-    assert.deepEqual((JSON.parse(run.stdout) as Doc).findings, []);
+    assert.deepEqual(analysisDocument<Doc>(run.stdout).findings, []);
     assert.equal(meta(dir).watchdog.fired, false);
   });
 
@@ -216,7 +217,7 @@ describe('forkscope record', () => {
         const code = await closed;
         assert.equal(code, 1, stderr);
         assert.match(stderr, new RegExp(`${signal}: stopping the traced tree`));
-        const doc = JSON.parse(stdout) as Doc;
+        const doc = analysisDocument<Doc>(stdout);
         assert.equal(doc.findings.length, 1, JSON.stringify(doc.findings));
         assert.equal(doc.findings[0]!.confidence, 'confirmed');
         const m = meta(dir);

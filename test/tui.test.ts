@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { resolveInputs } from '../parsers/index.js';
+import type { InheritedLockFinding } from '../src/analysis/types.js';
 import { App } from '../src/tui/App.js';
 import { applyKey, initialState, openFirstFinding, splitKeys, viewOf } from '../src/tui/navigation.js';
 import type { NavState } from '../src/tui/navigation.js';
@@ -47,7 +48,6 @@ async function openApp(index: TraceIndex) {
   await steady();
   const press = async (...keys: string[]) => {
     for (const key of keys) {
-      const before = app.frames.length;
       app.stdin.write(key);
       await steady();
     }
@@ -279,7 +279,7 @@ describe('tui on a timed strace -f trace', () => {
     const index = await loadedIndex(C_MUTEX);
     const { app, press } = await openApp(index);
     try {
-      const { pid, parentPid } = index.analysis!.findings[0]!;
+      const { pid, parentPid } = index.analysis!.findings[0] as InheritedLockFinding;
       // At the fork: the child exists but has made no call yet; its parent will wait for it later.
       let text = await press('f');
       assert.match(text, new RegExp(`🔒 ${pid} forked \\(hangs later\\)`));
@@ -412,7 +412,7 @@ describe('tui: search, the detail line, and the tree while the trace is read', (
     const index = await loadedIndex(C_MUTEX);
     const { app, press } = await openApp(index);
     try {
-      const { pid, parentPid } = index.analysis!.findings[0]!;
+      const { pid, parentPid } = index.analysis!.findings[0] as InheritedLockFinding;
       let text = await press('/', 'w', 'a', 'i', 't', '4', '\r');
       // It opened on the hung child, whose timeline has no wait4: its parent's has.
       assert.match(text, new RegExp(`Timeline of ${parentPid} `));
@@ -432,7 +432,7 @@ describe('tui: search, the detail line, and the tree while the trace is read', (
   test('the cursor line is repeated whole in a narrow pane, on as many lines as it takes', async () => {
     const index = await loadedIndex(C_MUTEX);
     try {
-      const parent = index.processOfPid(index.analysis!.findings[0]!.parentPid!)!;
+      const parent = index.processOfPid((index.analysis!.findings[0] as InheritedLockFinding).parentPid!)!;
       const stream = index.streamOf(parent)!;
       const { file, line } = parent.children[0]!.forkedAt!;
       const fork = stream.rows('all', stream.find('all', file, line), 1)[0]!;

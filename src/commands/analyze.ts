@@ -8,6 +8,7 @@ import { jsonChunks } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { textChunks } from '../views/text.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
 
 interface AnalyzeOptions extends InputOptions {
@@ -20,6 +21,17 @@ export function registerAnalyze(program: Command): void {
     .description('report the forked children that hang on a lock inherited locked from their parent')
     .option('--json', 'print the forkscope/analysis@1 JSON document (docs/json.md)')
     .option('--no-color', 'never colour the report (colour is only used on a terminal, and never with NO_COLOR)')
+    .addHelpText(
+      'after',
+      helpFooter(
+        [
+          ['forkscope analyze trace.log', 'report on a strace -f log'],
+          ['forkscope analyze --json trace/ | jq .findings', 'the files of strace -ff -o trace/t, as the forkscope/analysis@1 document'],
+          ["strace -f -tt -T -o '|forkscope analyze -' ./program", 'analyze while strace runs'],
+        ],
+        ANALYSIS_EXIT_CODES,
+      ),
+    )
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
         const analysis = await analyzeTrace(await loadSources(paths, options));

@@ -27,8 +27,9 @@ import { wantsColor } from '../views/style.js';
 import { terminalText } from '../views/terminal-text.js';
 import { renderText } from '../views/text.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
-import { findingSentence } from '../views/words.js';
+import { counted, findingSentence } from '../views/words.js';
 import { EXIT_HANG, EXIT_OK, runCommand, seconds } from './inputs.js';
+import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 
 interface AttachOptions {
   duration?: number;
@@ -49,6 +50,16 @@ export function registerAttach(program: Command): void {
     .option('--json', 'print the forkscope/analysis@1 JSON document (docs/json.md)')
     .option('--tui', `watch it live in the TUI (docs/tui.md) for --duration (default ${TUI_WATCH_SECONDS} s), with what /proc shows`)
     .option('--no-color', 'never colour the report')
+    .addHelpText(
+      'after',
+      helpFooter(
+        [
+          ['forkscope attach 4452', 'what the tree of 4452 is blocked on, from /proc'],
+          ['forkscope attach 4452 --duration 3 --json', 'also watch it for 3 s (strace -p) to show nothing moves; JSON'],
+        ],
+        ANALYSIS_EXIT_CODES,
+      ),
+    )
     .action((pid: number, options: AttachOptions) => runCommand(() => attach(pid, options)));
 }
 
@@ -148,7 +159,7 @@ function threadTable(snapshot: TreeSnapshot): string {
   const threads = snapshot.processes.reduce((n, p) => n + p.threads.length, 0);
   const lines = [
     `forkscope: live tree of ${snapshot.root} read from /proc at ${snapshot.takenAt}: ` +
-      `${snapshot.processes.length} processes, ${threads} threads`,
+      `${counted(snapshot.processes.length, 'process', 'processes')}, ${counted(threads, 'thread')}`,
   ];
   for (const process of snapshot.processes) {
     lines.push(`  ${process.pid} (parent ${process.ppid}) ${process.command ?? process.comm}`);

@@ -25,7 +25,7 @@ export function withTraceInputs(command: Command, { stdin = true } = {}): Comman
 }
 
 export async function loadSources(paths: string[], options: InputOptions): Promise<TraceSource[]> {
-  return resolveInputs(paths, { format: options.format });
+  return resolveInputs(paths, { format: options.format, onNote: (note) => process.stderr.write(`forkscope: ${note}\n`) });
 }
 
 /** Runs a command body; an error becomes `forkscope: message` and exit code 2. */

@@ -34,6 +34,7 @@ import { atExit, exitOnSignal, ownSignals } from '../util/lifetime.js';
 import type { StopSignal } from '../util/lifetime.js';
 import { OwnDirectory } from '../util/own-directory.js';
 import { EXIT_HANG, runCommand, seconds } from './inputs.js';
+import { helpFooter } from './usage.js';
 
 /** How often the watchdog looks at the tree: detection comes within hang-timeout + this. */
 const POLL_MS = 250;
@@ -65,6 +66,21 @@ export function registerRecord(program: Command): void {
     .option('--tui', 'watch it live in the TUI (docs/tui.md); the command\'s output goes to DIR/output.log')
     .option('--no-color', 'never colour the report')
     .passThroughOptions()
+    .addHelpText(
+      'after',
+      helpFooter(
+        [
+          ['forkscope record -- ./server --workers 4', 'record with strace; on a hang, stop the tree and report'],
+          ['forkscope record --backend bpftrace --hang-timeout 3 -o rec -- python3 pool.py', 'record with bpftrace (root), trace kept in rec/'],
+          ['forkscope record --keep-running -- ./program', 'leave a hung tree running for forkscope attach'],
+        ],
+        [
+          ['0-255', "the program's own exit code when it finished by itself (128 + N for signal N)"],
+          ['1', 'a hang was found (the tree was stopped)'],
+          ['2', 'forkscope failed'],
+        ],
+      ),
+    )
     .action((argv: string[], options: RecordCliOptions) => runCommand(() => record(argv, options)));
 }
 

@@ -5,6 +5,7 @@ import { analyzeSources } from '../pipeline.js';
 import { TimelineSpool } from '../views/timeline.js';
 import { wantsColor } from '../views/style.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
 import { writeOut } from '../util/output.js';
 
@@ -20,6 +21,16 @@ export function registerTimeline(program: Command): void {
     .option('--pid <pid>', 'only this process and its descendants')
     .option('--all', 'show every system call, not only the ones that matter for fork hangs')
     .option('--no-color', 'never colour the output')
+    .addHelpText(
+      'after',
+      helpFooter(
+        [
+          ['forkscope timeline trace.log | less -R', 'the lines that matter, per process'],
+          ['forkscope timeline --pid 4381 --all trace.log', 'every call of process 4381 and its descendants'],
+        ],
+        ANALYSIS_EXIT_CODES,
+      ),
+    )
     .action((paths: string[], options: TimelineCommandOptions) =>
       runCommand(async () => {
         const pid = options.pid === undefined ? undefined : Number(options.pid);

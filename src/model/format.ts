@@ -13,7 +13,7 @@ export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {
     const parts = splitFirstArgs(args, 2);
     if (parts) args = `${parts[0]}, ${futexOpName(call.futex)}${parts[2]}`;
   }
-  if (call.result === null) return `${call.name}(${args} <unfinished ...>`;
+  if (call.result === null) return `${call.name}(${args}${args ? ' ' : ''}<unfinished ...>)`;
   return `${call.name}(${args}) = ${call.result.raw}`;
 }
 

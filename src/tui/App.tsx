@@ -13,6 +13,7 @@ import type { Effect, NavState } from './navigation.js';
 import { TimelinePane, timeColumn } from './TimelinePane.js';
 import type { IndexProgress, TraceIndex } from './trace-index.js';
 import { TreePane } from './TreePane.js';
+import { counted } from '../views/words.js';
 
 const REPLAY_TICK_MS = 100;
 
@@ -113,7 +114,7 @@ export function App({ index, title, color }: AppProps) {
             color={color}
             width={treeWidth}
             height={topHeight}
-            title={`${processCount} processes${!index.ordersTasks ? ' (unordered log: at end)' : at === Infinity ? ' (at the end)' : ''}`}
+            title={`${counted(processCount, 'process', 'processes')}${!index.ordersTasks ? ' (unordered log: at end)' : at === Infinity ? ' (at the end)' : ''}`}
           />
           <TimelinePane
             index={index}
@@ -191,9 +192,9 @@ function StatusLine({ title, progress, processes, findings, time, replay, search
       <Text bold={findings > 0} color={color && findings > 0 ? 'red' : undefined}>
         {findings} hung
       </Text>
-      {` | ${processes} processes`}
+      {` | ${counted(processes, 'process', 'processes')}`}
       {replay && ` | ${replay}`}
-      {progress.warnings > 0 && ` | ${progress.warnings} unreadable lines`}
+      {progress.warnings > 0 && ` | ${counted(progress.warnings, 'unreadable line')}`}
       <Text dimColor> | ?: keys q: quit | </Text>
       <Text bold>{shown(title)}</Text>
     </Text>

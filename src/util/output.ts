@@ -1,19 +1,32 @@
 // Writing to stdout with backpressure, and quietly stopping when the reader goes away
-// (`forkscope timeline big.log | head` must not crash with EPIPE); and forkscope's messages on stderr.
+// Writing to stdout with backpressure, and quietly stopping when the reader goes away
+// (`forkscope timeline big.log | head` must not crash with EPIPE, nor wait for a 'drain' that
+// never comes: the command still ends with its own exit code); and forkscope's messages on stderr.
 
 import { terminalText } from '../views/terminal-text.js';
 
 let closed = false;
+/** Writers waiting for 'drain', released when the reader goes away instead. */
+const waiting = new Set<() => void>();
+
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
   closed = true;
+  for (const resolve of waiting) resolve();
+  waiting.clear();
 });
 
 export function writeOut(chunk: string): Promise<void> {
   if (closed) return Promise.resolve();
   return new Promise((resolve) => {
-    if (process.stdout.write(chunk)) resolve();
-    else process.stdout.once('drain', resolve);
+    if (process.stdout.write(chunk)) return resolve();
+    const done = () => {
+      waiting.delete(done);
+      process.stdout.removeListener('drain', done);
+      resolve();
+    };
+    waiting.add(done);
+    process.stdout.once('drain', done);
   });
 }
 

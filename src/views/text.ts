@@ -7,7 +7,7 @@ import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
 import { terminalText } from './terminal-text.js';
-import { ROLE_LABELS, findingCounts, findingSentence, processLabel, waitSentence } from './words.js';
+import { ROLE_LABELS, counted, findingCounts, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -31,7 +31,7 @@ export function renderText(analysis: Analysis, options: TextOptions): string {
 export function* textChunks(analysis: Analysis, options: TextOptions): Generator<string> {
   const style = styleFor(options.color);
   const inputs =
-    analysis.inputs.map((i) => `${terminalText(i.path)} (${i.format}, ${i.lines} lines)`).join(', ') || 'the live process tree (/proc)';
+    analysis.inputs.map((i) => `${terminalText(i.path)} (${i.format}, ${counted(i.lines, 'line')})`).join(', ') || 'the live process tree (/proc)';
   yield (analysis.findings.length === 0
     ? `forkscope: no hang found (no forked child hung on an inherited lock, no lock cycle, no pipe held open) in ${inputs}`
     : style.bold(`forkscope: ${findingCounts(analysis.findings)}`) + ` in ${inputs}`) + '\n';
@@ -91,7 +91,7 @@ function renderFinding(finding: Finding, style: Style): string[] {
 function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   const threads = processes.reduce((n, p) => n + p.threads.length, 0);
   const hung = new Set(findings.map((f) => f.pid));
-  const parts = [`${processes.length} processes, ${threads} threads`];
+  const parts = [`${counted(processes.length, 'process', 'processes')}, ${counted(threads, 'thread')}`];
   if (hung.size) parts.push(`hung: ${listed([...hung].map(String))}`);
   const ended = processes.filter((p) => p.exit && !hung.has(p.pid ?? NaN));
   if (ended.length) parts.push(`ended: ${listed(ended.map((p) => `${processLabel(p)} ${exitText(p.exit!)}`))}`);

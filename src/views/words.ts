@@ -36,6 +36,11 @@ export const ROLE_TAGS: Record<EvidenceRole, string> = {
   'write-end-open': 'WRITE END HELD',
 };
 
+/** A count and its noun: "1 process", "2 processes" (`plural` defaults to noun + s). */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /** Each kind of finding in a few words, singular and plural, for headlines and titles. */
 export const KIND_WORDS: Record<FindingKind, [string, string]> = {
   'inherited-lock': ['thread of forked children hung on a lock inherited locked', 'threads of forked children hung on a lock inherited locked'],

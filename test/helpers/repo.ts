@@ -16,7 +16,7 @@ export interface CliRun {
 }
 
 /** Runs `forkscope ARGS` to completion (for commands that end by themselves). */
-export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+export function runCli(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): CliRun {
   const run = spawnSync(process.execPath, [CLI, ...args], {
     cwd: REPO,
     input: options.input ?? '',
