@@ -48,7 +48,10 @@ async function openApp(index: TraceIndex) {
   await steady();
   const press = async (...keys: string[]) => {
     for (const key of keys) {
+      // Each key redraws at least once: wait for that, then for quiet.
+      const before = app.frames.length;
       app.stdin.write(key);
+      for (let waited = 0; waited < 5000 && app.frames.length === before; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       await steady();
     }
     return plain(app.lastFrame());
