@@ -74,7 +74,7 @@ describe('times that go back', () => {
       [[true, 4]],
     );
     assert.match(back[0]!.message, /from 03:10:17\.253800 \(line 3\) to 03:10:16\.253975/);
-    assert.deepEqual(analysis.findings.map((f) => [f.pid, 'futex' in f ? f.futex : null]), [[12492, '0x556c7d3d6080']]);
+    assert.deepEqual(analysis.findings.map((f) => [f.kind, f.pid, 'futex' in f ? f.futex : null]), [['inherited-lock', 12492, '0x556c7d3d6080']]);
     assert.notEqual(analysis.findings[0]!.confidence, 'confirmed');
   });
 });
