@@ -123,7 +123,8 @@ describe("strace -o '|forkscope analyze -'", () => {
       await new Promise((resolve) => setTimeout(resolve, 800));
       // Ending the program (not strace): strace sees its tasks die, closes the pipe, and forkscope reads to its end.
       for (const pid of programPids(program)) process.kill(pid, 'SIGKILL');
-      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+      // The bound must not keep the test file alive once the race is won (unref).
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 60_000).unref())]);
       await waitFor(() => existsSync(code) && readFileSync(code, 'utf8').endsWith('\n'), 30_000);
       assert.equal(readFileSync(code, 'utf8').trim(), '1');
       const doc = analysisDocument(readFileSync(out, 'utf8'));
