@@ -287,6 +287,9 @@ function snapshotFinding(
     forkTid: parent?.pid ?? child.ppid,
     holderTid: owner === 'parent-thread' || owner === 'former-parent-thread' ? futex.owner : null,
     confidence,
+    // /proc shows the threads alive now, not at the fork: the owner field is the evidence.
+    holderCandidates: [],
+    outcome: 'blocked',
     blockedSince: null,
     op: futex.op,
     chain: chain.map(({ link }) => link),
