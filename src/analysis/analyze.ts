@@ -132,14 +132,14 @@ function buildFinding(candidate: HangCandidate, ranked: RankedHolders, watcher: 
   for (const { call } of chain) quoted.push({ call, role: 'waits-for-child' });
   const evidence = quoted.map(({ call, role }) => quote(call, role));
   const killedBy = task.exit && 'signal' in task.exit ? task.exit.signal : 'a signal';
-  const blocking =
+  const what =
     outcome === 'aborted'
-      ? `was aborted (killed by ${killedBy}) after its ${futexOpName(futex)} on futex ${futex.address} failed with ` +
-        `${wait.first.result?.errno ?? 'an error'}: the kernel refuses to lock a priority-inheritance mutex whose owner is a ` +
-        'thread of another process, and glibc aborts'
+      ? `was aborted (killed by ${killedBy}): it inherited a priority-inheritance mutex locked, and its ` +
+        `${futexOpName(futex)} on futex ${futex.address} failed with ${wait.first.result?.errno ?? 'an error'} (the kernel ` +
+        'refuses a PI lock whose owner is a thread of another process), so glibc aborted it.'
       : wait.pending
-        ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}`
-        : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}`;
+        ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}: it inherited the lock locked.`
+        : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}: it inherited the lock locked.`;
   const subject = task.tid === child.pid ? `Process ${child.pid}` : `Thread ${task.tid} of process ${child.pid}`;
   const held =
     holderTid === null
@@ -160,7 +160,7 @@ function buildFinding(candidate: HangCandidate, ranked: RankedHolders, watcher: 
     op: futexOpName(futex),
     chain: chain.map(({ link }) => link),
     evidence,
-    explanation: `${subject} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
+    explanation: `${subject} ${what} ${held} ${reason}`,
     source: 'trace',
   };
 }

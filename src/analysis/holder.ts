@@ -144,8 +144,8 @@ export function inferHolder(history: LockHistory): HolderVerdict {
       holderTid: null,
       confidence: 'possible',
       reason:
-        'No thread of the parent shows this lock in the trace (taking a free lock makes no system call), ' +
-        'but the child waits on a private futex that no thread of it can wake.',
+        'No thread of the parent shows this lock in the trace (taking a free lock makes no system call)' +
+        (candidate.outcome === 'aborted' ? '.' : ', but the child waits on a private futex that no thread of it can wake.'),
       evidence: [],
     }
   );
@@ -425,7 +425,7 @@ function rankThread(tid: number, doing: SyscallEvent | null, calls: ThreadLockHi
   if (waited) return make(Rank.WaitedForIt, `waited for this lock across the fork (line ${waited.start.where.line}), so it did not hold it`);
   const seen = calls && [...calls.before, ...calls.after, ...calls.unordered()][0];
   if (seen) return make(Rank.SeenOnWord, `its futex calls on this word (line ${seen.start.where.line})`);
-  if (!doing) return make(Rank.Running, 'in no system call at the fork (running its own code)');
+  if (!doing) return make(Rank.Running, 'in no system call the trace shows at the fork (running its own code, or in a call not traced)');
   if (isSleepCall(doing.name)) return make(Rank.Sleeping, `sleeping in ${doing.name} across the fork`);
   if (doing.futex && isFutexWait(doing.futex.command) && doing.futex.address !== word) {
     return make(Rank.WaitingOnOtherWord, `waiting on futex ${doing.futex.address} (another lock, or a condition variable) across the fork`);
@@ -436,7 +436,7 @@ function rankThread(tid: number, doing: SyscallEvent | null, calls: ThreadLockHi
 /** A call short enough to read in a line: `clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=3600, tv_nsec=0}, ...)`. */
 function callSummary(call: SyscallEvent): string {
   const max = 80;
-  let args = call.args.trim().replace(/,$/, '');
+  let args = call.args.replaceAll('<unfinished ...>', '').trim().replace(/,$/, '');
   if (args.length > max) args = `${args.slice(0, max)}...`;
-  return `${call.name}(${args}${call.result === null ? ', ...' : ''})`;
+  return `${call.name}(${args}${returned(call) ? '' : ', ...'})`;
 }

@@ -364,7 +364,12 @@ function mergeInheritedLock(analysis: Analysis, proc: InheritedLockFinding, snap
   }
   traced.explanation += ` When forkscope stopped the tree, /proc showed: ${proc.explanation}`;
   if (proc.confidence !== 'confirmed') return;
-  if (traced.holderTid === null) traced.holderTid = proc.holderTid;
+  // /proc's owner is proof, where the trace may only have inferred a holder from the threads alive at the fork.
+  if (traced.confidence !== 'confirmed' || traced.holderTid === null) {
+    traced.holderTid = proc.holderTid;
+    const proven = traced.holderCandidates.findIndex((c) => c.tid === proc.holderTid);
+    if (proven > 0) traced.holderCandidates.unshift(...traced.holderCandidates.splice(proven, 1));
+  }
   traced.confidence = 'confirmed';
 }
 

@@ -69,7 +69,10 @@ function cutList<T>(items: readonly T[], render: (item: T) => string[], omittedL
 function renderFinding(finding: Finding, style: Style): string[] {
   const lines = [`${style.red(style.bold(findingLabel(finding)))}  ${style.bold(terminalText(findingSentence(finding)))}`];
   lines.push(...wrap(terminalText(finding.explanation), 96).map((l) => `  ${l}`));
-  if (finding.kind !== 'lock-cycle' && finding.blockedSince) lines.push(`  Blocked since ${terminalText(finding.blockedSince)}.`);
+  if (finding.kind !== 'lock-cycle' && finding.blockedSince) {
+    const since = finding.kind === 'inherited-lock' && finding.outcome === 'aborted' ? 'The lock failed at' : 'Blocked since';
+    lines.push(`  ${since} ${terminalText(finding.blockedSince)}.`);
+  }
   lines.push('  Evidence:');
   const place = (e: { file: string; line: number }) => `${terminalText(e.file)}:${e.line}`;
   const width = finding.evidence.reduce((w, e) => Math.max(w, place(e).length), 0);
@@ -98,7 +101,7 @@ function renderFinding(finding: Finding, style: Style): string[] {
 
 function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   const threads = processes.reduce((n, p) => n + p.threads.length, 0);
-  const hung = new Set(findings.map((f) => f.pid));
+  const hung = new Set(findings.filter((f) => findingLabel(f) === 'HUNG').map((f) => f.pid));
   const parts = [`${counted(processes.length, 'process', 'processes')}, ${counted(threads, 'thread')}`];
   if (hung.size) parts.push(`hung: ${listed([...hung].map(String))}`);
   const ended = processes.filter((p) => p.exit && !hung.has(p.pid ?? NaN));

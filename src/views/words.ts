@@ -64,9 +64,11 @@ export const KIND_SHORT: Record<FindingKind, string> = {
 export function findingCounts(findings: Finding[]): string {
   const parts: string[] = [];
   for (const kind of Object.keys(KIND_WORDS) as FindingKind[]) {
-    const count = findings.filter((f) => f.kind === kind).length;
+    const count = findings.filter((f) => f.kind === kind && !aborted(f)).length;
     if (count > 0) parts.push(`${count} ${KIND_WORDS[kind][count === 1 ? 0 : 1]}`);
   }
+  const abortedCount = findings.filter(aborted).length;
+  if (abortedCount > 0) parts.push(`${abortedCount} ${abortedCount === 1 ? 'thread' : 'threads'} of forked children aborted on a PI lock inherited locked`);
   return parts.join(', ');
 }
 
@@ -100,9 +102,11 @@ export function doingPhrase(call: string): string {
   return isSleepCall(name) ? `sleeping in ${name}` : `in ${name}`;
 }
 
+const aborted = (f: Finding) => f.kind === 'inherited-lock' && f.outcome === 'aborted';
+
 /** The label of a finding's line: what happened to the thread. */
 export function findingLabel(finding: Finding): string {
-  return finding.kind === 'inherited-lock' && finding.outcome === 'aborted' ? 'ABORTED' : 'HUNG';
+  return aborted(finding) ? 'ABORTED' : 'HUNG';
 }
 
 /** A link of the wait chain: "thread 18969 of process 18969 sits in wait4 18972". */
