@@ -408,7 +408,7 @@ function nameFromThreads(verdict: HolderVerdict, ranked: Ranked[], others: numbe
   }
   return {
     holderTid: tid,
-    confidence: top.rank >= Rank.SeenOnWord ? 'likely' : 'possible',
+    confidence: 'possible',
     reason:
       `Of the ${others} other threads of the parent alive at the fork, thread ${tid} is set apart (${top.candidate.reason}), ` +
       `so it most likely held the lock; the next, thread ${second!.candidate.tid}, ${second!.candidate.reason}.`,

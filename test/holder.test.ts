@@ -1,0 +1,130 @@
+// The holder of an inherited lock named from the threads of the parent alive at the fork, on real
+// traces of programs that print their own TIDs (samples/c-mutex-held-among-workers,
+// samples/c-pi-mutex-held-at-fork): what they printed is what the analysis must say, in a -f log
+// with and without timestamps and in timed -ff files; untimed -ff files cannot order the threads.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { resolveInputs } from '../parsers/index.js';
+import { analyzeTrace } from '../src/pipeline.js';
+import type { InheritedLockFinding } from '../src/analysis/types.js';
+import { analysisDocument } from './helpers/json.js';
+import type { InheritedLockDocument } from './helpers/json.js';
+import { repoPath, runCli } from './helpers/repo.js';
+
+/** What a sample's program printed while one trace was recorded: each role and its TID, the mutex, the child. */
+interface Printed {
+  tids: Map<string, number>;
+  mutex: string;
+  main: number;
+  child: number;
+}
+
+function printed(sample: string, out: string): Printed {
+  const text = readFileSync(repoPath('samples', sample, out), 'utf8');
+  const tids = new Map<string, number>();
+  for (const m of text.matchAll(/^(waiter|holder|reader) (\d+) /gm)) tids.set(m[1]!, Number(m[2]));
+  const mutex = /^holder \d+ holds (?:PI )?mutex (0x[0-9a-f]+)/m.exec(text);
+  const fork = /^main (\d+) forked (\d+)/m.exec(text);
+  assert.ok(mutex && fork && tids.has('holder'), `${out} says who holds what: ${text}`);
+  return { tids, mutex: mutex[1]!, main: Number(fork[1]), child: Number(fork[2]) };
+}
+
+async function findingOf(sample: string, trace: string, child: number): Promise<InheritedLockFinding> {
+  const analysis = await analyzeTrace(await resolveInputs([repoPath('samples', sample, trace)], {}));
+  const found = analysis.findings.filter((f): f is InheritedLockFinding => f.kind === 'inherited-lock');
+  assert.deepEqual(found.map((f) => f.pid), [child], `${trace}: one finding, for the child the program forked`);
+  return found[0]!;
+}
+
+/** The line of the trace a candidate's call begins on. */
+function lineAt(where: { file: string; line: number }): string {
+  return readFileSync(where.file, 'utf8').split('\n')[where.line - 1] ?? '';
+}
+
+const ORDERED: [trace: string, out: string][] = [
+  ['trace-f.log', 'trace-f.out'],
+  ['plain.log', 'plain.out'],
+  ['ff', 'ff.out'],
+];
+
+describe('c-mutex-held-among-workers: three workers alive at the fork, the holder sleeping in it', () => {
+  const sample = 'c-mutex-held-among-workers';
+  for (const [trace, out] of ORDERED) {
+    it(`${trace}: names the thread that printed "holder", ranked above the reader, the waiter and main`, async () => {
+      const program = printed(sample, out);
+      const holder = program.tids.get('holder')!;
+      const finding = await findingOf(sample, trace, program.child);
+      assert.deepEqual(
+        [finding.futex, finding.parentPid, finding.forkTid, finding.holderTid, finding.confidence, finding.outcome],
+        [program.mutex, program.main, program.main, holder, 'possible', 'blocked'],
+      );
+      assert.deepEqual(
+        finding.holderCandidates.map((c) => c.tid),
+        [holder, program.tids.get('reader'), program.tids.get('waiter'), program.main],
+      );
+      const [first, reader, waiter] = finding.holderCandidates;
+      assert.match(first!.doing ?? '', /^clock_nanosleep\(.*tv_sec=3600/);
+      assert.match(lineAt(first!.line!), new RegExp(`clock_nanosleep\\(.*tv_sec=3600`));
+      assert.match(reader!.doing ?? '', /^read\(3/);
+      assert.match(waiter!.doing ?? '', /^futex\(/);
+      assert.match(finding.explanation, /set apart \(sleeping in clock_nanosleep across the fork\)/);
+      assert.ok(finding.evidence.some((e) => e.role === 'holder-at-fork' && e.tid === holder));
+    });
+  }
+
+  it('ff-untimed: says the order is unknown and names no one', async () => {
+    const program = printed(sample, 'ff-untimed.out');
+    const finding = await findingOf(sample, 'ff-untimed', program.child);
+    assert.deepEqual([finding.holderTid, finding.confidence, finding.holderCandidates], [null, 'possible', []]);
+    assert.match(finding.explanation, /does not order the threads of the parent against the fork/);
+  });
+
+  it('the report says who held it and what it was doing; --json matches the schema', () => {
+    const program = printed(sample, 'trace-f.out');
+    const holder = program.tids.get('holder')!;
+    const run = runCli(['analyze', `samples/${sample}/trace-f.log`]);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, new RegExp(`held by ${holder} \\(sleeping in clock_nanosleep at the fork\\) when ${program.main} forked it \\(possible\\)`));
+    assert.match(run.stdout, /Threads of the parent alive at the fork, likeliest holder first:/);
+    const doc = analysisDocument<InheritedLockDocument>(runCli(['analyze', '--json', `samples/${sample}/trace-f.log`]).stdout);
+    assert.equal(doc.findings[0]?.holderCandidates[0]?.tid, holder);
+  });
+});
+
+describe('c-pi-mutex-held-at-fork: the child aborts on an inherited PI mutex', () => {
+  const sample = 'c-pi-mutex-held-at-fork';
+  for (const [trace, out] of ORDERED) {
+    it(`${trace}: an aborted finding, held by the only other thread alive at the fork (likely)`, async () => {
+      const program = printed(sample, out);
+      assert.match(readFileSync(repoPath('samples', sample, out), 'utf8'), /killed by signal 6/, 'the program saw its child abort');
+      const holder = program.tids.get('holder')!;
+      const finding = await findingOf(sample, trace, program.child);
+      assert.deepEqual(
+        [finding.futex, finding.forkTid, finding.holderTid, finding.confidence, finding.outcome, finding.op],
+        [program.mutex, program.main, holder, 'likely', 'aborted', 'FUTEX_LOCK_PI_PRIVATE'],
+      );
+      assert.deepEqual(finding.holderCandidates.map((c) => c.tid), [holder, program.main]);
+      assert.match(finding.explanation, /only other thread of the parent alive at the fork \(sleeping in clock_nanosleep/);
+      const failed = finding.evidence.find((e) => e.role === 'lock-failed');
+      assert.match(failed?.text ?? '', /FUTEX_LOCK_PI_PRIVATE.*EPERM/);
+    });
+  }
+
+  it('ff-untimed: aborted, holder unknown for want of order', async () => {
+    const program = printed(sample, 'ff-untimed.out');
+    const finding = await findingOf(sample, 'ff-untimed', program.child);
+    assert.deepEqual([finding.outcome, finding.holderTid, finding.holderCandidates], ['aborted', null, []]);
+    assert.match(finding.explanation, /does not order the threads/);
+  });
+
+  it('the report says ABORTED, and --json matches the schema', () => {
+    const run = runCli(['analyze', `samples/${sample}/trace-f.log`]);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /^forkscope: 1 thread of forked children aborted on a PI lock inherited locked/);
+    assert.match(run.stdout, /\nABORTED {2}\d+ \(child of \d+\) aborted locking futex 0x[0-9a-f]+, held by \d+ \(sleeping in clock_nanosleep at the fork\)/);
+    const doc = analysisDocument<InheritedLockDocument>(runCli(['analyze', '--json', `samples/${sample}/trace-f.log`]).stdout);
+    assert.equal(doc.findings[0]?.outcome, 'aborted');
+  });
+});
