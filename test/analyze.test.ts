@@ -106,7 +106,7 @@ describe('hand-written edge cases', () => {
     ['child-thread-releases.log', []],
     ['shared-futex-parent-wakes.log', []],
     ['contention-resolves.log', []],
-    ['timed-wait-times-out.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, holderTid: null, confidence: 'possible' }]],
+    ['timed-wait-times-out.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, holderTid: 1001, confidence: 'likely' }]],
   ];
   for (const [file, expected] of cases) {
     it(`${file}: ${expected.length ? 'reports the hang' : 'reports nothing'}`, async () => {
