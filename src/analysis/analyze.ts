@@ -93,8 +93,7 @@ export class ForkHangAnalysis {
       for await (const event of calls.futexCalls(query)) collector.observe(event);
     }
     const inherited = collector.histories.map((history) => {
-      const leader = history.candidate.child.threads.find((t) => t.creation === history.candidate.child.forkCall);
-      const ranked = rankHolders(history, leader && this.forkThreads.snapshotOf(leader), inferHolder(history));
+      const ranked = rankHolders(history, this.forkThreads.snapshotOf(history.candidate.child), inferHolder(history));
       return buildFinding(history.candidate, ranked, watcher);
     });
     const findings = foldIntoLockHangs([...separateLockHangs(inherited, cycles), ...heldPipes]);

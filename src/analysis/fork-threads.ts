@@ -11,7 +11,7 @@
 
 import { compareStamps } from '../model/events.js';
 import type { Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
-import type { Task, TaskTree } from '../model/tree.js';
+import type { Process, Task, TaskTree } from '../model/tree.js';
 
 export interface ForkThread {
   task: Task;
@@ -34,6 +34,12 @@ export interface ForkSnapshot {
    * threads were alive at the fork, and what they did, cannot be told.
    */
   ordered: boolean;
+  /**
+   * Whether every thread of the process joined it through a call the trace shows (a clone, a known
+   * tgid), so the snapshot knows them all. Tasks strace attached to, or sections of a nested log,
+   * are only grouped at the end (src/model/tree.ts), too late for what they did at the fork.
+   */
+  complete: boolean;
 }
 
 export class ForkThreads {
@@ -73,9 +79,14 @@ export class ForkThreads {
     }
   }
 
-  /** What the forking process's other threads were doing when `fork` made a child (undefined: not kept). */
-  snapshotOf(child: Task): ForkSnapshot | undefined {
-    return this.snapshots.get(child);
+  /** The threads of a forked child's parent at its fork (undefined: not kept, or the fork not seen); after the tree's finish. */
+  snapshotOf(child: Process): ForkSnapshot | undefined {
+    const first = child.threads.find((t) => t.creation !== null && t.creation === child.forkCall);
+    const snapshot = first && this.snapshots.get(first);
+    if (!snapshot || !child.parent) return snapshot;
+    // Besides the one thread a process can start from, each must have joined it through its creation.
+    const unseenJoins = child.parent.threads.filter((t) => t.creation === null && t.tgid === null).length;
+    return { ...snapshot, complete: unseenJoins <= 1 };
   }
 
   private observeCall(task: Task, call: SyscallEvent): void {
@@ -120,7 +131,7 @@ export class ForkThreads {
       threads.push(entry);
     }
     const ordered = fork.start.us !== null || threads.every((t) => this.streams.get(t.task) === fork.start.stream);
-    this.snapshots.set(child, { fork, forker, threads, ordered });
+    this.snapshots.set(child, { fork, forker, threads, ordered, complete: true });
   }
 
   private join(task: Task, member: Task): void {

@@ -346,13 +346,16 @@ export function rankHolders(history: LockHistory, snapshot: ForkSnapshot | undef
   const forkTid = history.candidate.child.forkTid;
   const fromVerdict: HolderCandidate[] =
     verdict.holderTid === null ? [] : [{ tid: verdict.holderTid, doing: null, line: null, reason: 'its futex calls on this word name it' }];
-  if (!snapshot || !snapshot.ordered) {
+  if (!snapshot || !snapshot.ordered || !snapshot.complete) {
     if (verdict.holderTid !== null) return { verdict, candidates: fromVerdict };
     const why = !snapshot
       ? 'The trace does not show the fork, so which threads of the parent were alive then is unknown.'
-      : 'The trace does not order the threads of the parent against the fork (strace -ff files without ' +
-        'timestamps, or the sections of a nested log), so which of them were alive at the fork, and what they ' +
-        'were doing, is unknown: record with strace -f, or -ff -tt.';
+      : !snapshot.ordered
+        ? 'The trace does not order the threads of the parent against the fork (strace -ff files without ' +
+          'timestamps, or the sections of a nested log), so which of them were alive at the fork, and what they ' +
+          'were doing, is unknown: record with strace -f, or -ff -tt.'
+        : 'The trace does not show how every thread of the parent was created (strace attached to a running ' +
+          'process), so which of them were alive at the fork is unknown.';
     return { verdict: { ...verdict, reason: `${verdict.reason} ${why}` }, candidates: [] };
   }
   const word = history.candidate.wait.address;
@@ -419,10 +422,10 @@ function nameFromThreads(verdict: HolderVerdict, ranked: Ranked[], others: numbe
 function rankThread(tid: number, doing: SyscallEvent | null, calls: ThreadLockHistory | undefined, word: string): Ranked {
   const line = doing ? { file: doing.start.where.file, line: doing.start.where.line } : null;
   const make = (rank: Rank, reason: string): Ranked => ({ candidate: { tid, doing: doing && callSummary(doing), line, reason }, rank, doing });
-  const firstAfter = calls?.after[0];
-  if (firstAfter && isRelease(firstAfter)) return make(Rank.ReleasedAfterFork, `released this lock after the fork (line ${firstAfter.start.where.line})`);
   const waited = calls?.across.find((c) => isFutexWait(c.futex!.command));
   if (waited) return make(Rank.WaitedForIt, `waited for this lock across the fork (line ${waited.start.where.line}), so it did not hold it`);
+  const firstAfter = calls?.after[0];
+  if (firstAfter && isRelease(firstAfter)) return make(Rank.ReleasedAfterFork, `released this lock after the fork (line ${firstAfter.start.where.line})`);
   const seen = calls && [...calls.before, ...calls.after, ...calls.unordered()][0];
   if (seen) return make(Rank.SeenOnWord, `its futex calls on this word (line ${seen.start.where.line})`);
   if (!doing) return make(Rank.Running, 'in no system call the trace shows at the fork (running its own code, or in a call not traced)');

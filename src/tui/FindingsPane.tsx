@@ -1,5 +1,5 @@
 // Each hang (inherited lock, lock cycle, pipe held open) as one sentence; under the current one, who waits for it, the
-// parent's threads that may have held an inherited lock, and the lines it rests on (file:line), which Enter opens in the timeline.
+// lines it rests on (file:line), which Enter opens in the timeline, and the parent's threads that may have held an inherited lock.
 
 import { Text } from 'ink';
 import type { Analysis, Evidence, Finding, FindingKind } from '../analysis/types.js';
@@ -22,11 +22,11 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
     for (const link of finding.chain) {
       items.push({ kind: 'chain', finding, text: waitSentence(link) });
     }
+    for (const evidence of finding.evidence) items.push({ kind: 'evidence', finding, evidence });
     // More than one thread (the forking one is always last) is a choice worth showing.
     if (finding.kind === 'inherited-lock' && finding.holderCandidates.length > 1) {
       for (const c of finding.holderCandidates) items.push({ kind: 'candidate', finding, text: `${c.tid} ${c.reason}` });
     }
-    for (const evidence of finding.evidence) items.push({ kind: 'evidence', finding, evidence });
   });
   return items;
 }
