@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/pipeline.js';
 import type { InheritedLockFinding } from '../src/analysis/types.js';
+import { findingItems } from '../src/tui/FindingsPane.js';
 import { analysisDocument } from './helpers/json.js';
 import type { InheritedLockDocument } from './helpers/json.js';
 import { repoPath, runCli } from './helpers/repo.js';
@@ -90,6 +91,14 @@ describe('c-mutex-held-among-workers: three workers alive at the fork, the holde
     assert.match(run.stdout, /Threads of the parent alive at the fork, likeliest holder first:/);
     const doc = analysisDocument<InheritedLockDocument>(runCli(['analyze', '--json', `samples/${sample}/trace-f.log`]).stdout);
     assert.equal(doc.findings[0]?.holderCandidates[0]?.tid, holder);
+  });
+
+  it("the TUI's findings pane lists the threads alive at the fork under the open finding", async () => {
+    const program = printed(sample, 'trace-f.out');
+    const finding = await findingOf(sample, 'trace-f.log', program.child);
+    const lines = findingItems([finding], 0).flatMap((item) => (item.kind === 'candidate' ? [item.text] : []));
+    assert.deepEqual(lines.map((l) => Number(l.split(' ')[0])), finding.holderCandidates.map((c) => c.tid));
+    assert.match(lines[0]!, new RegExp(`^${program.tids.get('holder')} sleeping in clock_nanosleep`));
   });
 });
 
