@@ -10,6 +10,8 @@ import { resolveInputs } from '../parsers/index.js';
 import { analyzeTrace } from '../src/pipeline.js';
 import type { InheritedLockFinding } from '../src/analysis/types.js';
 import { findingItems } from '../src/tui/FindingsPane.js';
+import { applyKey, initialState, openFirstFinding, viewOf } from '../src/tui/navigation.js';
+import { TraceIndex } from '../src/tui/trace-index.js';
 import { analysisDocument } from './helpers/json.js';
 import type { InheritedLockDocument } from './helpers/json.js';
 import { repoPath, runCli } from './helpers/repo.js';
@@ -99,6 +101,19 @@ describe('c-mutex-held-among-workers: three workers alive at the fork, the holde
     const lines = findingItems([finding], 0).flatMap((item) => (item.kind === 'candidate' ? [item.text] : []));
     assert.deepEqual(lines.map((l) => Number(l.split(' ')[0])), finding.holderCandidates.map((c) => c.tid));
     assert.match(lines[0]!, new RegExp(`^${program.tids.get('holder')} sleeping in clock_nanosleep`));
+  });
+
+  it("the TUI's h goes to the call the holder was inside at the fork", async () => {
+    const program = printed(sample, 'trace-f.out');
+    const index = new TraceIndex(await resolveInputs([repoPath('samples', sample, 'trace-f.log')]));
+    try {
+      await index.load();
+      const state = applyKey(index, openFirstFinding(index, initialState(index)), { input: 'h' }, 10).state;
+      const row = viewOf(index, state).cursorRow;
+      assert.deepEqual([row?.tid, row?.text.startsWith('clock_nanosleep(')], [program.tids.get('holder'), true], JSON.stringify(row));
+    } finally {
+      index.dispose();
+    }
   });
 });
 
