@@ -143,7 +143,7 @@ function buildFinding(candidate: HangCandidate, ranked: RankedHolders, watcher: 
   const held =
     holderTid === null
       ? 'The trace does not show which thread of the parent held it.'
-      : `Thread ${holderTid} of the parent held it when thread ${child.forkTid} forked ${child.pid}.`;
+      : `Thread ${holderTid} of the parent ${confidence === 'possible' ? 'may have held' : 'held'} it when thread ${child.forkTid} forked ${child.pid}.`;
   return {
     kind: 'inherited-lock',
     pid: child.pid!,

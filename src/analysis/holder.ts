@@ -393,8 +393,8 @@ function nameFromThreads(verdict: HolderVerdict, ranked: Ranked[], others: numbe
     return {
       ...verdict,
       reason:
-        `${verdict.reason} ${others} other threads of the parent were alive at the fork (holderCandidates ranks ` +
-        'them); nothing the trace shows of them sets one apart.',
+        `${verdict.reason} ${others} other ${others === 1 ? 'thread of the parent was' : 'threads of the parent were'} ` +
+        'alive at the fork (holderCandidates ranks them); nothing the trace shows of them makes one the holder.',
     };
   }
   const { tid } = top.candidate;
