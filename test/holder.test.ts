@@ -4,9 +4,13 @@
 // with and without timestamps and in timed -ff files; untimed -ff files cannot order the threads.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveInputs } from '../parsers/index.js';
+import { emptyStats, readTrace, resolveInputs } from '../parsers/index.js';
+import { ForkThreads } from '../src/analysis/fork-threads.js';
+import { TaskTree } from '../src/model/tree.js';
 import { analyzeTrace } from '../src/pipeline.js';
 import type { InheritedLockFinding } from '../src/analysis/types.js';
 import { findingItems } from '../src/tui/FindingsPane.js';
@@ -150,5 +154,44 @@ describe('c-pi-mutex-held-at-fork: the child aborts on an inherited PI mutex', (
     assert.match(run.stdout, /\nABORTED {2}\d+ \(child of \d+\) aborted locking futex 0x[0-9a-f]+, held by \d+ \(sleeping in clock_nanosleep at the fork\)/);
     const doc = analysisDocument<InheritedLockDocument>(runCli(['analyze', '--json', `samples/${sample}/trace-f.log`]).stdout);
     assert.equal(doc.findings[0]?.outcome, 'aborted');
+  });
+});
+
+describe('fork-threads: what is kept', () => {
+  it('a pre-fork pool: a child that exits keeps nothing of its fork; the one that hangs keeps its snapshot', async () => {
+    // Hand-written -f lines: main (1000) with a sleeping thread (1001) forks 500 children that exit, then one that hangs.
+    const lines = [
+      '1000  clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM, child_tid=0x1, parent_tid=0x1, exit_signal=0, stack=0x2, stack_size=0x3, tls=0x4} => {parent_tid=[1001]}, 88) = 1001',
+      '1001  clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=3600, tv_nsec=0},  <unfinished ...>',
+    ];
+    const children = Array.from({ length: 501 }, (_, i) => 2000 + i);
+    for (const child of children) {
+      lines.push(`1000  clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x5) = ${child}`);
+      if (child === children.at(-1)) lines.push(`${child}  futex(0x55d0c0a4e040, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
+      else lines.push(`${child}  exit_group(0)                 = ?`, `${child}  +++ exited with 0 +++`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'forkscope-pool-'));
+    try {
+      const file = join(dir, 'pool.log');
+      writeFileSync(file, lines.join('\n') + '\n');
+      const sources = await resolveInputs([file]);
+      const tree = new TaskTree();
+      const forkThreads = new ForkThreads(tree);
+      for await (const event of readTrace(sources, emptyStats(sources))) {
+        tree.observe(event);
+        forkThreads.observe(event);
+      }
+      tree.finish();
+      const kept = tree.processes().filter((p) => forkThreads.snapshotOf(p) !== undefined);
+      assert.deepEqual(kept.map((p) => p.pid), [children.at(-1)]);
+      const snapshot = forkThreads.snapshotOf(kept[0]!)!;
+      assert.deepEqual(
+        snapshot.threads.map((t) => [t.task.tid, t.doing?.name]),
+        [[1001, 'clock_nanosleep']],
+      );
+      assert.deepEqual([snapshot.ordered, snapshot.complete], [true, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,6 +20,8 @@ export interface ForkThread {
    * in no call (running its own code), undefined until its next call tells.
    */
   doing: SyscallEvent | null | undefined;
+  /** The stream its events come from, once it has any. */
+  stream: number | undefined;
 }
 
 /** A process's threads at one of its forks. */
@@ -31,7 +33,7 @@ export interface ForkSnapshot {
   /**
    * Whether the trace orders these threads' events against the fork: one strace -f file (file
    * order), or timestamps. Without order (-ff files without timestamps, PlashGlibc sections) which
-   * threads were alive at the fork, and what they did, cannot be told.
+   * threads were alive at the fork, and what they did, cannot be told. Known at the end.
    */
   ordered: boolean;
   /**
@@ -60,7 +62,9 @@ export class ForkThreads {
     if (event.kind === 'warning') return;
     const task = this.tree.task(event.tid);
     if (!task) return;
-    if (!this.streams.has(task)) this.streams.set(task, event.kind === 'syscall' ? event.start.stream : event.at.stream);
+    const stream = event.kind === 'syscall' ? event.start.stream : event.at.stream;
+    if (!this.streams.has(task)) this.streams.set(task, stream);
+    for (const { entry } of this.undecided.get(task) ?? []) entry.stream ??= stream;
     switch (event.kind) {
       case 'syscall':
         this.observeCall(task, event);
@@ -84,9 +88,12 @@ export class ForkThreads {
     const first = child.threads.find((t) => t.creation !== null && t.creation === child.forkCall);
     const snapshot = first && this.snapshots.get(first);
     if (!snapshot || !child.parent) return snapshot;
+    // A thread with no event at all has nothing to order.
+    const { fork } = snapshot;
+    const ordered = fork.start.us !== null || snapshot.threads.every((t) => t.stream === undefined || t.stream === fork.start.stream);
     // Besides the one thread a process can start from, each must have joined it through its creation.
     const unseenJoins = child.parent.threads.filter((t) => t.creation === null && t.tgid === null).length;
-    return { ...snapshot, complete: unseenJoins <= 1 };
+    return { ...snapshot, ordered, complete: unseenJoins <= 1 };
   }
 
   private observeCall(task: Task, call: SyscallEvent): void {
@@ -121,7 +128,7 @@ export class ForkThreads {
     const threads: ForkThread[] = [];
     for (const task of this.groupOf(forker)) {
       if (task === forker || task.exited) continue;
-      const entry: ForkThread = { task, doing: undefined };
+      const entry: ForkThread = { task, doing: undefined, stream: this.streams.get(task) };
       const last = this.lastCall.get(task);
       if (!last || !decide(entry, last, fork)) {
         const list = this.undecided.get(task);
@@ -130,8 +137,7 @@ export class ForkThreads {
       }
       threads.push(entry);
     }
-    const ordered = fork.start.us !== null || threads.every((t) => this.streams.get(t.task) === fork.start.stream);
-    this.snapshots.set(child, { fork, forker, threads, ordered, complete: true });
+    this.snapshots.set(child, { fork, forker, threads, ordered: true, complete: true });
   }
 
   private join(task: Task, member: Task): void {
