@@ -106,7 +106,7 @@ describe('hand-written edge cases', () => {
     ['child-thread-releases.log', []],
     ['shared-futex-parent-wakes.log', []],
     ['contention-resolves.log', []],
-    ['timed-wait-times-out.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, holderTid: null, confidence: 'possible' }]],
+    ['timed-wait-times-out.log', [{ pid: 1002, futex: '0x55d0c0a4e040', parentPid: 1000, holderTid: 1001, confidence: 'likely' }]],
   ];
   for (const [file, expected] of cases) {
     it(`${file}: ${expected.length ? 'reports the hang' : 'reports nothing'}`, async () => {
@@ -138,6 +138,7 @@ interface ExpectedHang {
   confidence?: string;
   /** When the child began waiting: its first wait, not one a signal made it issue again. */
   blockedSince?: string;
+  outcome?: 'blocked' | 'aborted';
 }
 
 interface ExpectedCycle {
@@ -171,7 +172,7 @@ describe('samples: every recorded trace gives the findings its expected.json sta
     for (const [trace, want] of Object.entries(expected)) {
       it(`${sample}/${trace}`, async () => {
         const analysis = await analyze(`samples/${sample}/${trace}`);
-        const got = inheritedLocks(analysis.findings).map((f) => ({ ...brief(f), blockedSince: f.blockedSince }));
+        const got = inheritedLocks(analysis.findings).map((f) => ({ ...brief(f), blockedSince: f.blockedSince, outcome: f.outcome }));
         assert.equal(got.length, want.hung.length, JSON.stringify(got));
         for (const hang of want.hung) {
           const match = got.find((f) => f.pid === hang.pid);

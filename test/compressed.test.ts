@@ -35,9 +35,18 @@ function gist(stdout: string) {
   return {
     inputs: doc.inputs.map((i) => [i.format, i.lines, i.warnings]),
     processes: doc.processes,
-    findings: doc.findings.map((f) => ({ ...f, evidence: f.evidence.map((e) => [basename(e.file).replace(/\.(gz|zst)$/, ''), e.line, e.text]), chain: f.chain.map((l) => l.waitsOn) })),
+    findings: doc.findings.map((f) => ({
+      ...f,
+      evidence: f.evidence.map((e) => [plainName(e.file), e.line, e.text]),
+      chain: f.chain.map((l) => l.waitsOn),
+      ...(f.kind === 'inherited-lock' && {
+        holderCandidates: f.holderCandidates.map((c) => ({ ...c, line: c.line && [plainName(c.line.file), c.line.line] })),
+      }),
+    })),
   };
 }
+
+const plainName = (file: string) => basename(file).replace(/\.(gz|zst)$/, '');
 
 describe('compressed traces', () => {
   let scratch: string;

@@ -19,8 +19,9 @@ import { BlockWatcher } from './blocked.js';
 import type { HangCandidate } from './blocked.js';
 import { waitChain } from './chain.js';
 import { quote } from './evidence.js';
-import { HolderCollector, inferHolder } from './holder.js';
-import type { HolderVerdict, QuotedCall } from './holder.js';
+import { ForkThreads } from './fork-threads.js';
+import { HolderCollector, inferHolder, rankHolders } from './holder.js';
+import type { QuotedCall, RankedHolders } from './holder.js';
 import { LockTracker } from './lock-cycle.js';
 import { PipeTracker, foldIntoLockHangs } from './pipes.js';
 import type { Analysis, Finding, InheritedLockFinding, LockCycleFinding, ProcessState, ProcessSummary, Warning } from './types.js';
@@ -43,6 +44,7 @@ export interface TraceAnalysis {
 export class ForkHangAnalysis {
   readonly tree = new TaskTree();
   private readonly watcher = new BlockWatcher(this.tree);
+  private readonly forkThreads = new ForkThreads(this.tree);
   private readonly locks = new LockTracker();
   private readonly pipes = new PipeTracker();
   private readonly warnings: Warning[] = [];
@@ -57,6 +59,7 @@ export class ForkHangAnalysis {
     }
     this.tree.observe(event);
     this.watcher.observe(event);
+    this.forkThreads.observe(event);
     this.locks.observe(event);
     this.pipes.observe(event);
   }
@@ -89,7 +92,10 @@ export class ForkHangAnalysis {
       };
       for await (const event of calls.futexCalls(query)) collector.observe(event);
     }
-    const inherited = collector.histories.map((history) => buildFinding(history.candidate, inferHolder(history), watcher));
+    const inherited = collector.histories.map((history) => {
+      const ranked = rankHolders(history, this.forkThreads.snapshotOf(history.candidate.child), inferHolder(history));
+      return buildFinding(history.candidate, ranked, watcher);
+    });
     const findings = foldIntoLockHangs([...separateLockHangs(inherited, cycles), ...heldPipes]);
     return {
       analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
@@ -111,25 +117,33 @@ function separateLockHangs(inherited: InheritedLockFinding[], cycles: LockCycleF
   return [...inherited.filter((f) => !keptCycles.some((c) => inCycle(f, c))), ...keptCycles];
 }
 
-function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher: BlockWatcher): InheritedLockFinding {
-  const { task, child, parent, wait } = candidate;
+function buildFinding(candidate: HangCandidate, ranked: RankedHolders, watcher: BlockWatcher): InheritedLockFinding {
+  const { task, child, parent, wait, outcome } = candidate;
+  const { verdict, candidates } = ranked;
   const { holderTid, confidence, reason } = verdict;
   const futex = wait.futex;
   const chain = waitChain(child, watcher);
   const quoted: QuotedCall[] = [...verdict.evidence];
   if (child.forkCall) quoted.push({ call: child.forkCall, role: 'fork-while-held' });
-  quoted.push({ call: wait.first, role: wait.pending && wait.timeouts === 0 ? 'blocked-forever' : 'timed-out' });
+  if (outcome === 'aborted') quoted.push({ call: wait.first, role: 'lock-failed' });
+  else quoted.push({ call: wait.first, role: wait.pending && wait.timeouts === 0 ? 'blocked-forever' : 'timed-out' });
   if (wait.last !== wait.first) quoted.push({ call: wait.last, role: wait.pending ? 'blocked-forever' : 'timed-out' });
   for (const { call } of chain) quoted.push({ call, role: 'waits-for-child' });
   const evidence = quoted.map(({ call, role }) => quote(call, role));
-  const blocking = wait.pending
-    ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}`
-    : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}`;
+  const killedBy = task.exit && 'signal' in task.exit ? task.exit.signal : 'a signal';
+  const what =
+    outcome === 'aborted'
+      ? `was aborted (killed by ${killedBy}): it inherited a priority-inheritance mutex locked, and its ` +
+        `${futexOpName(futex)} on futex ${futex.address} failed with ${wait.first.result?.errno ?? 'an error'} (the kernel ` +
+        'refuses a PI lock whose owner is a thread of another process), so glibc aborted it.'
+      : wait.pending
+        ? `is blocked forever in ${futexOpName(futex)} on futex ${futex.address}: it inherited the lock locked.`
+        : `keeps timing out (${wait.timeouts} times) in ${futexOpName(futex)} on futex ${futex.address}: it inherited the lock locked.`;
   const subject = task.tid === child.pid ? `Process ${child.pid}` : `Thread ${task.tid} of process ${child.pid}`;
   const held =
     holderTid === null
       ? 'The trace does not show which thread of the parent held it.'
-      : `Thread ${holderTid} of the parent held it when thread ${child.forkTid} forked ${child.pid}.`;
+      : `Thread ${holderTid} of the parent ${confidence === 'possible' ? 'may have held' : 'held'} it when thread ${child.forkTid} forked ${child.pid}.`;
   return {
     kind: 'inherited-lock',
     pid: child.pid!,
@@ -139,11 +153,13 @@ function buildFinding(candidate: HangCandidate, verdict: HolderVerdict, watcher:
     forkTid: child.forkTid!,
     holderTid,
     confidence,
+    holderCandidates: candidates,
+    outcome,
     blockedSince: wait.first.start.text,
     op: futexOpName(futex),
     chain: chain.map(({ link }) => link),
     evidence,
-    explanation: `${subject} ${blocking}: it inherited the lock locked. ${held} ${reason}`,
+    explanation: `${subject} ${what} ${held} ${reason}`,
     source: 'trace',
   };
 }

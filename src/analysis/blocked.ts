@@ -4,7 +4,8 @@
 // (still unfinished when the trace ends, or the task was killed inside it), or when it keeps
 // retrying a timed wait on A that only ever times out. A signal that interrupts the wait does not
 // end it: the kernel resumes it (the same futex call again, or restart_syscall for a timed wait),
-// or glibc calls again on EINTR. State is kept per thread and per word woken, so memory grows with
+// or glibc calls again on EINTR. A child that inherited a PI mutex locked does not block: its
+// FUTEX_LOCK_PI fails and glibc aborts it; that thread is reported too. State is kept per thread and per word woken, so memory grows with
 // threads and locks, never with the length of the log.
 
 import { compareStamps, returned } from '../model/events.js';
@@ -49,12 +50,16 @@ interface Wake {
   private: boolean;
 }
 
-/** A thread of a forked child blocked forever on a word nothing in its reach wakes. */
+/**
+ * A thread of a forked child blocked forever on a word nothing in its reach wakes, or aborted when
+ * its FUTEX_LOCK_PI on a word failed (`wait` then holds that one call).
+ */
 export interface HangCandidate {
   task: Task;
   child: Process;
   parent: Process;
   wait: BlockedWait;
+  outcome: 'blocked' | 'aborted';
 }
 
 export class BlockWatcher {
@@ -62,6 +67,13 @@ export class BlockWatcher {
   private readonly lastCall = new Map<Task, SyscallEvent>();
   /** The last wake of each word by each task, by word. */
   private readonly lastWake = new Map<string, Map<Task, Wake>>();
+  /**
+   * A FUTEX_LOCK_PI that failed with EPERM: the kernel refuses a PI word whose owner TID is a thread
+   * of another process (the parent's holder, in a child that inherited the mutex locked), and glibc
+   * aborts. Kept until the task locks the word after all, or ends; a task killed then is aborted.
+   */
+  private readonly failedPiLock = new Map<Task, SyscallEvent>();
+  private readonly aborted = new Map<Task, SyscallEvent>();
 
   constructor(private readonly tree: TaskTree) {}
 
@@ -76,6 +88,9 @@ export class BlockWatcher {
         this.blocked.delete(task);
         this.lastCall.delete(task);
       }
+      const failed = this.failedPiLock.get(task);
+      if (failed && event.status && 'signal' in event.status) this.aborted.set(task, failed);
+      this.failedPiLock.delete(task);
       return;
     }
     const previous = this.lastCall.get(task);
@@ -110,7 +125,13 @@ export class BlockWatcher {
       const child = task.process;
       if (!child?.parent) continue;
       if (this.wokenAfter(task, child, wait)) continue;
-      found.push({ task, child, parent: child.parent, wait });
+      found.push({ task, child, parent: child.parent, wait, outcome: 'blocked' });
+    }
+    for (const [task, call] of this.aborted) {
+      const child = task.process;
+      if (!child?.parent || this.blocked.has(task)) continue;
+      const wait: BlockedWait = { address: call.futex!.address, futex: call.futex!, first: call, last: call, timeouts: 0, pending: false };
+      found.push({ task, child, parent: child.parent, wait, outcome: 'aborted' });
     }
     return found.sort((a, b) => (a.child.pid ?? 0) - (b.child.pid ?? 0) || a.task.tid - b.task.tid);
   }
@@ -118,6 +139,10 @@ export class BlockWatcher {
   private observeFutex(task: Task, call: SyscallEvent): void {
     const futex = call.futex!;
     const current = this.blocked.get(task);
+    if (isPiLock(futex.command)) {
+      if (call.result?.errno === 'EPERM') this.failedPiLock.set(task, call);
+      else if (returned(call) && call.result!.errno === null && this.failedPiLock.get(task)?.futex!.address === futex.address) this.failedPiLock.delete(task);
+    }
     if (isFutexWait(futex.command)) {
       const continues = current?.address === futex.address && (current.timeouts > 0 || interrupted(current.last));
       this.observeWait(task, futex, call, continues ? current : undefined);
@@ -173,6 +198,10 @@ export class BlockWatcher {
     }
     return false;
   }
+}
+
+function isPiLock(command: FutexCall['command']): boolean {
+  return command === 'LOCK_PI' || command === 'LOCK_PI2';
 }
 
 /** A call a signal interrupted (`= ? ERESTARTSYS`, `ERESTART_RESTARTBLOCK`, ...): the kernel resumes it. */

@@ -11,8 +11,10 @@
 import { compareStamps, returned } from '../model/events.js';
 import type { Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
 import { isFutexWait, isFutexWake } from '../model/futex.js';
+import { isSleepCall } from '../linux/abi.js';
 import type { HangCandidate } from './blocked.js';
-import type { Confidence, EvidenceRole } from './types.js';
+import type { ForkSnapshot } from './fork-threads.js';
+import type { Confidence, EvidenceRole, HolderCandidate } from './types.js';
 
 /** How many of a thread's calls on the word are kept on each side of the fork. */
 const WINDOW = 16;
@@ -142,8 +144,8 @@ export function inferHolder(history: LockHistory): HolderVerdict {
       holderTid: null,
       confidence: 'possible',
       reason:
-        'No thread of the parent shows this lock in the trace (taking a free lock makes no system call), ' +
-        'but the child waits on a private futex that no thread of it can wake.',
+        'No thread of the parent shows this lock in the trace (taking a free lock makes no system call)' +
+        (candidate.outcome === 'aborted' ? '.' : ', but the child waits on a private futex that no thread of it can wake.'),
       evidence: [],
     }
   );
@@ -303,4 +305,141 @@ function forkingThreadHeld(history: LockHistory, forkTid: number | null): Holder
       'did not release it before waiting on it again.',
     evidence: [{ call: last, role: 'lock-taken' }],
   };
+}
+
+/**
+ * How strongly what the trace shows of a thread points at it as the holder: its own calls on the
+ * word first, then what it was doing at the fork (a thread sleeping with the lock held is what
+ * keeps a lock held long enough for a fork to catch it), the forking thread last.
+ */
+const enum Rank {
+  Forker = -1,
+  WaitedForIt = 0,
+  WaitingOnOtherWord = 1,
+  Running = 2,
+  InOtherCall = 3,
+  Sleeping = 4,
+  SeenOnWord = 5,
+  ReleasedAfterFork = 6,
+}
+
+/** Below this, what a thread was doing does not set it apart from the others. */
+const DISTINCT = Rank.Sleeping;
+
+interface Ranked {
+  candidate: HolderCandidate;
+  rank: Rank;
+  doing: SyscallEvent | null;
+}
+
+export interface RankedHolders {
+  /** The verdict, naming the holder when the threads alive at the fork set one apart. */
+  verdict: HolderVerdict;
+  candidates: HolderCandidate[];
+}
+
+/**
+ * Ranks the parent's threads alive at the fork as the lock's holder, and names one when the futex
+ * calls did not: the only other thread alive (`likely`), or the one whose evidence sets it apart.
+ */
+export function rankHolders(history: LockHistory, snapshot: ForkSnapshot | undefined, verdict: HolderVerdict): RankedHolders {
+  const forkTid = history.candidate.child.forkTid;
+  const fromVerdict: HolderCandidate[] =
+    verdict.holderTid === null ? [] : [{ tid: verdict.holderTid, doing: null, line: null, reason: 'its futex calls on this word name it' }];
+  if (!snapshot || !snapshot.ordered || !snapshot.complete) {
+    if (verdict.holderTid !== null) return { verdict, candidates: fromVerdict };
+    const why = !snapshot
+      ? 'The trace does not show the fork, so which threads of the parent were alive then is unknown.'
+      : !snapshot.ordered
+        ? 'The trace does not order the threads of the parent against the fork (strace -ff files without ' +
+          'timestamps, or the sections of a nested log), so which of them were alive at the fork, and what they ' +
+          'were doing, is unknown: record with strace -f, or -ff -tt.'
+        : 'The trace does not show how every thread of the parent was created (strace attached to a running ' +
+          'process), so which of them were alive at the fork is unknown.';
+    return { verdict: { ...verdict, reason: `${verdict.reason} ${why}` }, candidates: [] };
+  }
+  const word = history.candidate.wait.address;
+  const ranked = snapshot.threads.map(({ task, doing }) => rankThread(task.tid, doing ?? null, history.threads.get(task.tid), word));
+  ranked.sort((a, b) => b.rank - a.rank);
+  if (forkTid !== null) {
+    ranked.push({
+      candidate: { tid: forkTid, doing: null, line: null, reason: 'the forking thread: the child is its copy, and would hold the lock itself' },
+      rank: Rank.Forker,
+      doing: null,
+    });
+  }
+  // The verdict's holder leads, whatever its rank.
+  const held = ranked.findIndex((r) => r.candidate.tid === verdict.holderTid);
+  if (held > 0) ranked.unshift(...ranked.splice(held, 1));
+  const candidates = ranked.map((r) => r.candidate);
+  if (verdict.holderTid !== null && held < 0) candidates.unshift(...fromVerdict);
+  if (verdict.holderTid !== null) return { verdict, candidates };
+  return { verdict: nameFromThreads(verdict, ranked, snapshot.threads.length), candidates };
+}
+
+function nameFromThreads(verdict: HolderVerdict, ranked: Ranked[], others: number): HolderVerdict {
+  const [top, second] = ranked;
+  if (others === 0) {
+    return {
+      ...verdict,
+      reason:
+        `${verdict.reason} No other thread of the parent was alive at the fork: the forking thread itself held the ` +
+        'lock (the child, its copy, never releases it), or a thread that exited holding it.',
+    };
+  }
+  const alone = others === 1 && top !== undefined && top.rank > Rank.WaitedForIt;
+  const apart = top !== undefined && second !== undefined && top.rank >= DISTINCT && top.rank > second.rank;
+  if (!top || (!alone && !apart)) {
+    return {
+      ...verdict,
+      reason:
+        `${verdict.reason} ${others} other ${others === 1 ? 'thread of the parent was' : 'threads of the parent were'} ` +
+        'alive at the fork (holderCandidates ranks them); nothing the trace shows of them makes one the holder.',
+    };
+  }
+  const { tid } = top.candidate;
+  const evidence: QuotedCall[] = top.doing ? [{ call: top.doing, role: 'holder-at-fork' }] : [];
+  if (alone) {
+    return {
+      holderTid: tid,
+      confidence: 'likely',
+      reason:
+        `Thread ${tid} was the only other thread of the parent alive at the fork (${top.candidate.reason}), so it held ` +
+        'the lock when the child was forked: taking a free lock makes no system call, so the trace does not show it.',
+      evidence,
+    };
+  }
+  return {
+    holderTid: tid,
+    confidence: 'possible',
+    reason:
+      `Of the ${others} other threads of the parent alive at the fork, thread ${tid} is set apart (${top.candidate.reason}), ` +
+      `so it most likely held the lock; the next, thread ${second!.candidate.tid}, ${second!.candidate.reason}.`,
+    evidence,
+  };
+}
+
+function rankThread(tid: number, doing: SyscallEvent | null, calls: ThreadLockHistory | undefined, word: string): Ranked {
+  const line = doing ? { file: doing.start.where.file, line: doing.start.where.line } : null;
+  const make = (rank: Rank, reason: string): Ranked => ({ candidate: { tid, doing: doing && callSummary(doing), line, reason }, rank, doing });
+  const waited = calls?.across.find((c) => isFutexWait(c.futex!.command));
+  if (waited) return make(Rank.WaitedForIt, `waited for this lock across the fork (line ${waited.start.where.line}), so it did not hold it`);
+  const firstAfter = calls?.after[0];
+  if (firstAfter && isRelease(firstAfter)) return make(Rank.ReleasedAfterFork, `released this lock after the fork (line ${firstAfter.start.where.line})`);
+  const seen = calls && [...calls.before, ...calls.after, ...calls.unordered()][0];
+  if (seen) return make(Rank.SeenOnWord, `its futex calls on this word (line ${seen.start.where.line})`);
+  if (!doing) return make(Rank.Running, 'in no system call the trace shows at the fork (running its own code, or in a call not traced)');
+  if (isSleepCall(doing.name)) return make(Rank.Sleeping, `sleeping in ${doing.name} across the fork`);
+  if (doing.futex && isFutexWait(doing.futex.command) && doing.futex.address !== word) {
+    return make(Rank.WaitingOnOtherWord, `waiting on futex ${doing.futex.address} (another lock, or a condition variable) across the fork`);
+  }
+  return make(Rank.InOtherCall, `in ${doing.name} across the fork`);
+}
+
+/** A call short enough to read in a line: `clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=3600, tv_nsec=0}, ...)`. */
+function callSummary(call: SyscallEvent): string {
+  const max = 80;
+  let args = call.args.replaceAll('<unfinished ...>', '').trim().replace(/,$/, '');
+  if (args.length > max) args = `${args.slice(0, max)}...`;
+  return `${call.name}(${args}${returned(call) ? '' : ', ...'})`;
 }

@@ -144,6 +144,9 @@ function snapshotFinding(
     forkTid: parent?.pid ?? child.ppid,
     holderTid: owner === 'parent-thread' || owner === 'traced-parent-thread' ? futex.owner : null,
     confidence,
+    // /proc shows the threads alive now, not at the fork: the owner field is the evidence.
+    holderCandidates: [],
+    outcome: 'blocked',
     blockedSince: null,
     op: futex.op,
     chain: chain.map(({ link }) => link),
@@ -242,7 +245,12 @@ function mergeInheritedLock(analysis: Analysis, proc: InheritedLockFinding, snap
   }
   traced.explanation += ` ${source} showed: ${proc.explanation}`;
   if (proc.confidence !== 'confirmed') return;
-  if (traced.holderTid === null) traced.holderTid = proc.holderTid;
+  // /proc's owner is proof, where the trace may only have inferred a holder from the threads alive at the fork.
+  if (traced.confidence !== 'confirmed' || traced.holderTid === null) {
+    traced.holderTid = proc.holderTid;
+    const proven = traced.holderCandidates.findIndex((c) => c.tid === proc.holderTid);
+    if (proven > 0) traced.holderCandidates.unshift(...traced.holderCandidates.splice(proven, 1));
+  }
   traced.confidence = 'confirmed';
 }
 

@@ -16,6 +16,8 @@ export type EvidenceRole =
   | 'blocked-forever' // the child's wait that never returns
   | 'timed-out' // a timed wait of the child that only ever times out
   | 'waits-for-child' // a wait4/waitid on the hung process
+  | 'holder-at-fork' // the call the named holder was inside when the child was forked
+  | 'lock-failed' // the child's FUTEX_LOCK_PI on an inherited PI mutex failed (glibc then aborts it)
   // lock-cycle
   | 'holds-lock' // the thread of the cycle that holds a lock another of them waits on (its wait returned, or /proc's __owner)
   | 'joins-thread' // a pthread_join (a futex wait on a thread's TID word) on a deadlocked thread
@@ -40,7 +42,25 @@ export interface ChainLink {
   where: SourceLine | null;
 }
 
-/** A thread of a forked child blocked forever on a lock it inherited locked from its parent. */
+/** A thread of the parent alive at the fork, which may have held the lock. */
+export interface HolderCandidate {
+  tid: number;
+  /** The call it was inside at the fork (begun before it, returned after or never), null when in none or unknown. */
+  doing: string | null;
+  /** Where that call begins in the trace. */
+  line: SourceLine | null;
+  /** Why it ranks where it does, in plain words. */
+  reason: string;
+}
+
+/**
+ * What the inherited lock did to the child: `blocked` forever in its wait, or `aborted` (a PI
+ * mutex: the kernel refuses FUTEX_LOCK_PI on a word owned by a thread of another process, and
+ * glibc aborts).
+ */
+export type LockOutcome = 'blocked' | 'aborted';
+
+/** A thread of a forked child blocked forever (or aborted) on a lock it inherited locked from its parent. */
 export interface InheritedLockFinding {
   kind: 'inherited-lock';
   /** The hung process and its blocked thread. */
@@ -54,9 +74,12 @@ export interface InheritedLockFinding {
   /** The parent's thread that held the lock at the fork, null when the trace cannot show it. */
   holderTid: number | null;
   confidence: Confidence;
+  /** The parent's threads alive at the fork, most likely holder first (empty when the trace cannot order them). */
+  holderCandidates: HolderCandidate[];
+  outcome: LockOutcome;
   /** When the blocked wait began, as the log printed it. */
   blockedSince: string | null;
-  /** The futex op of the blocked wait, e.g. FUTEX_WAIT_PRIVATE. */
+  /** The futex op of the blocked wait (or of the failed lock), e.g. FUTEX_WAIT_PRIVATE. */
   op: string;
   /** Who waits for the hung process, nearest first. */
   chain: ChainLink[];

@@ -149,6 +149,13 @@ const SYSCALL_NAMES = new Set(
   ].flatMap((names) => names.split(' ')),
 );
 
+/** Calls that only pass time: a thread in one waits for no other thread and no input. */
+const SLEEP_CALLS = new Set(['nanosleep', 'clock_nanosleep', 'clock_nanosleep_time64', 'pause']);
+
+export function isSleepCall(name: string): boolean {
+  return SLEEP_CALLS.has(name);
+}
+
 /** Whether strace could print `name(...)`: a Linux system call, or one it names by number (`syscall_0x1c2`). */
 export function isSyscallName(name: string): boolean {
   return SYSCALL_NAMES.has(name) || name.startsWith('syscall_');

@@ -1,15 +1,16 @@
-// Each hang (inherited lock, lock cycle, pipe held open) as one sentence; under the current one, who waits for it and the lines
-// it rests on (file:line), which Enter opens in the timeline.
+// Each hang (inherited lock, lock cycle, pipe held open) as one sentence; under the current one, who waits for it, the
+// lines it rests on (file:line), which Enter opens in the timeline, and the parent's threads that may have held an inherited lock.
 
 import { Text } from 'ink';
 import type { Analysis, Evidence, Finding, FindingKind } from '../analysis/types.js';
-import { KIND_SHORT, ROLE_LABELS, findingSentence, waitSentence } from '../views/words.js';
+import { KIND_SHORT, ROLE_LABELS, findingLabel, findingSentence, waitSentence } from '../views/words.js';
 import { Pane, paneContentLines, shown } from './Pane.js';
 import { windowTop } from './tree-rows.js';
 
 export type FindingItem =
   | { kind: 'finding'; finding: Finding; number: number }
   | { kind: 'chain'; finding: Finding; text: string }
+  | { kind: 'candidate'; finding: Finding; text: string }
   | { kind: 'evidence'; finding: Finding; evidence: Evidence };
 
 /** The pane's lines: every finding, the current one opened. */
@@ -22,6 +23,10 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
       items.push({ kind: 'chain', finding, text: waitSentence(link) });
     }
     for (const evidence of finding.evidence) items.push({ kind: 'evidence', finding, evidence });
+    // More than one thread (the forking one is always last) is a choice worth showing.
+    if (finding.kind === 'inherited-lock' && finding.holderCandidates.length > 1) {
+      for (const c of finding.holderCandidates) items.push({ kind: 'candidate', finding, text: `${c.tid} ${c.reason}` });
+    }
   });
   return items;
 }
@@ -87,7 +92,7 @@ function ItemLine({
       return (
         <Text wrap="truncate-end" inverse={selected}>
           <Text bold color={color ? 'red' : undefined}>
-            HUNG{' '}
+            {findingLabel(item.finding)}{' '}
           </Text>
           {shown(findingSentence(item.finding), columns)}
         </Text>
@@ -97,6 +102,13 @@ function ItemLine({
         <Text wrap="truncate-end" inverse={selected}>
           {'  '}
           <Text color={color ? 'yellow' : undefined}>waiting on it:</Text> {shown(item.text, columns)}
+        </Text>
+      );
+    case 'candidate':
+      return (
+        <Text wrap="truncate-end" inverse={selected}>
+          {'  '}
+          <Text color={color ? 'yellow' : undefined}>alive at the fork:</Text> {shown(item.text, columns)}
         </Text>
       );
     case 'evidence': {

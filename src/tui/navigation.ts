@@ -187,7 +187,7 @@ export function applyKey(index: TraceIndex, state: NavState, key: KeyPress, page
       if (finding.kind === 'pipe-held-open') return { state: { ...s, message: 'a pipe held open has no lock holder' }, effects };
       const holder = finding.kind === 'inherited-lock' ? (finding.holderTid ?? 'the holder') : 'a holder';
       const missing = `the trace does not show where ${holder} took the lock`;
-      return { state: goTo(index, s, index.evidenceLocation(finding, ['lock-taken', 'holds-lock']), missing), effects };
+      return { state: goTo(index, s, index.evidenceLocation(finding, ['lock-taken', 'holds-lock', 'holder-at-fork']), missing), effects };
     }
     case '/':
       return { state: { ...s, search: '' }, effects };

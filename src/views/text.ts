@@ -2,12 +2,12 @@
 // for it, then one line about the whole tree. Everything the trace or /proc says is printed through
 // terminalText (the colours are ours, added around it).
 
-import type { Analysis, ChainLink, Evidence, Finding, ProcessSummary } from '../analysis/types.js';
+import type { Analysis, ChainLink, Evidence, Finding, HolderCandidate, ProcessSummary } from '../analysis/types.js';
 import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
 import { terminalText } from './terminal-text.js';
-import { ROLE_LABELS, counted, findingCounts, findingSentence, processLabel, waitSentence } from './words.js';
+import { ROLE_LABELS, counted, findingCounts, findingLabel, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -67,9 +67,12 @@ function cutList<T>(items: readonly T[], render: (item: T) => string[], omittedL
 }
 
 function renderFinding(finding: Finding, style: Style): string[] {
-  const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(terminalText(findingSentence(finding)))}`];
+  const lines = [`${style.red(style.bold(findingLabel(finding)))}  ${style.bold(terminalText(findingSentence(finding)))}`];
   lines.push(...wrap(terminalText(finding.explanation), 96).map((l) => `  ${l}`));
-  if (finding.kind !== 'lock-cycle' && finding.blockedSince) lines.push(`  Blocked since ${terminalText(finding.blockedSince)}.`);
+  if (finding.kind !== 'lock-cycle' && finding.blockedSince) {
+    const since = finding.kind === 'inherited-lock' && finding.outcome === 'aborted' ? 'The lock failed at' : 'Blocked since';
+    lines.push(`  ${since} ${terminalText(finding.blockedSince)}.`);
+  }
   lines.push('  Evidence:');
   const place = (e: { file: string; line: number }) => `${terminalText(e.file)}:${e.line}`;
   const width = finding.evidence.reduce((w, e) => Math.max(w, place(e).length), 0);
@@ -78,6 +81,14 @@ function renderFinding(finding: Finding, style: Style): string[] {
     `    ${' '.repeat(width)}  ${' '.repeat(6)}  ${style.yellow(`^ ${ROLE_LABELS[e.role]}`)}`,
   ];
   lines.push(...cutList(finding.evidence, evidenceLines, (n) => `    ${style.dim(`... ${n} more lines of evidence`)}`));
+  if (finding.kind === 'inherited-lock' && finding.holderCandidates.length > 0) {
+    lines.push('  Threads of the parent alive at the fork, likeliest holder first:');
+    const candidateLines = (c: HolderCandidate) => [
+      `    ${String(c.tid).padStart(6)}  ${terminalText(c.reason)}` +
+        (c.doing ? `: ${terminalText(c.doing)}${c.line ? style.dim(`  (${place(c.line)})`) : ''}` : ''),
+    ];
+    lines.push(...cutList(finding.holderCandidates, candidateLines, (n) => `    ${style.dim(`... ${n} more threads`)}`));
+  }
   if (finding.chain.length > 0) {
     lines.push(finding.chain.length > 2 * LIST_ENDS + 1 ? `  Waiting on it (a chain of ${finding.chain.length}):` : '  Waiting on it:');
     const linkLines = (link: ChainLink) => [
@@ -90,7 +101,7 @@ function renderFinding(finding: Finding, style: Style): string[] {
 
 function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   const threads = processes.reduce((n, p) => n + p.threads.length, 0);
-  const hung = new Set(findings.map((f) => f.pid));
+  const hung = new Set(findings.filter((f) => findingLabel(f) === 'HUNG').map((f) => f.pid));
   const parts = [`${counted(processes.length, 'process', 'processes')}, ${counted(threads, 'thread')}`];
   if (hung.size) parts.push(`hung: ${listed([...hung].map(String))}`);
   const ended = processes.filter((p) => p.exit && !hung.has(p.pid ?? NaN));

@@ -2,6 +2,7 @@
 // TUI say the same thing the same way.
 
 import type { ChainLink, EvidenceRole, Finding, FindingKind } from '../analysis/types.js';
+import { isSleepCall } from '../linux/abi.js';
 
 export const ROLE_LABELS: Record<EvidenceRole, string> = {
   'lock-taken': 'lock taken',
@@ -12,6 +13,8 @@ export const ROLE_LABELS: Record<EvidenceRole, string> = {
   'blocked-forever': 'BLOCKED FOREVER',
   'timed-out': 'timed out, never acquired',
   'waits-for-child': 'waits for the hung child',
+  'holder-at-fork': 'the holder is inside this call at the fork',
+  'lock-failed': 'the lock fails: glibc aborts the child',
   'holds-lock': 'holds the lock another thread of the cycle waits on',
   'joins-thread': 'joins a deadlocked thread',
   'pipe-created': 'the pipe is made',
@@ -29,6 +32,8 @@ export const ROLE_TAGS: Record<EvidenceRole, string> = {
   'blocked-forever': 'BLOCKED FOREVER',
   'timed-out': 'TIMED OUT',
   'waits-for-child': 'WAITS FOR HUNG CHILD',
+  'holder-at-fork': 'HOLDER AT FORK',
+  'lock-failed': 'LOCK FAILED, ABORTS',
   'holds-lock': 'HOLDS LOCK',
   'joins-thread': 'JOINS DEADLOCKED THREAD',
   'pipe-created': 'PIPE MADE',
@@ -59,9 +64,11 @@ export const KIND_SHORT: Record<FindingKind, string> = {
 export function findingCounts(findings: Finding[]): string {
   const parts: string[] = [];
   for (const kind of Object.keys(KIND_WORDS) as FindingKind[]) {
-    const count = findings.filter((f) => f.kind === kind).length;
+    const count = findings.filter((f) => f.kind === kind && !aborted(f)).length;
     if (count > 0) parts.push(`${count} ${KIND_WORDS[kind][count === 1 ? 0 : 1]}`);
   }
+  const abortedCount = findings.filter(aborted).length;
+  if (abortedCount > 0) parts.push(`${abortedCount} ${abortedCount === 1 ? 'thread' : 'threads'} of forked children aborted on a PI lock inherited locked`);
   return parts.join(', ');
 }
 
@@ -80,10 +87,26 @@ export function findingSentence(finding: Finding): string {
     return `${who} blocked forever in ${finding.call} on ${finding.channel} fd ${finding.fd}, held open by ${writers.join(', ')} (${finding.confidence})`;
   }
   const holder = finding.holderTid !== null ? String(finding.holderTid) : finding.source === 'proc' ? 'a thread /proc cannot name' : 'a thread the trace does not show';
+  const doing = finding.holderCandidates.find((c) => c.tid === finding.holderTid)?.doing;
+  const fate = finding.outcome === 'aborted' ? 'aborted locking' : 'blocked forever on';
   return (
-    `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) blocked forever on futex ${finding.futex}, ` +
-    `held by ${holder} when ${finding.forkTid} forked it (${finding.confidence})`
+    `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) ${fate} futex ${finding.futex}, ` +
+    `held by ${holder}${doing ? ` (${doingPhrase(doing)} at the fork)` : ''} when ${finding.forkTid} forked it (${finding.confidence})`
   );
+}
+
+/** What a thread was doing, from the call it was in: "sleeping in clock_nanosleep", "in read". */
+export function doingPhrase(call: string): string {
+  const paren = call.indexOf('(');
+  const name = paren < 0 ? call : call.slice(0, paren);
+  return isSleepCall(name) ? `sleeping in ${name}` : `in ${name}`;
+}
+
+const aborted = (f: Finding) => f.kind === 'inherited-lock' && f.outcome === 'aborted';
+
+/** The label of a finding's line: what happened to the thread. */
+export function findingLabel(finding: Finding): string {
+  return aborted(finding) ? 'ABORTED' : 'HUNG';
 }
 
 /** A link of the wait chain: "thread 18969 of process 18969 sits in wait4 18972". */
