@@ -34,7 +34,7 @@ export function registerAnalyze(program: Command): void {
     )
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
-        const analysis = await analyzeTrace(await loadSources(paths, options));
+        const analysis = await analyzeTrace(await loadSources(paths, options), { objectDirs: options.objects });
         const color = options.color && wantsColor(process.stdout);
         await writeChunks(options.json ? jsonChunks(analysis) : textChunks(analysis, { color }));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;

@@ -6,7 +6,8 @@
 // __kind at +16. A child blocked on a mutex whose __owner is a thread of its parent, not one of
 // its own, inherited the lock locked: proof, `confirmed`.
 
-import type { Analysis, ChainLink, Confidence, Evidence, Finding, InheritedLockFinding, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
+import type { Analysis, ChainLink, Confidence, Evidence, Finding, InheritedLockFinding, LockName, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
+import { fixFor } from '../analysis/fixes.js';
 import { lockCyclesFromSnapshot } from '../analysis/lock-cycle.js';
 import { foldIntoLockHangs, heldPipesFromSnapshot } from '../analysis/pipes.js';
 import type { TaskEvent } from '../model/events.js';
@@ -14,7 +15,7 @@ import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
 import { syscallName, waitidTarget } from '../linux/abi.js';
 import { readDescriptors, untimedWaitOf } from './fds.js';
 import type { Descriptor } from './fds.js';
-import { nameAddress, readMaps, readMemory } from './memory.js';
+import { locateAddress, readMaps, readMemory } from './memory.js';
 import { alive, commandLine, descendantsOf, isKernelThread, readStat, readText, threadsOf } from './tree.js';
 
 export type SyscallArgs = [bigint, bigint, bigint, bigint, bigint, bigint];
@@ -43,6 +44,8 @@ export interface FutexWord {
   owner: number | null;
   /** `symbol+offset (object)`, or the mapping, of the address. */
   symbol: string | null;
+  /** The symbol covering it, as a finding's `lock`. */
+  lock: LockName | null;
 }
 
 export interface ThreadSnapshot {
@@ -152,6 +155,7 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
   const kind = memory ? memory.readInt32LE(16) : -1;
   const mutexLike = memory !== null && val === 2n && (word === 1 || word === 2) && (kind & ~0x3f3) === 0;
   const owner = mutexLike ? memory.readInt32LE(8) & 0x3fffffff : null;
+  const location = locateAddress(pid, uaddr, maps);
   return {
     address: '0x' + uaddr.toString(16),
     op: futexOpName(decoded),
@@ -160,7 +164,8 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
     word,
     expected: Number(BigInt.asIntN(32, val)),
     owner: owner || null,
-    symbol: nameAddress(pid, uaddr, maps),
+    symbol: location?.text ?? null,
+    lock: location?.lock ?? null,
   };
 }
 
@@ -202,10 +207,15 @@ export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
     }
   }
   findings.push(...lockCyclesFromSnapshot(snapshot), ...heldPipesFromSnapshot(snapshot));
+  const folded = foldIntoLockHangs(findings);
+  for (const finding of folded) {
+    const command = byPid.get(finding.pid)?.command ?? null;
+    finding.fix = fixFor(finding, { executable: command?.split(' ')[0] ?? null, argv: command });
+  }
   return {
     inputs: [],
     processes: snapshot.processes.map((p) => summarize(p, byPid)),
-    findings: foldIntoLockHangs(findings),
+    findings: folded,
     warnings: snapshot.warnings.map((message): Warning => ({ file: `/proc/${snapshot.root}`, line: 0, message })),
   };
 }
@@ -282,6 +292,7 @@ function snapshotFinding(
     pid: child.pid,
     tid: thread.tid,
     futex: futex.address,
+    lock: futex.lock,
     parentPid: parent?.pid ?? child.ppid,
     // /proc does not record which thread forked a process: the parent's main thread stands in.
     forkTid: parent?.pid ?? child.ppid,
@@ -292,6 +303,7 @@ function snapshotFinding(
     chain: chain.map(({ link }) => link),
     evidence,
     explanation: `Thread ${thread.tid} of ${child.pid} is blocked in ${futex.op} on ${named} with no timeout (state ${thread.state}, wchan ${thread.wchan ?? '?'}). ${holder}`,
+    fix: '',
     source: 'proc',
   };
 }
