@@ -52,28 +52,19 @@ export class AddressSpace {
 
   /** The file mapped at `address`: this space's own mappings first, latest first, then the parent's. */
   fileAt(address: bigint): MappedFile | null {
-    for (let space: AddressSpace | null = this; space; space = space.parent) {
-      for (let i = space.files.length - 1; i >= 0; i--) {
-        const file = space.files[i]!;
-        if (address >= file.start && address < file.end) return file;
-      }
-    }
-    return null;
+    const own = this.files.findLast((file) => address >= file.start && address < file.end);
+    return own ?? this.parent?.fileAt(address) ?? null;
   }
 
   /** The space that holds what the program was started as (itself, or the one it was forked from). */
   origin(): AddressSpace {
-    let space: AddressSpace = this;
-    while (space.executable === null && space.parent) space = space.parent;
-    return space;
+    return this.executable === null && this.parent ? this.parent.origin() : this;
   }
 
   /** Whether `address` lies between the heap's start and its last `brk`. */
   onHeap(address: bigint): boolean {
-    for (let space: AddressSpace | null = this; space; space = space.parent) {
-      if (space.heap && address >= space.heap.start && address < space.heap.end) return true;
-    }
-    return false;
+    const own = this.heap !== null && address >= this.heap.start && address < this.heap.end;
+    return own || (this.parent?.onHeap(address) ?? false);
   }
 }
 

@@ -61,24 +61,24 @@ export function nameLock(address: string, space: AddressSpace, files: ObjectFile
     const named = nameInProgram(at, program, files);
     if (named) return named;
   }
-  if (space.onHeap(at)) return unnamed(`${address} is on the heap (memory from malloc), which has no symbol`);
+  if (space.onHeap(at)) return unnamed('it is on the heap (memory from malloc), which has no symbol');
   if (program.executable === null) {
-    return unnamed(`${address} lies in no file the trace shows mapped, and the trace does not show the program start (no execve)`);
+    return unnamed('it lies in no file the trace shows mapped, and the trace does not show the program start (no execve)');
   }
-  return unnamed(`${address} lies in no file the trace shows mapped (heap or anonymous memory, which has no symbol)`);
+  return unnamed('it lies in no file the trace shows mapped (heap or anonymous memory, which has no symbol)');
 }
 
 function nameInLibrary(at: bigint, mapped: MappedFile, files: ObjectFiles): LockNaming {
   const image = files.read(mapped.path);
-  if (!image) return unnamed(`${hex(at)} lies in ${mapped.path}, which is not on this machine`);
+  if (!image) return unnamed(`it lies in ${mapped.path}, which is not on this machine`);
   if (mapped.size !== null && image.fileSize !== mapped.size) {
-    return unnamed(`${hex(at)} lies in ${mapped.path}, but the file here (${image.fileSize} bytes) is not the one the trace mapped (${mapped.size} bytes)`);
+    return unnamed(`it lies in ${mapped.path}, but the file here (${image.fileSize} bytes) is not the one the trace mapped (${mapped.size} bytes)`);
   }
   // ld.so maps the file's first page at `start`: the load bias is that minus its link address.
   const first = image.loads.find((s) => pageDown(s.offset) === 0n);
   if (!first) return unnamed(`${mapped.path} has no segment at its start`);
   const bias = mapped.start - (first.vaddr - first.offset);
-  return symbolize(at, at - bias, mapped.path, image) ?? unnamed(`${hex(at)} lies past what ${mapped.path} loads`);
+  return symbolize(at - bias, mapped.path, image) ?? unnamed(`it lies past what ${mapped.path} loads`);
 }
 
 /**
@@ -89,7 +89,7 @@ function nameInLibrary(at: bigint, mapped: MappedFile, files: ObjectFiles): Lock
 function nameInProgram(at: bigint, program: AddressSpace, files: ObjectFiles): LockNaming | null {
   const path = program.executable!;
   const image = files.read(path);
-  if (!image) return unnamed(`${hex(at)} is not in a library the trace shows; the program ${path} is not on this machine (--objects DIR finds a copy)`);
+  if (!image) return unnamed(`it is in no library the trace shows, and the program ${path} is not on this machine (--objects DIR finds a copy)`);
   let bias = 0n;
   if (image.type === 'dyn') {
     const relro = image.relro;
@@ -99,11 +99,11 @@ function nameInProgram(at: bigint, program: AddressSpace, files: ObjectFiles): L
     if (!range) return unnamed(`where ${path} was loaded is not in the trace (ld.so's mprotect of its RELRO is missing: trace mprotect too)`);
     bias = range.address - pageDown(relro.vaddr);
   }
-  return symbolize(at, at - bias, path, image);
+  return symbolize(at - bias, path, image);
 }
 
 /** The symbol covering link address `vaddr` of `image`, or the reason none does; null when outside the file's segments. */
-function symbolize(at: bigint, vaddr: bigint, object: string, image: ElfImage): LockNaming | null {
+function symbolize(vaddr: bigint, object: string, image: ElfImage): LockNaming | null {
   if (!image.loads.some((s) => vaddr >= s.vaddr && vaddr < s.vaddr + s.memSize)) return null;
   const symbol = symbolAt(image.symbols, vaddr);
   if (symbol) {
@@ -112,7 +112,7 @@ function symbolize(at: bigint, vaddr: bigint, object: string, image: ElfImage): 
   const section = sectionAt(image.sections, vaddr);
   const where = section ? `${section.name}+0x${(vaddr - section.addr).toString(16)}` : hex(vaddr);
   const advice = isGlibcObject(object) && !image.debugSymbols ? ' (glibc keeps its static locks in its debug symbols: apt-get install libc6-dbg)' : '';
-  return unnamed(`${hex(at)} is ${where} of ${object}, where no symbol is known${advice}`);
+  return unnamed(`it is ${where} of ${object}, where no symbol is known${advice}`);
 }
 
 function unnamed(reason: string): LockNaming {

@@ -70,6 +70,7 @@ function renderFinding(finding: Finding, style: Style): string[] {
   const lines = [`${style.red(style.bold('HUNG'))}  ${style.bold(terminalText(findingSentence(finding)))}`];
   lines.push(...wrap(terminalText(finding.explanation), 96).map((l) => `  ${l}`));
   if (finding.kind !== 'lock-cycle' && finding.blockedSince) lines.push(`  Blocked since ${terminalText(finding.blockedSince)}.`);
+  lines.push(...wrap(`Fix: ${terminalText(finding.fix)}`, 96).map((l) => `  ${l}`));
   lines.push('  Evidence:');
   const place = (e: { file: string; line: number }) => `${terminalText(e.file)}:${e.line}`;
   const width = finding.evidence.reduce((w, e) => Math.max(w, place(e).length), 0);

@@ -1,7 +1,7 @@
 // The words every view uses for findings and evidence, so the text report, the timeline and the
 // TUI say the same thing the same way.
 
-import type { ChainLink, EvidenceRole, Finding, FindingKind } from '../analysis/types.js';
+import type { ChainLink, EvidenceRole, Finding, FindingKind, LockName } from '../analysis/types.js';
 
 export const ROLE_LABELS: Record<EvidenceRole, string> = {
   'lock-taken': 'lock taken',
@@ -66,12 +66,14 @@ export function findingCounts(findings: Finding[]): string {
 }
 
 /**
- * One sentence: "18972 (child of 18969) blocked forever on futex 0x2b.., held by 18970 when 18969
- * forked it (likely)", "lock cycle in 9883: 9884 waits for 0x..c0 held by 9886, ...".
+ * One sentence: "18972 (child of 18969) blocked forever on futex 0x2b.. (or `lock` (./prog+0x0)), held
+ * by 18970 when 18969 forked it (likely)", "lock cycle in 9883: 9884 waits for 0x..c0 held by 9886, ...".
  */
 export function findingSentence(finding: Finding): string {
   if (finding.kind === 'lock-cycle') {
-    const steps = finding.tids.map((tid, i) => `${tid} waits for ${finding.futexes[i]} held by ${finding.tids[(i + 1) % finding.tids.length]}`);
+    const steps = finding.tids.map(
+      (tid, i) => `${tid} waits for ${lockWords(finding.locks[i] ?? null, finding.futexes[i]!)} held by ${finding.tids[(i + 1) % finding.tids.length]}`,
+    );
     return `lock cycle in ${finding.pid}: ${steps.join(', ')} (${finding.confidence})`;
   }
   if (finding.kind === 'pipe-held-open') {
@@ -81,9 +83,18 @@ export function findingSentence(finding: Finding): string {
   }
   const holder = finding.holderTid === null ? 'a thread the trace does not show' : String(finding.holderTid);
   return (
-    `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) blocked forever on futex ${finding.futex}, ` +
+    `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) blocked forever on ${lockWords(finding.lock, finding.futex)}, ` +
     `held by ${holder} when ${finding.forkTid} forked it (${finding.confidence})`
   );
+}
+
+/**
+ * A lock by name when the finding has one: "`lock` (./prog+0x0)", "glibc's `tzset_lock`
+ * (/lib/x86_64-linux-gnu/libc.so.6+0x0)"; else "futex 0x55d4557c9140".
+ */
+export function lockWords(lock: LockName | null, futex: string): string {
+  if (!lock) return `futex ${futex}`;
+  return `${lock.glibc ? "glibc's " : ''}\`${lock.symbol}\` (${lock.object}+0x${lock.offset.toString(16)})`;
 }
 
 /** A link of the wait chain: "thread 18969 of process 18969 sits in wait4 18972". */
