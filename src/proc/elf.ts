@@ -38,6 +38,8 @@ export interface ElfImage {
   sections: Section[];
   symbols: ElfSymbol[];
   buildId: string | null;
+  /** It has a .symtab (every symbol, static ones too), not only the exported .dynsym. */
+  fullSymbols: boolean;
   /** The symbols include those of a separate debug file. */
   debugSymbols?: boolean;
 }
@@ -125,7 +127,7 @@ function parseElf(file: ElfFile): ElfImage | null {
   const sections: Section[] = [];
   const symbols: ElfSymbol[] = [];
   let buildId: string | null = null;
-  if (shnum === 0 || shoff === 0n) return { type, fileSize, loads, relro, sections, symbols, buildId };
+  if (shnum === 0 || shoff === 0n) return { type, fileSize, loads, relro, sections, symbols, buildId, fullSymbols: false };
   const table = file.read(shoff, shentsize * shnum);
   const headers = Array.from({ length: shnum }, (_, i) => {
     const at = i * shentsize;
@@ -168,7 +170,8 @@ function parseElf(file: ElfFile): ElfImage | null {
       });
     }
   }
-  return { type, fileSize, loads, relro, sections, symbols, buildId };
+  const fullSymbols = headers.some((h) => h.type === SHT_SYMTAB);
+  return { type, fileSize, loads, relro, sections, symbols, buildId, fullSymbols };
 }
 
 /**
@@ -177,7 +180,7 @@ function parseElf(file: ElfFile): ElfImage | null {
  */
 export function readElfWithDebugSymbols(path: string): ElfImage | null {
   const image = readElf(path);
-  if (image && !image.symbols.some((s) => s.object) && image.buildId) {
+  if (image && !image.fullSymbols && image.buildId) {
     const debug = readElf(debugFileOf(image.buildId));
     if (debug) {
       image.symbols.push(...debug.symbols);
