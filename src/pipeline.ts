@@ -3,6 +3,7 @@
 // spool), and the analysis's result is what views render. Nothing downstream reads a file but the
 // ELF files the trace maps, read here (LocalObjectFiles) for the analysis to name locks.
 
+import { dirname } from 'node:path';
 import { emptyStats, readFutexCalls, readTrace } from '../parsers/index.js';
 import type { Follow } from '../parsers/lines.js';
 import type { TraceSource } from '../parsers/types.js';
@@ -31,7 +32,9 @@ export interface PipelineOptions {
 /** Reads the sources once into the analysis (and `onEvent`), then lets it finish. */
 export async function analyzeSources(sources: TraceSource[], options: PipelineOptions = {}): Promise<TraceAnalysis> {
   const inputs = emptyStats(sources);
-  const analysis = new ForkHangAnalysis(inputs, new LocalObjectFiles(options.objectDirs));
+  // A program run as `./prog` is found beside its trace, where it is often recorded.
+  const besideTraces = new Set(sources.flatMap((s) => s.files.filter((f) => f !== '-').map((f) => dirname(f))));
+  const analysis = new ForkHangAnalysis(inputs, new LocalObjectFiles([...(options.objectDirs ?? []), ...besideTraces]));
   const feed = (event: TraceEvent) => {
     analysis.observe(event);
     options.onEvent?.(event, analysis.tree);

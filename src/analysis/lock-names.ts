@@ -89,7 +89,7 @@ function nameInLibrary(at: bigint, mapped: MappedFile, files: ObjectFiles): Lock
 function nameInProgram(at: bigint, program: AddressSpace, files: ObjectFiles): LockNaming | null {
   const path = program.executable!;
   const image = files.read(path);
-  if (!image) return unnamed(`it is in no library the trace shows, and the program ${path} is not on this machine (--objects DIR finds a copy)`);
+  if (!image) return unnamed(`it is in no library the trace shows, and the program ${path} is not on this machine (not at that path, nor beside the trace: --objects DIR finds a copy)`);
   let bias = 0n;
   if (image.type === 'dyn') {
     const relro = image.relro;

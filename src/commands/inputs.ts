@@ -26,7 +26,7 @@ export function withTraceInputs(command: Command, { stdin = true } = {}): Comman
     .addOption(new Option('--format <format>', 'force the input format instead of detecting it').choices([...TRACE_FORMATS]))
     .option(
       '--objects <dir>',
-      'where to find the traced program (or a library) by its file name when the path the trace shows holds none, to name locks (repeatable)',
+      'a directory holding the traced program (or a library) under its file name, when the path the trace shows holds none, to name locks (repeatable; the trace\'s own directory is searched too)',
       (dir: string, dirs: string[]) => [...dirs, dir],
       [],
     );
