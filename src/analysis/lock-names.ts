@@ -106,6 +106,7 @@ function nameInProgram(at: bigint, program: AddressSpace, files: ObjectFiles): L
 function symbolize(vaddr: bigint, object: string, image: ElfImage): LockNaming | null {
   if (!image.loads.some((s) => vaddr >= s.vaddr && vaddr < s.vaddr + s.memSize)) return null;
   const symbol = symbolAt(image.symbols, vaddr);
+  if (symbol?.code) return unnamed(`it would be in the code of ${symbol.name} in ${object}: the file here is not the build the trace ran`);
   if (symbol) {
     return { lock: { symbol: symbol.name, offset: Number(vaddr - symbol.value), object, glibc: glibcLockOf(object, symbol.name) }, reason: null };
   }

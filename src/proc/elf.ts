@@ -24,6 +24,8 @@ export interface ElfSymbol {
   size: bigint;
   /** STT_OBJECT data (what a lock is) rather than code or an unknown type. */
   object: boolean;
+  /** STT_FUNC code: no lock lies there. */
+  code: boolean;
 }
 
 export interface ElfImage {
@@ -167,6 +169,7 @@ function parseElf(file: ElfFile): ElfImage | null {
         value: entries.readBigUInt64LE(at + 8),
         size: entries.readBigUInt64LE(at + 16),
         object: type === STT_OBJECT,
+        code: type === STT_FUNC,
       });
     }
   }
