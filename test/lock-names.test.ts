@@ -67,6 +67,7 @@ describe('c-mutex-held-at-fork: the global mutex by its name, in every strace sh
     assert.ok(warning);
     assert.match(warning.message, /the program \/tmp\/tmp\.\w+\/mutex-held-at-fork is not on this machine .*--objects DIR/);
     assert.equal(warning.line, finding.evidence.find((e) => e.role === 'blocked-forever')!.line);
+    assert.equal(analysis.inputs[0]!.warnings, analysis.warnings.length, 'counted in inputs[].warnings');
     assert.equal(finding.fix, 'exec right after fork (or posix_spawn), or take the lock in a pthread_atfork handler around the fork: docs/fixing.md#c');
   });
 

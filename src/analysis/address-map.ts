@@ -52,20 +52,33 @@ export class AddressSpace {
 
   /** The file mapped at `address`: this space's own mappings first, latest first, then the parent's. */
   fileAt(address: bigint): MappedFile | null {
-    const own = this.files.findLast((file) => address >= file.start && address < file.end);
-    return own ?? this.parent?.fileAt(address) ?? null;
+    for (const space of lineage(this)) {
+      const file = space.files.findLast((f) => address >= f.start && address < f.end);
+      if (file) return file;
+    }
+    return null;
   }
 
   /** The space that holds what the program was started as (itself, or the one it was forked from). */
   origin(): AddressSpace {
-    return this.executable === null && this.parent ? this.parent.origin() : this;
+    let origin: AddressSpace | null = null;
+    for (const space of lineage(this)) {
+      origin = space;
+      if (space.executable !== null) break;
+    }
+    return origin!;
   }
 
   /** Whether `address` lies between the heap's start and its last `brk`. */
   onHeap(address: bigint): boolean {
-    const own = this.heap !== null && address >= this.heap.start && address < this.heap.end;
-    return own || (this.parent?.onHeap(address) ?? false);
+    for (const space of lineage(this)) if (space.heap && address >= space.heap.start && address < space.heap.end) return true;
+    return false;
   }
+}
+
+/** A space, then the one it was forked from, and so on (a loop, not recursion: fork chains can be deep). */
+function* lineage(first: AddressSpace): Generator<AddressSpace> {
+  for (let space: AddressSpace | null = first; space; space = space.parent) yield space;
 }
 
 /** A descriptor's file, as the thread that opened it saw it. */
