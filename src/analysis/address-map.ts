@@ -262,8 +262,7 @@ function bigNumber(text: string | undefined): bigint | null {
   return m ? BigInt(m[1]!) : null;
 }
 
-/** A quoted path argument, unescaped enough for a file name; null when cut (`"..."...`) or absent. */
+/** A quoted path argument as strace prints it (escapes kept); null when cut (`"..."...`) or absent. */
 function quoted(text: string | undefined): string | null {
-  const m = /^"((?:[^"\\]|\\.)*)"$/.exec(text?.trim() ?? '');
-  return m ? m[1]!.replace(/\\(.)/g, '$1') : null;
+  return /^"((?:[^"\\]|\\.)*)"$/.exec(text?.trim() ?? '')?.[1] ?? null;
 }

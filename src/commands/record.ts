@@ -357,6 +357,11 @@ function mergeInheritedLock(analysis: Analysis, proc: InheritedLockFinding, snap
     return;
   }
   traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
+  if (!traced.lock && proc.lock) {
+    // /proc's maps name what the trace could not (the program's file was gone, or never mapped in the trace).
+    traced.lock = proc.lock;
+    traced.fix = proc.fix;
+  }
   const futex = snapshot.processes.find((p) => p.pid === proc.pid)?.threads.find((t) => t.tid === proc.tid)?.futex;
   if (traced.confidence === 'confirmed' && traced.holderTid === proc.holderTid && futex) {
     traced.explanation += ` /proc agrees: the lock is ${futex.symbol ?? futex.address}, its __owner ${futex.owner}.`;
@@ -380,6 +385,7 @@ function mergeLockCycle(analysis: Analysis, proc: LockCycleFinding): void {
     return;
   }
   traced.evidence.push(...proc.evidence);
+  traced.locks = traced.futexes.map((futex, i) => traced.locks[i] ?? proc.locks[proc.futexes.indexOf(futex)] ?? null);
   traced.confidence = 'confirmed';
   traced.explanation += ` /proc confirms it: ${proc.explanation}`;
 }

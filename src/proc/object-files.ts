@@ -4,6 +4,7 @@
 
 import { basename, join } from 'node:path';
 import type { ObjectFiles } from '../analysis/lock-names.js';
+import { decodeStraceString } from '../model/format.js';
 import { readElfWithDebugSymbols } from './elf.js';
 import type { ElfImage } from './elf.js';
 
@@ -13,10 +14,12 @@ export class LocalObjectFiles implements ObjectFiles {
   /** `directories`: where to look for a file by its name when its traced path holds none. */
   constructor(private readonly directories: readonly string[] = []) {}
 
+  /** `path` as strace printed it (`\33` for an ESC in the name). */
   read(path: string): ElfImage | null {
     if (this.images.has(path)) return this.images.get(path)!;
-    let image = readElfWithDebugSymbols(path);
-    for (const directory of this.directories) image ??= readElfWithDebugSymbols(join(directory, basename(path)));
+    const file = decodeStraceString(path);
+    let image = readElfWithDebugSymbols(file);
+    for (const directory of this.directories) image ??= readElfWithDebugSymbols(join(directory, basename(file)));
     this.images.set(path, image);
     return image;
   }

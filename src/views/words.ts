@@ -72,7 +72,10 @@ export function findingCounts(findings: Finding[]): string {
 export function findingSentence(finding: Finding): string {
   if (finding.kind === 'lock-cycle') {
     const steps = finding.tids.map(
-      (tid, i) => `${tid} waits for ${lockWords(finding.locks[i] ?? null, finding.futexes[i]!)} held by ${finding.tids[(i + 1) % finding.tids.length]}`,
+      (tid, i) => {
+        const lock = finding.locks[i];
+        return `${tid} waits for ${lock ? lockWords(lock, finding.futexes[i]!) : finding.futexes[i]} held by ${finding.tids[(i + 1) % finding.tids.length]}`;
+      },
     );
     return `lock cycle in ${finding.pid}: ${steps.join(', ')} (${finding.confidence})`;
   }
