@@ -1,5 +1,6 @@
-// Each hang (inherited lock, lock cycle, pipe held open) as one sentence; under the current one, who waits for it and the lines
-// it rests on (file:line), which Enter opens in the timeline.
+// Each hang (inherited lock, lock cycle, pipe held open) as one sentence (naming the lock when the trace
+// can); under the current one, how to fix it, who waits for it and the lines it rests on (file:line),
+// which Enter opens in the timeline.
 
 import { Text } from 'ink';
 import type { Analysis, Evidence, Finding, FindingKind } from '../analysis/types.js';
@@ -10,6 +11,7 @@ import { windowTop } from './tree-rows.js';
 export type FindingItem =
   | { kind: 'finding'; finding: Finding; number: number }
   | { kind: 'chain'; finding: Finding; text: string }
+  | { kind: 'fix'; finding: Finding }
   | { kind: 'evidence'; finding: Finding; evidence: Evidence };
 
 /** The pane's lines: every finding, the current one opened. */
@@ -18,6 +20,7 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
   findings.forEach((finding, number) => {
     items.push({ kind: 'finding', finding, number });
     if (number !== current) return;
+    items.push({ kind: 'fix', finding });
     for (const link of finding.chain) {
       items.push({ kind: 'chain', finding, text: waitSentence(link) });
     }
@@ -90,6 +93,13 @@ function ItemLine({
             HUNG{' '}
           </Text>
           {shown(findingSentence(item.finding), columns)}
+        </Text>
+      );
+    case 'fix':
+      return (
+        <Text wrap="truncate-end" inverse={selected}>
+          {'  '}
+          <Text color={color ? 'green' : undefined}>fix:</Text> {shown(item.finding.fix, columns)}
         </Text>
       );
     case 'chain':
