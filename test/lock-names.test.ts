@@ -100,6 +100,29 @@ describe('c-mutex-held-at-fork: the global mutex by its name, in every strace sh
   });
 });
 
+describe('c-abba: each lock of a cycle by its name', () => {
+  it('the thread created first (ab: takes `a`, then waits for `b`) waits on `b`, the other on `a`; the fix names both', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'forkscope-locknames-abba-'));
+    try {
+      execFileSync('gcc', ['-O0', '-pthread', '-o', join(work, 'prog'), repoPath('samples/c-abba/abba.c')]);
+      const analysis = await analyze('samples/c-abba/trace-f.log', [work]);
+      const [cycle] = analysis.findings;
+      assert.ok(cycle?.kind === 'lock-cycle');
+      // What each thread printed: `thread TID holds ADDRESS wants ADDRESS`.
+      const printed = readFileSync(repoPath('samples/c-abba/trace-f.out'), 'utf8');
+      const wants = new Map([...printed.matchAll(/^thread (\d+) holds 0x[0-9a-f]+ wants (0x[0-9a-f]+)$/gm)].map((m) => [Number(m[1]), m[2]!]));
+      const first = Math.min(...wants.keys());
+      cycle.tids.forEach((tid, i) => {
+        assert.equal(cycle.futexes[i], wants.get(tid));
+        assert.equal(cycle.locks[i]?.symbol, tid === first ? 'b' : 'a', `thread ${tid}`);
+      });
+      assert.match(cycle.fix, /^take `[ab]` and `[ab]` in one order in every thread: docs\/fixing\.md#lock-order$/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("c-tzset-lock: glibc's own lock, held by a thread inside localtime_r at the fork", () => {
   const libc = '/lib/x86_64-linux-gnu/libc.so.6';
   const image = readElf(libc);
