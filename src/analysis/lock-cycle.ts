@@ -255,7 +255,7 @@ function snapshotCycle(process: ProcessSnapshot, cycle: { thread: ThreadSnapshot
     pid: process.pid,
     tids: cycle.map(({ thread }) => thread.tid),
     futexes: cycle.map(({ futex }) => futex.address),
-    locks: cycle.map(({ futex }) => futex.lock),
+    locks: cycle.map(({ futex }) => futex.lock ?? null),
     confidence: 'confirmed' satisfies Confidence,
     chain: [],
     evidence,

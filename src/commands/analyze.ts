@@ -2,7 +2,8 @@
 // Exit code: 0 no hang found, 1 hang(s) found, 2 error.
 
 import type { Command } from 'commander';
-import { analyzeTrace } from '../pipeline.js';
+import { mergeSnapshot } from '../analysis/proc-findings.js';
+import { analyzeSources } from '../pipeline.js';
 import { writeChunks } from '../util/output.js';
 import { jsonChunks } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
@@ -10,6 +11,7 @@ import { textChunks } from '../views/text.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
+import { recordedSnapshot } from './recording.js';
 
 interface AnalyzeOptions extends InputOptions {
   json?: boolean;
@@ -34,7 +36,9 @@ export function registerAnalyze(program: Command): void {
     )
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
-        const analysis = await analyzeTrace(await loadSources(paths, options), { objectDirs: options.objects });
+        const recorded = recordedSnapshot(paths);
+        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { objectDirs: options.objects });
+        if (recorded) mergeSnapshot(analysis, recorded.snapshot, tree, `The /proc snapshot in ${recorded.path} (taken ${recorded.snapshot.takenAt})`);
         const color = options.color && wantsColor(process.stdout);
         await writeChunks(options.json ? jsonChunks(analysis) : textChunks(analysis, { color }));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
