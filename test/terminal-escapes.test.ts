@@ -132,7 +132,7 @@ describe('live programs: record and attach', () => {
     // The trace names the lock in the program, whose path strace printed with its escapes as text.
     assert.match(run.stdout.toString(), /^HUNG {2}\d+ \(child of \d+\) blocked forever on `lock` \(\/.*hang\\33\]0;pwned-exe\\7\+0x0\), held by \d+ when \d+ forked it \(confirmed\)/m);
     // /proc's part of the report names the lock in the program's binary, by its path.
-    assert.match(run.stdout.toString(), /\(\/.*hang\\x1b\]0;pwned-exe\\x07\), its __owner \d+/);
+    assert.match(run.stdout.toString(), /\(\/.*hang\\x1b\]0;pwned-exe\\x07\), its\s+__owner \d+/);
   });
 
   it('attach: the thread table and report from /proc cmdline and exe, raw 0x9b byte included; --json exact', async () => {
