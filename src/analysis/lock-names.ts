@@ -56,12 +56,13 @@ export function nameLock(address: string, space: AddressSpace, files: ObjectFile
   const at = BigInt(address);
   const mapped = space.fileAt(at);
   if (mapped) return nameInLibrary(at, mapped, files);
+  // The heap starts past the program's .bss: an address between its bounds is no global.
+  if (space.onHeap(at)) return unnamed('it is on the heap (memory from malloc), which has no symbol');
   const program = space.origin();
   if (program.executable !== null) {
     const named = nameInProgram(at, program, files);
     if (named) return named;
   }
-  if (space.onHeap(at)) return unnamed('it is on the heap (memory from malloc), which has no symbol');
   if (program.executable === null) {
     return unnamed('it lies in no file the trace shows mapped, and the trace does not show the program start (no execve)');
   }
