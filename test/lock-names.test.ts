@@ -4,7 +4,7 @@
 // glibc function the thread is inside at the fork, a Python lock on the heap.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,17 @@ describe('c-mutex-held-at-fork: the global mutex by its name, in every strace sh
       assert.equal(finding.fix, `exec right after fork (or posix_spawn), or take \`${mutexName}\` in a pthread_atfork handler around the fork: docs/fixing.md#c`);
     });
   }
+
+  it('-ff files without times (their order unknown): the child still has its parent\'s map', async () => {
+    const untimed = join(work, 'untimed');
+    mkdirSync(untimed);
+    for (const file of readdirSync(repoPath(HELD, 'ff'))) {
+      const text = readFileSync(repoPath(HELD, 'ff', file), 'utf8');
+      writeFileSync(join(untimed, file), text.replace(/^[\d:.]+ /gm, '').replace(/ <[\d.]+>$/gm, ''));
+    }
+    const analysis = await analyzeTrace(await resolveInputs([untimed], {}), { objectDirs: [work] });
+    assert.equal(hung(analysis).lock?.symbol, mutexName);
+  });
 
   it('without the program on the machine: null, and a warning on the blocked line says so', async () => {
     const analysis = await analyze(`${HELD}/trace-f.log`);
