@@ -1,7 +1,9 @@
 // The one way a trace flows through forkscope: sources are read by parsers/ into events, the
 // events feed the analysis (and whatever view rides along, e.g. the TUI's index or the timeline's
-// spool), and the analysis's result is what views render. Nothing downstream reads a file.
+// spool), and the analysis's result is what views render. Nothing downstream reads a file but the
+// ELF files the trace maps, read here (LocalObjectFiles) for the analysis to name locks.
 
+import { dirname } from 'node:path';
 import { emptyStats, readFutexCalls, readTrace } from '../parsers/index.js';
 import type { Follow } from '../parsers/lines.js';
 import type { TraceSource } from '../parsers/types.js';
@@ -10,6 +12,7 @@ import type { TraceAnalysis } from './analysis/analyze.js';
 import type { Analysis } from './analysis/types.js';
 import type { TraceEvent } from './model/events.js';
 import type { TaskTree } from './model/tree.js';
+import { LocalObjectFiles } from './proc/object-files.js';
 
 export type { TraceAnalysis } from './analysis/analyze.js';
 
@@ -22,12 +25,16 @@ export interface PipelineOptions {
   follow?: Follow;
   /** Events known before the trace begins (the tree of an attached process, from /proc). */
   prelude?: TraceEvent[];
+  /** Where to find the traced program's files by name when their traced paths hold none (`--objects`). */
+  objectDirs?: string[];
 }
 
 /** Reads the sources once into the analysis (and `onEvent`), then lets it finish. */
 export async function analyzeSources(sources: TraceSource[], options: PipelineOptions = {}): Promise<TraceAnalysis> {
   const inputs = emptyStats(sources);
-  const analysis = new ForkHangAnalysis(inputs);
+  // A program run as `./prog` is found beside its trace, where it is often recorded.
+  const besideTraces = new Set(sources.flatMap((s) => s.files.filter((f) => f !== '-').map((f) => dirname(f))));
+  const analysis = new ForkHangAnalysis(inputs, new LocalObjectFiles([...(options.objectDirs ?? []), ...besideTraces]));
   const feed = (event: TraceEvent) => {
     analysis.observe(event);
     options.onEvent?.(event, analysis.tree);

@@ -13,6 +13,7 @@ import { parseStraceLine } from '../parsers/strace-line.js';
 import type { LineBody } from '../parsers/strace-line.js';
 import { analyzeSources, analyzeTrace } from '../src/pipeline.js';
 import type { SignalEvent, SyscallEvent, TraceEvent } from '../src/model/events.js';
+import type { Analysis } from '../src/analysis/types.js';
 import { eventText } from '../src/model/format.js';
 import { repoPath, runCli } from './helpers/repo.js';
 
@@ -29,6 +30,9 @@ function body(text: string): LineBody {
   return parsed.body;
 }
 
+/** Warnings about reading the trace: without those saying why a lock has no name (the program is not on this machine). */
+const readingWarnings = (analysis: Analysis) => analysis.warnings.filter((w) => !w.message.startsWith('the lock at '));
+
 describe('-ttt with -r: the time, then the delta in parentheses', () => {
   it('reads the absolute time and the call', () => {
     const parsed = parseStraceLine('8306  1796223782.848289 (+     0.000515) brk(NULL) = 0x55ffdc0a1000');
@@ -40,7 +44,7 @@ describe('-ttt with -r: the time, then the delta in parentheses', () => {
 
   it('a real -f -ttt -r recording gives the hang its expected.json states, with times', async () => {
     const analysis = await analyzeTrace(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/shapes/ttt-r.log')]));
-    assert.deepEqual(analysis.warnings, []);
+    assert.deepEqual(readingWarnings(analysis), []);
     const [finding] = analysis.findings;
     assert.ok(finding?.kind === 'inherited-lock');
     assert.deepEqual([finding.pid, finding.holderTid, finding.confidence, finding.blockedSince], [8310, 8307, 'confirmed', '1796223782.967482']);
@@ -190,7 +194,7 @@ describe('calls split over lines by a paste or the terminal', () => {
 
   it('a recorded -ff file cut inside a call still reads as a call never returned, without a warning', async () => {
     const analysis = await analyzeTrace(await resolveInputs([repoPath('samples/c-mutex-held-at-fork/ff')]));
-    assert.deepEqual(analysis.warnings, []);
+    assert.deepEqual(readingWarnings(analysis), []);
     assert.equal(analysis.findings.length, 1);
   });
 });
@@ -220,7 +224,7 @@ describe('complete PlashGlibc logs: the top process unprefixed, then its cloned 
       for (const path of [repoPath('samples/plash-tst-fork1/complete.log'), file]) {
         const { analysis, tree } = await analyzeSources(await resolveInputs([path]));
         assert.equal(analysis.inputs[0]!.format, 'plash', path);
-        assert.deepEqual(analysis.warnings, [], path);
+        assert.deepEqual(readingWarnings(analysis), [], path);
         assert.deepEqual(
           analysis.findings.map((f) => f.kind === 'inherited-lock' && [f.pid, f.parentPid, f.forkTid, f.holderTid, f.confidence]),
           [[18972, 18968, 18969, 18970, 'likely']],

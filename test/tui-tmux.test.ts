@@ -214,7 +214,7 @@ describe('forkscope record --tui and attach --tui in tmux', () => {
     const cwd = mkdtempSync(join(scratch, 'attach-'));
     const { tui, sttyChanged } = openForkscope(['attach', String(hung.pid), '--tui', '--duration', '2'], 160, 60, {}, cwd);
     try {
-      let screen = await tui.waitFor(/\/proc: \d+ \(child of \d+\) blocked forever on futex 0x[0-9a-f]+, held by \d+ when/);
+      let screen = await tui.waitFor(/\/proc: \d+ \(child of \d+\) blocked forever on `lock` \(\/.*\+0x0\), held by \d+ when/);
       screen = await tui.waitFor(/Findings: 1 hung on an inherited lock/, 20_000);
       screen = await tui.waitFor(/\[BLOCKED FOREVER\] futex\(0x/);
       assert.match(screen, /🔒 \d+ HUNG blocked 0x/);

@@ -264,8 +264,8 @@ describe('tui on seed 002 (PlashGlibc nptl/tst-fork1)', () => {
       assert.match(text, /└ thread 18970/);
       text = await press('j');
       assert.match(text, /Timeline of thread 18970/);
-      // Findings pane: down to the first evidence line (the WAKE that handed the lock over), Enter.
-      text = await press('\t', '\t', 'j', 'j', '\r');
+      // Findings pane: past the fix and the waiting parent, down to the first evidence line (the WAKE that handed the lock over), Enter.
+      text = await press('\t', '\t', 'j', 'j', 'j', '\r');
       assert.match(text, /tst-fork1\.log:59 \[18969\]/);
       assert.match(text, /L59 18969 \[HANDED OVER \(WAKE=1\)\] futex/);
       // The next evidence line, as the timeline says it: the log's numeric futex op in words.

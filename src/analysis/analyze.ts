@@ -22,7 +22,10 @@ import { quote } from './evidence.js';
 import { ForkThreads } from './fork-threads.js';
 import { HolderCollector, inferHolder, rankHolders } from './holder.js';
 import type { QuotedCall, RankedHolders } from './holder.js';
+import { AddressMap } from './address-map.js';
 import { LockTracker } from './lock-cycle.js';
+import { nameFindingLocks } from './lock-names.js';
+import type { ObjectFiles } from './lock-names.js';
 import { PipeTracker, foldIntoLockHangs } from './pipes.js';
 import type { Analysis, Finding, InheritedLockFinding, LockCycleFinding, ProcessState, ProcessSummary, Warning } from './types.js';
 
@@ -49,8 +52,16 @@ export class ForkHangAnalysis {
   private readonly pipes = new PipeTracker();
   private readonly warnings: Warning[] = [];
 
-  /** `inputs`: the counts the reader fills in while it reads (reported as the analysis's inputs). */
-  constructor(private readonly inputs: InputStats[]) {}
+  private readonly addresses = new AddressMap();
+
+  /**
+   * `inputs`: the counts the reader fills in while it reads (reported as the analysis's inputs);
+   * `objects`: the files the trace maps, to name the locks by their symbols.
+   */
+  constructor(
+    private readonly inputs: InputStats[],
+    private readonly objects: ObjectFiles,
+  ) {}
 
   observe(event: TraceEvent): void {
     if (event.kind === 'warning') {
@@ -62,6 +73,14 @@ export class ForkHangAnalysis {
     this.forkThreads.observe(event);
     this.locks.observe(event);
     this.pipes.observe(event);
+    this.addresses.observe(event);
+  }
+
+  /** A warning about the whole trace counts like a line's, in `Warnings (N)` and `inputs[].warnings`. */
+  private warnAboutTrace(warning: Warning): void {
+    this.warnings.push(warning);
+    const input = this.inputs.find((i) => i.path === warning.file) ?? this.inputs[0];
+    if (input) input.warnings++;
   }
 
   /** After the last event: names the holders (asking `calls` for pass 2 when there are hangs) and reports. */
@@ -70,13 +89,7 @@ export class ForkHangAnalysis {
     tree.finish();
     const dropped = inputs.reduce((n, i) => n + i.warnings, 0) - warnings.length;
     if (dropped > 0) warnings.push({ file: inputs[0]?.path ?? '-', line: 0, message: `${dropped} more warnings not listed` });
-    // Warnings about the whole trace count like a line's, in `Warnings (N)` and `inputs[].warnings`.
-    for (const warning of [missingCreationWarning(tree, inputs), unseenChildrenWarning(tree)]) {
-      if (!warning) continue;
-      warnings.push(warning);
-      const input = inputs.find((i) => i.path === warning.file) ?? inputs[0];
-      if (input) input.warnings++;
-    }
+    for (const warning of [missingCreationWarning(tree, inputs), unseenChildrenWarning(tree)]) if (warning) this.warnAboutTrace(warning);
 
     const cycles = locks.cycles(tree, watcher);
     const heldPipes = this.pipes.findings(tree, watcher, warnings);
@@ -97,6 +110,7 @@ export class ForkHangAnalysis {
       return buildFinding(history.candidate, ranked, watcher);
     });
     const findings = foldIntoLockHangs([...separateLockHangs(inherited, cycles), ...heldPipes]);
+    for (const warning of nameFindingLocks(findings, this.addresses, this.objects)) this.warnAboutTrace(warning);
     return {
       analysis: { inputs, processes: summarizeProcesses(tree, watcher), findings, warnings },
       tree,
@@ -149,6 +163,7 @@ function buildFinding(candidate: HangCandidate, ranked: RankedHolders, watcher: 
     pid: child.pid!,
     tid: task.tid,
     futex: futex.address,
+    lock: null,
     parentPid: parent.pid,
     forkTid: child.forkTid!,
     holderTid,
@@ -160,6 +175,7 @@ function buildFinding(candidate: HangCandidate, ranked: RankedHolders, watcher: 
     chain: chain.map(({ link }) => link),
     evidence,
     explanation: `${subject} ${what} ${held} ${reason}`,
+    fix: '',
     source: 'trace',
   };
 }

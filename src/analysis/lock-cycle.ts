@@ -160,10 +160,12 @@ export class LockTracker {
       pid: process.pid!,
       tids: cycle.map((e) => e.from.tid),
       futexes: cycle.map((e) => e.address),
+      locks: cycle.map(() => null),
       confidence: proven ? 'likely' : 'possible',
       chain,
       evidence,
       explanation: `Threads of process ${process.pid} are deadlocked: ${steps.join('; ')}. ${why}`,
+      fix: '',
       source: 'trace',
     };
   }
@@ -253,10 +255,12 @@ function snapshotCycle(process: ProcessSnapshot, cycle: { thread: ThreadSnapshot
     pid: process.pid,
     tids: cycle.map(({ thread }) => thread.tid),
     futexes: cycle.map(({ futex }) => futex.address),
+    locks: cycle.map(({ futex }) => futex.lock ?? null),
     confidence: 'confirmed' satisfies Confidence,
     chain: [],
     evidence,
     explanation: `Threads of process ${process.pid} are deadlocked: ${steps.join('; ')}. Each waits with no timeout on a mutex another of them owns.`,
+    fix: '',
     source: 'proc',
   };
 }

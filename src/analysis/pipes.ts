@@ -297,6 +297,7 @@ export class PipeTracker {
         `${channel.created.start.where.file}:${channel.created.start.where.line}. End of file comes only once every copy of ` +
         `its ${other} is closed, and ${held} still ${writers.length === 1 ? 'holds' : 'hold'} one (copied by a fork or dup, ` +
         'never closed), while every thread holding it is itself stuck in an untimed wait or was killed in one.',
+      fix: '',
       source: 'trace',
     };
   }
@@ -356,6 +357,7 @@ export function heldPipesFromSnapshot(snapshot: TreeSnapshot): PipeHeldOpenFindi
         explanation:
           `Thread ${thread.tid} of ${process.pid} is blocked in ${thread.syscall!.name} with no timeout on fd ${read[0]} (${target}); ` +
           `/proc shows its write end open in ${held}, every thread of which is itself in an untimed wait: end of file never comes.`,
+        fix: '',
         source: 'proc',
       });
     }

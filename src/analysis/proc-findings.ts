@@ -10,6 +10,7 @@ import { decodeFutexOp, isFutexWait } from '../model/futex.js';
 import type { TaskTree } from '../model/tree.js';
 import { waitidTarget } from '../linux/abi.js';
 import type { FutexWord, ProcessSnapshot, ThreadSnapshot, TreeSnapshot } from '../proc/snapshot.js';
+import { fixFor } from './fixes.js';
 import { lockCyclesFromSnapshot } from './lock-cycle.js';
 import { foldIntoLockHangs, heldPipesFromSnapshot } from './pipes.js';
 import type { Analysis, ChainLink, Confidence, Evidence, Finding, InheritedLockFinding, LockCycleFinding, PipeHeldOpenFinding, ProcessState, ProcessSummary, Warning } from './types.js';
@@ -56,10 +57,15 @@ export function analyzeSnapshot(snapshot: TreeSnapshot, trace: TaskTree | null =
     }
   }
   findings.push(...lockCyclesFromSnapshot(snapshot), ...heldPipesFromSnapshot(snapshot));
+  const folded = foldIntoLockHangs(findings);
+  for (const finding of folded) {
+    const command = byPid.get(finding.pid)?.command ?? null;
+    finding.fix = fixFor(finding, { executable: command?.split(' ')[0] ?? null, argv: command });
+  }
   return {
     inputs: [],
     processes: snapshot.processes.map((p) => summarize(p, byPid)),
-    findings: foldIntoLockHangs(findings),
+    findings: folded,
     warnings: snapshot.warnings.map((message): Warning => ({ file: `/proc/${snapshot.root}`, line: 0, message })),
   };
 }
@@ -139,6 +145,7 @@ function snapshotFinding(
     pid: child.pid,
     tid: thread.tid,
     futex: futex.address,
+    lock: futex.lock ?? null,
     parentPid: parent?.pid ?? child.ppid,
     // /proc does not record which thread forked a process: the parent's main thread stands in.
     forkTid: parent?.pid ?? child.ppid,
@@ -152,6 +159,7 @@ function snapshotFinding(
     chain: chain.map(({ link }) => link),
     evidence,
     explanation: `Thread ${thread.tid} of ${child.pid} is blocked in ${futex.op} on ${named} with no timeout (state ${thread.state}, wchan ${thread.wchan ?? '?'}). ${holder}`,
+    fix: '',
     source: 'proc',
   };
 }
@@ -238,6 +246,11 @@ function mergeInheritedLock(analysis: Analysis, proc: InheritedLockFinding, snap
     return;
   }
   traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
+  if (!traced.lock && proc.lock) {
+    // /proc's maps name what the trace could not (the program's file was gone, or never mapped in the trace).
+    traced.lock = proc.lock;
+    traced.fix = proc.fix;
+  }
   const futex = snapshot.processes.find((p) => p.pid === proc.pid)?.threads.find((t) => t.tid === proc.tid)?.futex;
   if (traced.confidence === 'confirmed' && traced.holderTid === proc.holderTid && futex) {
     traced.explanation += ` ${source} agrees: the lock is ${futex.symbol ?? futex.address}, its __owner ${futex.owner}.`;
@@ -266,6 +279,7 @@ function mergeLockCycle(analysis: Analysis, proc: LockCycleFinding, source: stri
     return;
   }
   traced.evidence.push(...proc.evidence);
+  traced.locks = traced.futexes.map((futex, i) => traced.locks[i] ?? proc.locks[proc.futexes.indexOf(futex)] ?? null);
   traced.confidence = 'confirmed';
   traced.explanation += ` ${source} confirms it: ${proc.explanation}`;
 }

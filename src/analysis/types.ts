@@ -42,6 +42,19 @@ export interface ChainLink {
   where: SourceLine | null;
 }
 
+/** A futex word named by the symbol of the file it lies in. */
+export interface LockName {
+  /** The symbol covering the word (a global or static variable: the mutex, or the struct holding it). */
+  symbol: string;
+  /** Bytes from the symbol's start to the word. */
+  offset: number;
+  /** The file, as the trace names it (`-y` paths are the canonical ones). */
+  object: string;
+  /** A lock of the C library (null for any other): what takes it and whether fork resets it in the child, when forkscope knows. */
+  glibc: { usedBy: string | null; resetInChild: boolean | null } | null;
+}
+
+
 /** A thread of the parent alive at the fork, which may have held the lock. */
 export interface HolderCandidate {
   tid: number;
@@ -68,6 +81,8 @@ export interface InheritedLockFinding {
   tid: number;
   /** The futex word's address, lowercase hex. */
   futex: string;
+  /** The futex word by name, null when it cannot be named (a warning says why). */
+  lock: LockName | null;
   /** The process that forked it (null when the log never shows its pid) and the forking thread. */
   parentPid: number | null;
   forkTid: number;
@@ -86,6 +101,8 @@ export interface InheritedLockFinding {
   evidence: Evidence[];
   /** One or two sentences saying why, in plain words. */
   explanation: string;
+  /** How to fix it, in one line ending with the section of the docs that shows how. */
+  fix: string;
   /** Where the finding came from: a trace, or a /proc snapshot of a live tree. */
   source: 'trace' | 'proc';
 }
@@ -100,11 +117,15 @@ export interface LockCycleFinding {
   /** The cycle in order: tids[i] waits on futexes[i], held by tids[i + 1] (the last by the first). */
   tids: number[];
   futexes: string[];
+  /** locks[i] names futexes[i], or is null when it cannot be named (a warning says why). */
+  locks: (LockName | null)[];
   confidence: Confidence;
   /** Who waits for the deadlocked threads: a thread joining one of them, parents in wait4. */
   chain: ChainLink[];
   evidence: Evidence[];
   explanation: string;
+  /** How to fix it, in one line ending with the section of the docs that shows how. */
+  fix: string;
   source: 'trace' | 'proc';
 }
 
@@ -137,6 +158,8 @@ export interface PipeHeldOpenFinding {
   chain: ChainLink[];
   evidence: Evidence[];
   explanation: string;
+  /** How to fix it, in one line ending with the section of the docs that shows how. */
+  fix: string;
   source: 'trace' | 'proc';
 }
 

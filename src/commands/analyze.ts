@@ -37,7 +37,7 @@ export function registerAnalyze(program: Command): void {
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
         const recorded = recordedSnapshot(paths);
-        const { analysis, tree } = await analyzeSources(await loadSources(paths, options));
+        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { objectDirs: options.objects });
         if (recorded) mergeSnapshot(analysis, recorded.snapshot, tree, `The /proc snapshot in ${recorded.path} (taken ${recorded.snapshot.takenAt})`);
         const color = options.color && wantsColor(process.stdout);
         await writeChunks(options.json ? jsonChunks(analysis) : textChunks(analysis, { color }));

@@ -14,6 +14,8 @@ export const EXIT_ERROR = 2;
 
 export interface InputOptions {
   format?: TraceFormat;
+  /** Directories holding copies of the traced program's files (`--objects`). */
+  objects: string[];
 }
 
 /** The TRACE arguments and --format; `stdin: false` for a command that reads keys from stdin (the TUI). */
@@ -21,7 +23,13 @@ export function withTraceInputs(command: Command, { stdin = true } = {}): Comman
   const traces = 'strace -f log, strace -ff files (or their prefix or directory), PlashGlibc log, bpftrace CSV';
   return command
     .argument('<trace...>', stdin ? `${traces}, or - for stdin` : traces)
-    .addOption(new Option('--format <format>', 'force the input format instead of detecting it').choices([...TRACE_FORMATS]));
+    .addOption(new Option('--format <format>', 'force the input format instead of detecting it').choices([...TRACE_FORMATS]))
+    .option(
+      '--objects <dir>',
+      'a directory holding the traced program (or a library) under its file name, when the path the trace shows holds none, to name locks (repeatable; the trace\'s own directory is searched too)',
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [],
+    );
 }
 
 export async function loadSources(paths: string[], options: InputOptions): Promise<TraceSource[]> {

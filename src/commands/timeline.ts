@@ -37,7 +37,7 @@ export function registerTimeline(program: Command): void {
         if (pid !== undefined && !Number.isInteger(pid)) throw new Error(`--pid takes a number, not '${options.pid}'`);
         const color = options.color && wantsColor(process.stdout);
         const timeline = new TimelineSpool({ pid, all: Boolean(options.all), color });
-        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { onEvent: (event, tree) => timeline.observe(event, tree) });
+        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { onEvent: (event, tree) => timeline.observe(event, tree), objectDirs: options.objects });
         await timeline.write(analysis, tree, writeOut);
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),

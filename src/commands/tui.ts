@@ -33,7 +33,7 @@ export function registerTui(program: Command): void {
         if (why) throw new Error(`tui needs a terminal (${why}); for a report on a pipe or file use: forkscope analyze ${paths.join(' ')}`);
         const sources = await loadSources(paths, options);
         const { runTui } = await loadTui();
-        await runTui(sources, { color: options.color && !process.env.NO_COLOR });
+        await runTui(sources, { color: options.color && !process.env.NO_COLOR, objectDirs: options.objects });
         return EXIT_OK;
       }),
     );

@@ -79,3 +79,34 @@ export function eventText(event: Exclude<TraceEvent, { kind: 'warning' }>): stri
       return `(task ${event.tid} appears${event.command ? `: ${event.command}` : ''})`;
   }
 }
+
+const C_ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, v: 11, f: 12, a: 7, b: 8, '\\': 92, '"': 34 };
+
+/**
+ * A string argument as strace prints it, back to what the program passed: `\33`, `\x1b`, `\n`,
+ * `\\`, `\"` (the bytes read as UTF-8), e.g. to open a file a call named.
+ */
+export function decodeStraceString(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch !== '\\' || i + 1 >= text.length) {
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      continue;
+    }
+    const next = text[i + 1]!;
+    const octal = /^[0-7]{1,3}/.exec(text.slice(i + 1, i + 4));
+    const hex = next === 'x' ? /^[0-9a-fA-F]{1,2}/.exec(text.slice(i + 2, i + 4)) : null;
+    if (octal) {
+      bytes.push(parseInt(octal[0], 8) & 0xff);
+      i += octal[0].length;
+    } else if (hex) {
+      bytes.push(parseInt(hex[0], 16));
+      i += 1 + hex[0].length;
+    } else {
+      bytes.push(C_ESCAPES[next] ?? next.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}

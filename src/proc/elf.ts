@@ -3,7 +3,7 @@
 // the whole file). Reference: the System V gABI, linux/elf.h. Enough to say which global a data
 // address in a process is: `symbol+offset (object)`.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export interface Segment {
   offset: bigint;
@@ -24,17 +24,32 @@ export interface ElfSymbol {
   size: bigint;
   /** STT_OBJECT data (what a lock is) rather than code or an unknown type. */
   object: boolean;
+  /** STT_FUNC code: no lock lies there. */
+  code: boolean;
 }
 
 export interface ElfImage {
+  /** ET_EXEC loads at its link addresses; ET_DYN (a PIE program or a library) where it is mapped. */
+  type: 'exec' | 'dyn' | 'other';
+  /** The file's size in bytes, to tell it from another build of the same path. */
+  fileSize: number;
   loads: Segment[];
+  /** PT_GNU_RELRO: the part ld.so makes read-only after relocation (its mprotect places a PIE program). */
+  relro: Segment | null;
   /** Allocated sections (.data, .bss, ...), to name an address no symbol covers. */
   sections: Section[];
   symbols: ElfSymbol[];
   buildId: string | null;
+  /** It has a .symtab (every symbol, static ones too), not only the exported .dynsym. */
+  fullSymbols: boolean;
+  /** The symbols include those of a separate debug file. */
+  debugSymbols?: boolean;
 }
 
 const PT_LOAD = 1;
+const PT_GNU_RELRO = 0x6474e552;
+const ET_EXEC = 2;
+const ET_DYN = 3;
 const SHT_SYMTAB = 2;
 const SHT_NOTE = 7;
 const SHT_DYNSYM = 11;
@@ -48,6 +63,10 @@ const MAX_TABLE_BYTES = 64 * 1024 * 1024;
 
 class ElfFile {
   constructor(private readonly fd: number) {}
+
+  get size(): number {
+    return fstatSync(this.fd).size;
+  }
 
   read(offset: bigint, length: number): Buffer {
     const buffer = Buffer.alloc(length);
@@ -84,26 +103,33 @@ function parseElf(file: ElfFile): ElfImage | null {
   const shentsize = header.readUInt16LE(0x3a);
   const shnum = header.readUInt16LE(0x3c);
   const shstrndx = header.readUInt16LE(0x3e);
+  const elfType = header.readUInt16LE(0x10);
+  const type = elfType === ET_EXEC ? 'exec' : elfType === ET_DYN ? 'dyn' : 'other';
 
   const loads: Segment[] = [];
+  let relro: Segment | null = null;
   if (phnum > 0) {
     const table = file.read(phoff, phentsize * phnum);
     for (let i = 0; i < phnum; i++) {
       const at = i * phentsize;
-      if (table.readUInt32LE(at) !== PT_LOAD) continue;
-      loads.push({
+      const segmentType = table.readUInt32LE(at);
+      if (segmentType !== PT_LOAD && segmentType !== PT_GNU_RELRO) continue;
+      const segment = {
         offset: table.readBigUInt64LE(at + 8),
         vaddr: table.readBigUInt64LE(at + 16),
         fileSize: table.readBigUInt64LE(at + 32),
         memSize: table.readBigUInt64LE(at + 40),
-      });
+      };
+      if (segmentType === PT_LOAD) loads.push(segment);
+      else relro = segment;
     }
   }
+  const fileSize = file.size;
 
   const sections: Section[] = [];
   const symbols: ElfSymbol[] = [];
   let buildId: string | null = null;
-  if (shnum === 0 || shoff === 0n) return { loads, sections, symbols, buildId };
+  if (shnum === 0 || shoff === 0n) return { type, fileSize, loads, relro, sections, symbols, buildId, fullSymbols: false };
   const table = file.read(shoff, shentsize * shnum);
   const headers = Array.from({ length: shnum }, (_, i) => {
     const at = i * shentsize;
@@ -143,10 +169,33 @@ function parseElf(file: ElfFile): ElfImage | null {
         value: entries.readBigUInt64LE(at + 8),
         size: entries.readBigUInt64LE(at + 16),
         object: type === STT_OBJECT,
+        code: type === STT_FUNC,
       });
     }
   }
-  return { loads, sections, symbols, buildId };
+  const fullSymbols = headers.some((h) => h.type === SHT_SYMTAB);
+  return { type, fileSize, loads, relro, sections, symbols, buildId, fullSymbols };
+}
+
+/**
+ * readElf, and for a stripped file (libc has no .symtab, so no static lock such as `tzset_lock`)
+ * the symbols of its separate debug file when installed (Debian's libc6-dbg), found by build id.
+ */
+export function readElfWithDebugSymbols(path: string): ElfImage | null {
+  const image = readElf(path);
+  if (image && !image.fullSymbols && image.buildId) {
+    const debug = readElf(debugFileOf(image.buildId));
+    if (debug) {
+      image.symbols.push(...debug.symbols);
+      image.debugSymbols = true;
+    }
+  }
+  return image;
+}
+
+/** Where a separate debug file is installed: /usr/lib/debug/.build-id/xx/yyyy.debug. */
+export function debugFileOf(buildId: string): string {
+  return `/usr/lib/debug/.build-id/${buildId.slice(0, 2)}/${buildId.slice(2)}.debug`;
 }
 
 function cString(buffer: Buffer, offset: number): string {

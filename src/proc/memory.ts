@@ -2,8 +2,10 @@
 // mappings (/proc/PID/maps) and the symbols of the ELF object mapped there.
 
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readElf, sectionAt, symbolAt } from './elf.js';
+import { readElfWithDebugSymbols, sectionAt, symbolAt } from './elf.js';
 import type { ElfImage } from './elf.js';
+import { glibcLockOf } from '../analysis/glibc-locks.js';
+import type { LockName } from '../analysis/types.js';
 import { readText } from './tree.js';
 
 /** Reads `length` bytes at `address`, or null when the memory cannot be read. Never writes. */
@@ -53,22 +55,22 @@ function imageOf(pid: number, mapping: Mapping): ElfImage | null {
   const hex = (n: bigint) => n.toString(16);
   // map_files reaches the very file mapped, even one deleted or in another mount namespace.
   const image =
-    readElf(`/proc/${pid}/map_files/${hex(mapping.start)}-${hex(mapping.end)}`) ??
-    readElf(`/proc/${pid}/root${mapping.path.replace(/ \(deleted\)$/, '')}`);
-  if (image && !image.symbols.some((s) => s.object) && image.buildId) {
-    // A stripped library (libc): its separate debug file, when installed, has the full .symtab.
-    const debug = readElf(`/usr/lib/debug/.build-id/${image.buildId.slice(0, 2)}/${image.buildId.slice(2)}.debug`);
-    if (debug) image.symbols.push(...debug.symbols);
-  }
+    readElfWithDebugSymbols(`/proc/${pid}/map_files/${hex(mapping.start)}-${hex(mapping.end)}`) ??
+    readElfWithDebugSymbols(`/proc/${pid}/root${mapping.path.replace(/ \(deleted\)$/, '')}`);
   images.set(key, image);
   return image;
 }
 
-/**
- * Names an address of process `pid`: `lock+0x0 (/usr/bin/prog)`, `.bss+0x2c0 (libc.so.6)` when no
- * symbol covers it, `[heap]+0x2a0`, or `anonymous mapping+0x40`. null when it is not mapped.
- */
-export function nameAddress(pid: number, address: bigint, maps: Mapping[] = readMaps(pid)): string | null {
+/** Where an address of a process lies: a symbol of a mapped ELF file, else the section or mapping. */
+export interface Location {
+  /** The symbol covering it, when one does. */
+  lock: LockName | null;
+  /** `lock+0x0 (/usr/bin/prog)`, `.bss+0x2c0 (libc.so.6)`, `[heap]+0x2a0`, `anonymous mapping+0x40`. */
+  text: string;
+}
+
+/** Where an address of process `pid` lies; null when it is not mapped. */
+export function locateAddress(pid: number, address: bigint, maps: Mapping[] = readMaps(pid)): Location | null {
   const objects = new Map<string, Mapping[]>();
   for (const m of maps) if (m.path.startsWith('/')) objects.set(m.path, [...(objects.get(m.path) ?? []), m]);
   for (const [path, mappings] of objects) {
@@ -84,12 +86,17 @@ export function nameAddress(pid: number, address: bigint, maps: Mapping[] = read
     if (!image.loads.some((s) => vaddr >= s.vaddr && vaddr < s.vaddr + s.memSize)) continue;
     const object = path.replace(/ \(deleted\)$/, '');
     const symbol = symbolAt(image.symbols, vaddr);
-    if (symbol) return `${symbol.name}+0x${(vaddr - symbol.value).toString(16)} (${object})`;
+    if (symbol) {
+      const offset = vaddr - symbol.value;
+      const lock: LockName = { symbol: symbol.name, offset: Number(offset), object, glibc: glibcLockOf(object, symbol.name) };
+      return { lock, text: `${symbol.name}+0x${offset.toString(16)} (${object})` };
+    }
     const section = sectionAt(image.sections, vaddr);
-    if (section) return `${section.name}+0x${(vaddr - section.addr).toString(16)} (${object})`;
-    return `0x${vaddr.toString(16)} (${object})`;
+    if (section) return { lock: null, text: `${section.name}+0x${(vaddr - section.addr).toString(16)} (${object})` };
+    return { lock: null, text: `0x${vaddr.toString(16)} (${object})` };
   }
   const region = maps.find((m) => address >= m.start && address < m.end);
   if (!region) return null;
-  return `${region.path || 'anonymous mapping'}+0x${(address - region.start).toString(16)}`;
+  return { lock: null, text: `${region.path || 'anonymous mapping'}+0x${(address - region.start).toString(16)}` };
 }
+

@@ -5,12 +5,13 @@
 // glibc x86_64/aarch64 pthread_mutex_t: __lock (the futex word) at +0, __owner (holder TID) at +8,
 // __kind at +16.
 
+import type { LockName } from '../analysis/types.js';
 import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
 import { syscallName } from '../linux/abi.js';
 import { readDescriptors, untimedWaitOf } from './fds.js';
 import type { Descriptor } from './fds.js';
-import { nameAddress, readMaps, readMemory } from './memory.js';
+import { locateAddress, readMaps, readMemory } from './memory.js';
 import { alive, commandLine, descendantsOf, isKernelThread, readStat, readText, threadsOf } from './tree.js';
 
 export type SyscallArgs = [bigint, bigint, bigint, bigint, bigint, bigint];
@@ -44,6 +45,8 @@ export interface FutexWord {
   ownerTgid?: number | null;
   /** `symbol+offset (object)`, or the mapping, of the address. */
   symbol: string | null;
+  /** The symbol covering it, as a finding's `lock`. Absent in snapshots of older versions. */
+  lock?: LockName | null;
 }
 
 export interface ThreadSnapshot {
@@ -167,6 +170,7 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
   const kind = memory ? memory.readInt32LE(16) : -1;
   const mutexLike = memory !== null && val === 2n && (word === 1 || word === 2) && (kind & ~0x3f3) === 0;
   const owner = mutexLike ? memory.readInt32LE(8) & 0x3fffffff : null;
+  const location = locateAddress(pid, uaddr, maps);
   return {
     address: '0x' + uaddr.toString(16),
     op: futexOpName(decoded),
@@ -176,7 +180,8 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
     expected: Number(BigInt.asIntN(32, val)),
     owner: owner || null,
     ownerTgid: owner ? tgidOf(owner) : null,
-    symbol: nameAddress(pid, uaddr, maps),
+    symbol: location?.text ?? null,
+    lock: location?.lock ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
-// Each hang (inherited lock, lock cycle, pipe held open) as one sentence; under the current one, who waits for it, the
-// lines it rests on (file:line), which Enter opens in the timeline, and the parent's threads that may have held an inherited lock.
+// Each hang (inherited lock, lock cycle, pipe held open) as one sentence (naming the lock when the trace
+// can); under the current one, how to fix it, who waits for it, the lines it rests on (file:line),
+// which Enter opens in the timeline, and the parent's threads that may have held an inherited lock.
 
 import { Text } from 'ink';
 import type { Analysis, Evidence, Finding, FindingKind } from '../analysis/types.js';
@@ -11,6 +12,7 @@ export type FindingItem =
   | { kind: 'finding'; finding: Finding; number: number }
   | { kind: 'chain'; finding: Finding; text: string }
   | { kind: 'candidate'; finding: Finding; text: string }
+  | { kind: 'fix'; finding: Finding }
   | { kind: 'evidence'; finding: Finding; evidence: Evidence };
 
 /** The pane's lines: every finding, the current one opened. */
@@ -19,6 +21,7 @@ export function findingItems(findings: Finding[], current: number): FindingItem[
   findings.forEach((finding, number) => {
     items.push({ kind: 'finding', finding, number });
     if (number !== current) return;
+    items.push({ kind: 'fix', finding });
     for (const link of finding.chain) {
       items.push({ kind: 'chain', finding, text: waitSentence(link) });
     }
@@ -95,6 +98,13 @@ function ItemLine({
             {findingLabel(item.finding)}{' '}
           </Text>
           {shown(findingSentence(item.finding), columns)}
+        </Text>
+      );
+    case 'fix':
+      return (
+        <Text wrap="truncate-end" inverse={selected}>
+          {'  '}
+          <Text color={color ? 'green' : undefined}>fix:</Text> {shown(item.finding.fix, columns)}
         </Text>
       );
     case 'chain':

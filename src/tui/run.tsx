@@ -57,8 +57,8 @@ export function openTui(index: TraceIndex, options: { title: string; color: bool
 }
 
 /** `forkscope tui`: a recorded trace, until the user quits. */
-export async function runTui(sources: TraceSource[], options: { color: boolean }): Promise<void> {
-  const index = new TraceIndex(sources);
+export async function runTui(sources: TraceSource[], options: { color: boolean; objectDirs?: string[] }): Promise<void> {
+  const index = new TraceIndex(sources, { objectDirs: options.objectDirs });
   try {
     const tui = openTui(index, { title: sources.map((s) => s.path).join(' '), color: options.color });
     void index.load();

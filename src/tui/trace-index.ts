@@ -28,6 +28,8 @@ export interface IndexOptions {
   complete?: (analysis: Analysis, tree: TaskTree) => void;
   /** Events known before the trace begins (the tree of an attached process, from /proc). */
   prelude?: TraceEvent[];
+  /** Where to find the traced program's files by name (`--objects`). */
+  objectDirs?: string[];
 }
 
 export interface IndexProgress {
@@ -137,6 +139,7 @@ export class TraceIndex {
         onSecondRead: () => this.setPhase('naming-holders'),
         follow: this.options.follow,
         prelude: this.options.prelude,
+        objectDirs: this.options.objectDirs,
       });
       this.progressNow.live = false;
       this.store.flush();

@@ -73,6 +73,7 @@ function renderFinding(finding: Finding, style: Style): string[] {
     const since = finding.kind === 'inherited-lock' && finding.outcome === 'aborted' ? 'The lock failed at' : 'Blocked since';
     lines.push(`  ${since} ${terminalText(finding.blockedSince)}.`);
   }
+  lines.push(...wrap(`Fix: ${terminalText(finding.fix)}`, 96).map((l) => `  ${l}`));
   lines.push('  Evidence:');
   const place = (e: { file: string; line: number }) => `${terminalText(e.file)}:${e.line}`;
   const width = finding.evidence.reduce((w, e) => Math.max(w, place(e).length), 0);

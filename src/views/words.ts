@@ -1,7 +1,7 @@
 // The words every view uses for findings and evidence, so the text report, the timeline and the
 // TUI say the same thing the same way.
 
-import type { ChainLink, EvidenceRole, Finding, FindingKind } from '../analysis/types.js';
+import type { ChainLink, EvidenceRole, Finding, FindingKind, LockName } from '../analysis/types.js';
 import { isSleepCall } from '../linux/abi.js';
 
 export const ROLE_LABELS: Record<EvidenceRole, string> = {
@@ -73,12 +73,17 @@ export function findingCounts(findings: Finding[]): string {
 }
 
 /**
- * One sentence: "18972 (child of 18969) blocked forever on futex 0x2b.., held by 18970 when 18969
- * forked it (likely)", "lock cycle in 9883: 9884 waits for 0x..c0 held by 9886, ...".
+ * One sentence: "18972 (child of 18969) blocked forever on futex 0x2b.. (or `lock` (./prog+0x0)), held
+ * by 18970 when 18969 forked it (likely)", "lock cycle in 9883: 9884 waits for 0x..c0 held by 9886, ...".
  */
 export function findingSentence(finding: Finding): string {
   if (finding.kind === 'lock-cycle') {
-    const steps = finding.tids.map((tid, i) => `${tid} waits for ${finding.futexes[i]} held by ${finding.tids[(i + 1) % finding.tids.length]}`);
+    const steps = finding.tids.map(
+      (tid, i) => {
+        const lock = finding.locks[i];
+        return `${tid} waits for ${lock ? lockWords(lock, finding.futexes[i]!) : finding.futexes[i]} held by ${finding.tids[(i + 1) % finding.tids.length]}`;
+      },
+    );
     return `lock cycle in ${finding.pid}: ${steps.join(', ')} (${finding.confidence})`;
   }
   if (finding.kind === 'pipe-held-open') {
@@ -90,7 +95,7 @@ export function findingSentence(finding: Finding): string {
   const doing = finding.holderCandidates.find((c) => c.tid === finding.holderTid)?.doing;
   const fate = finding.outcome === 'aborted' ? 'aborted locking' : 'blocked forever on';
   return (
-    `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) ${fate} futex ${finding.futex}, ` +
+    `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) ${fate} ${lockWords(finding.lock, finding.futex)}, ` +
     `held by ${holder}${doing ? ` (${doingPhrase(doing)} at the fork)` : ''} when ${finding.forkTid} forked it (${finding.confidence})`
   );
 }
@@ -107,6 +112,15 @@ const aborted = (f: Finding) => f.kind === 'inherited-lock' && f.outcome === 'ab
 /** The label of a finding's line: what happened to the thread. */
 export function findingLabel(finding: Finding): string {
   return aborted(finding) ? 'ABORTED' : 'HUNG';
+}
+
+/**
+ * A lock by name when the finding has one: "`lock` (./prog+0x0)", "glibc's `tzset_lock`
+ * (/lib/x86_64-linux-gnu/libc.so.6+0x0)"; else "futex 0x55d4557c9140".
+ */
+export function lockWords(lock: LockName | null, futex: string): string {
+  if (!lock) return `futex ${futex}`;
+  return `${lock.glibc ? "glibc's " : ''}\`${lock.symbol}\` (${lock.object}+0x${lock.offset.toString(16)})`;
 }
 
 /** A link of the wait chain: "thread 18969 of process 18969 sits in wait4 18972". */
