@@ -227,7 +227,7 @@ describe('in a terminal (tmux): the pane title stays, the pane receives no escap
 
   it('record --tui: the title (its argv) in the status line, the recorder\'s messages after q', async () => {
     const dir = join(scratch, 'record-tui');
-    const { pane, check } = inPane('record-tui', `${forkscope} record --tui --hang-timeout 2 -o '${dir}' -- '${program}' ${HOSTILE_ARGS}`, 200);
+    const { pane, check } = inPane('record-tui', `${forkscope} record --tui --hang-timeout 2 -o '${dir}' -- '${program}' ${HOSTILE_ARGS}`, 200, 100);
     try {
       let screen = await pane.waitFor(/\[BLOCKED FOREVER\] futex\(0x/, 60_000);
       assert.match(screen, /hang\\x1b\]0;pwned-exe\\x07/);
