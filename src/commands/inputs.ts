@@ -16,12 +16,16 @@ export interface InputOptions {
   format?: TraceFormat;
 }
 
-/** The TRACE arguments and --format; `stdin: false` for a command that reads keys from stdin (the TUI). */
-export function withTraceInputs(command: Command, { stdin = true } = {}): Command {
+/**
+ * The TRACE arguments and the option forcing their format (`--format`; `--input-format` where
+ * `--format` names what a command writes, as export's); `stdin: false` for a command that reads
+ * keys from stdin (the TUI).
+ */
+export function withTraceInputs(command: Command, { stdin = true, formatFlag = '--format' } = {}): Command {
   const traces = 'strace -f log, strace -ff files (or their prefix or directory), PlashGlibc log, bpftrace CSV';
   return command
     .argument('<trace...>', stdin ? `${traces}, or - for stdin` : traces)
-    .addOption(new Option('--format <format>', 'force the input format instead of detecting it').choices([...TRACE_FORMATS]));
+    .addOption(new Option(`${formatFlag} <format>`, 'force the input format instead of detecting it').choices([...TRACE_FORMATS]));
 }
 
 export async function loadSources(paths: string[], options: InputOptions): Promise<TraceSource[]> {

@@ -42,7 +42,10 @@ export function* jsonChunks(analysis: Analysis): Generator<string> {
  * reads the same, and is safe to print on a terminal.
  */
 function indented(value: unknown, indent: string): string {
-  return JSON.stringify(value, null, 2)
-    .replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .replaceAll('\n', `\n${indent}`);
+  return safeJson(value, 2).replaceAll('\n', `\n${indent}`);
+}
+
+/** JSON.stringify with DEL and the C1 controls written as \u escapes (see `indented`). */
+export function safeJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
