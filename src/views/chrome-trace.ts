@@ -65,7 +65,6 @@ interface Wake extends Place {
 interface WokenWait extends Place {
   start: Stamp;
   end: Stamp;
-  endTs: number;
 }
 
 export class ChromeTraceWriter {
@@ -122,8 +121,8 @@ export class ChromeTraceWriter {
     for (const task of [...this.held.keys()]) this.release(task, this.pidOf(task), tree);
     for (const { call, pid, ts } of this.pending) {
       this.emit({
-        name: call.name,
-        cat: 'syscall,never-returned',
+        name: `${call.name} (never returned)`,
+        cat: 'syscall',
         ph: 'X',
         pid,
         tid: call.tid,
@@ -207,7 +206,7 @@ export class ChromeTraceWriter {
         else this.cloneTo.set(child, here);
       }
     }
-    if (event.futex) this.matchWake(event, task, here, end);
+    if (event.futex) this.matchWake(event, task, here);
   }
 
   /**
@@ -215,7 +214,7 @@ export class ChromeTraceWriter {
    * gets an arrow from the one wake that can have ended it, decided when it leaves the word's list
    * (or at the end): the wake often completes, and so arrives, after the wait it ended.
    */
-  private matchWake(call: SyscallEvent, task: Task, here: Place, end: number): void {
+  private matchWake(call: SyscallEvent, task: Task, here: Place): void {
     const futex = call.futex!;
     const key = futex.private ? `${here.pid}:${futex.address}` : futex.address;
     const word = this.words.get(key) ?? { wakes: [], waits: [] };
@@ -231,7 +230,7 @@ export class ChromeTraceWriter {
     if (previous !== undefined) this.quotable.delete(previous);
     this.lastWaitKey.set(task, keyOf(call.start));
     if (call.result?.value !== 0 || call.end === null) return;
-    word.waits.push({ ...here, start: call.start, end: call.end, endTs: end });
+    word.waits.push({ ...here, start: call.start, end: call.end });
     if (word.waits.length > WAKES_PER_WORD) this.endWait(word.waits.shift()!, word.wakes);
   }
 
@@ -241,7 +240,7 @@ export class ChromeTraceWriter {
     const [wake] = during;
     if (!wake || during.length > 1 || wakes.some((w) => !during.includes(w) && unordered(w.start, wait))) return;
     wake.unmatched--;
-    this.arrow('futex wake', wake, { ...wait, ts: Math.min(Math.max(wake.ts, wait.ts), wait.endTs) });
+    this.arrow('futex wake', wake, wait);
   }
 
   private nameTracks(tree: TaskTree): void {
@@ -281,8 +280,9 @@ export class ChromeTraceWriter {
 
   private arrow(name: string, from: Place, to: Place): void {
     const id = this.nextFlowId++;
-    this.emit({ name, cat: 'flow', ph: 's', id, pid: from.pid, tid: from.tid, ts: from.ts });
-    this.emit({ name, cat: 'flow', ph: 'f', bp: 'e', id, pid: to.pid, tid: to.tid, ts: to.ts });
+    // Bound to the slices starting at those times (same ts, pid, tid and cat, as every viewer binds them).
+    this.emit({ name, cat: 'syscall', ph: 's', id, pid: from.pid, tid: from.tid, ts: from.ts });
+    this.emit({ name, cat: 'syscall', ph: 'f', bp: 'e', id, pid: to.pid, tid: to.tid, ts: to.ts });
   }
 
   private ts(stamp: Stamp): number {
