@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { analyzeSources } from '../pipeline.js';
 import { NewFile } from '../util/new-file.js';
-import { sayOnStderr, writeOut } from '../util/output.js';
+import { sayOnStderr, writeOutSync } from '../util/output.js';
 import { ChromeTraceWriter } from '../views/chrome-trace.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
@@ -41,7 +41,7 @@ export function registerExport(program: Command, version: string): void {
         const sources = await loadSources(paths, { format: options.inputFormat });
         const file = options.output === undefined || options.output === '-' ? null : NewFile.create(options.output);
         let chunk = '';
-        const send = (text: string) => (file ? file.write(text) : void writeOut(text));
+        const send = (text: string) => (file ? file.write(text) : writeOutSync(text));
         const write = (text: string) => {
           chunk += text;
           if (chunk.length < CHUNK) return;
@@ -52,10 +52,8 @@ export function registerExport(program: Command, version: string): void {
         try {
           const { analysis, tree } = await analyzeSources(sources, { onEvent: (event, tree) => writer.observe(event, tree) });
           writer.finish(analysis, tree, { producer: `forkscope ${version}`, inputs: analysis.inputs });
-          if (file) {
-            file.write(chunk);
-            file.close();
-          } else await writeOut(chunk);
+          send(chunk);
+          file?.close();
           if (writer.timeAxis === 'lines') sayOnStderr('the trace has no timestamps: the export uses line numbers as its time axis (1 line = 1 us)');
           return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
         } catch (error) {

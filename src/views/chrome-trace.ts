@@ -132,7 +132,6 @@ export class ChromeTraceWriter {
       });
       this.quotable.set(keyOf(call.start), { pid, tid: call.tid, ts });
     }
-    for (const word of this.words.values()) for (const wait of word.waits) this.endWait(wait, word.wakes);
     this.nameTracks(tree);
     for (const finding of analysis.findings) this.annotate(finding, tree);
     this.write(`\n],\n"displayTimeUnit":"ms",\n"otherData":${safeJson({ ...meta, timeAxis: this.axisNote() })}}\n`);
@@ -211,8 +210,9 @@ export class ChromeTraceWriter {
 
   /**
    * Wakes that woke waiters and waits that were woken (returned 0) are remembered per word; a wait
-   * gets an arrow from the one wake that can have ended it, decided when it leaves the word's list
-   * (or at the end): the wake often completes, and so arrives, after the wait it ended.
+   * gets an arrow from the one wake the trace shows between its start and its return, by the trace's
+   * own order. The wake often completes, and so arrives, after the wait it ended: a wait no wake can
+   * be told for yet waits for the next wakes on its word.
    */
   private matchWake(call: SyscallEvent, task: Task, here: Place): void {
     const futex = call.futex!;
@@ -222,6 +222,7 @@ export class ChromeTraceWriter {
     if ((futex.command === 'WAKE' || futex.command === 'WAKE_BITSET') && (call.result?.value ?? 0) > 0) {
       word.wakes.push({ ...here, start: call.start, unmatched: call.result!.value! });
       if (word.wakes.length > WAKES_PER_WORD) word.wakes.shift();
+      word.waits = word.waits.filter((wait) => !this.arrowToWait(wait, word.wakes));
       return;
     }
     if (futex.command !== 'WAIT' && futex.command !== 'WAIT_BITSET') return;
@@ -230,17 +231,20 @@ export class ChromeTraceWriter {
     if (previous !== undefined) this.quotable.delete(previous);
     this.lastWaitKey.set(task, keyOf(call.start));
     if (call.result?.value !== 0 || call.end === null) return;
-    word.waits.push({ ...here, start: call.start, end: call.end });
-    if (word.waits.length > WAKES_PER_WORD) this.endWait(word.waits.shift()!, word.wakes);
+    const wait = { ...here, start: call.start, end: call.end };
+    if (this.arrowToWait(wait, word.wakes)) return;
+    word.waits.push(wait);
+    if (word.waits.length > WAKES_PER_WORD) word.waits.shift();
   }
 
-  /** The arrow to a woken wait from the only remembered wake between its start and its return, by the trace's own order. */
-  private endWait(wait: WokenWait, wakes: Wake[]): void {
+  /** Draws the arrow to `wait` when one wake can be told to have ended it; says whether it did. */
+  private arrowToWait(wait: WokenWait, wakes: Wake[]): boolean {
     const during = wakes.filter((w) => w.unmatched > 0 && w.tid !== wait.tid && before(wait.start, w.start) && before(w.start, wait.end));
     const [wake] = during;
-    if (!wake || during.length > 1 || wakes.some((w) => !during.includes(w) && unordered(w.start, wait))) return;
+    if (!wake || during.length > 1 || wakes.some((w) => unordered(w.start, wait))) return false;
     wake.unmatched--;
     this.arrow('futex wake', wake, wait);
+    return true;
   }
 
   private nameTracks(tree: TaskTree): void {
