@@ -7,7 +7,7 @@ import { writeChunks } from '../util/output.js';
 import { jsonChunks } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { textChunks } from '../views/text.js';
-import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
 
@@ -34,9 +34,11 @@ export function registerAnalyze(program: Command): void {
     )
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
-        const analysis = await analyzeTrace(await loadSources(paths, options));
+        const sources = await loadSources(paths, options);
+        const clock = traceClock(sources);
+        const analysis = await analyzeTrace(sources, { onEvent: (event) => clock.observe(event) });
         const color = options.color && wantsColor(process.stdout);
-        await writeChunks(options.json ? jsonChunks(analysis) : textChunks(analysis, { color }));
+        await writeChunks(options.json ? jsonChunks(analysis, clock) : textChunks(analysis, { color, clock }));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),
     );
