@@ -470,7 +470,10 @@ export function decodeExec(name: string, args: string): ExecCall | undefined {
   const argvArg = name === 'execveat' ? parts[2] : parts[1];
   const path = unquote(pathArg ?? '');
   // A string strace cut at `-s` keeps its `...` marker: `/opt/python/3.11.7/bin...` is no program called `bin`.
-  const argv = argvArg?.startsWith('[') ? [...argvArg.matchAll(/"((?:[^"\\]|\\.)*)"(\.\.\.)?/g)].map((m) => m[1]! + (m[2] ?? '')).join(' ') : null;
+  // An argv cut at its element count ends `, ...]`.
+  const argv = argvArg?.startsWith('[')
+    ? [...argvArg.matchAll(/"((?:[^"\\]|\\.)*)"(\.\.\.)?|(?<=[[,]\s*)\.\.\.(?=\s*\]$)/g)].map((m) => (m[1] ?? '') + (m[2] ?? '') || m[0]).join(' ')
+    : null;
   return { path, argv: argv || null };
 }
 
