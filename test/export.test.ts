@@ -155,6 +155,21 @@ describe('forkscope export: a trace without timestamps (PlashGlibc seed 002)', (
   });
 });
 
+describe('forkscope export: a bpftrace recording (the multiprocessing pool, killed by record)', () => {
+  it("marks the hung workers' waits, which the kill ended, as never returned, their times as seconds from the start", () => {
+    const run = runCli(['export', 'samples/python-mp-fork-pool/trace.csv']);
+    assert.equal(run.status, 1, run.stderr);
+    const events = chromeDocument(run.stdout).traceEvents;
+    for (const worker of [16419, 16420]) {
+      const stuck = events.filter((e) => e.ph === 'X' && e.tid === worker && e.args?.neverReturned === true);
+      assert.equal(stuck.length, 1, `worker ${worker}`);
+      assert.match(String(stuck[0]!.args!.call), /^futex\(0x1dcc720, FUTEX_WAIT_BITSET_PRIVATE\|FUTEX_CLOCK_REALTIME, 0, NULL\) = \?/);
+      assert.match(String(stuck[0]!.args!.time), /^\+1\.\d{6}$/);
+      assert.ok(arrows(events).some((a) => a.name === 'fork while held' && a.from.tid === 16415 && a.to === stuck[0]));
+    }
+  });
+});
+
 describe('forkscope export -o FILE', () => {
   let scratch: string;
   before(() => (scratch = mkdtempSync(join(tmpdir(), 'forkscope-export-'))));

@@ -8,7 +8,7 @@ import { analyzeSources } from '../pipeline.js';
 import { NewFile } from '../util/new-file.js';
 import { sayOnStderr, writeOutSync } from '../util/output.js';
 import { ChromeTraceWriter } from '../views/chrome-trace.js';
-import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { TraceFormat } from '../../parsers/types.js';
 
@@ -48,9 +48,15 @@ export function registerExport(program: Command, version: string): void {
           send(chunk);
           chunk = '';
         };
-        const writer = new ChromeTraceWriter(write);
+        const clock = traceClock(sources);
+        const writer = new ChromeTraceWriter(write, clock);
         try {
-          const { analysis, tree } = await analyzeSources(sources, { onEvent: (event, tree) => writer.observe(event, tree) });
+          const { analysis, tree } = await analyzeSources(sources, {
+            onEvent: (event, tree) => {
+              clock.observe(event);
+              writer.observe(event, tree);
+            },
+          });
           writer.finish(analysis, tree, { producer: `forkscope ${version}`, inputs: analysis.inputs });
           send(chunk);
           file?.close();

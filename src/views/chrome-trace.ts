@@ -23,6 +23,7 @@ import { callText, eventText } from '../model/format.js';
 import type { Task, TaskTree } from '../model/tree.js';
 import { blockedTids } from '../analysis/types.js';
 import { safeJson } from './json.js';
+import { TraceClock } from './times.js';
 import { findingSentence } from './words.js';
 
 /** Events of one task held until its process is known; past this the task is taken as its own process. */
@@ -75,7 +76,7 @@ export class ChromeTraceWriter {
   /** The pid each task's events are drawn under, decided once. */
   private readonly pidOfTask = new Map<Task, number>();
   private readonly held = new Map<Task, DrawnEvent[]>();
-  /** The first event of each task drawn so far, where a clone's arrow lands. */
+  /** The first call of each task drawn so far, where a clone's arrow lands. */
   private readonly firstPlace = new Map<Task, Place>();
   /** Clones whose child has not been drawn yet. */
   private readonly cloneTo = new Map<Task, Place>();
@@ -85,7 +86,11 @@ export class ChromeTraceWriter {
   private readonly lastWaitKey = new Map<Task, string>();
   private readonly words = new Map<string, { wakes: Wake[]; waits: WokenWait[] }>();
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(
+    private readonly write: (text: string) => void,
+    /** How `args.time` shows a stamp (a bpftrace recording's nanoseconds as seconds or wall time). */
+    private readonly clock = TraceClock.asPrinted(),
+  ) {}
 
   observe(event: TraceEvent, tree: TaskTree): void {
     if (event.kind === 'warning') return;
@@ -128,7 +133,7 @@ export class ChromeTraceWriter {
         tid: call.tid,
         ts,
         dur: Math.max(0, this.endTs - ts),
-        args: { ...callArgs(call), neverReturned: true, note: 'never returned: drawn to the end of the trace' },
+        args: { ...this.callArgs(call), neverReturned: true, note: 'never returned: drawn to the end of the trace' },
       });
       this.quotable.set(keyOf(call.start), { pid, tid: call.tid, ts });
     }
@@ -174,7 +179,8 @@ export class ChromeTraceWriter {
     const tid = event.tid;
     const ts = this.ts(stampOf(event));
     this.reach(ts);
-    if (!this.firstPlace.has(task)) {
+    // A clone's arrow lands on the child's first call (a flow binds to a slice, not to an instant).
+    if (event.kind === 'syscall' && !this.firstPlace.has(task)) {
       const place = { pid, tid, ts };
       this.firstPlace.set(task, place);
       const clone = this.cloneTo.get(task);
@@ -194,7 +200,18 @@ export class ChromeTraceWriter {
     }
     const end = this.endOf(event, ts);
     this.reach(end);
-    this.emit({ name: event.name, cat: 'syscall', ph: 'X', pid, tid, ts, dur: end - ts, args: callArgs(event) });
+    // Killed in it (`= ?`): it never returned either (exit and exit_group never do, by design).
+    const died = event.result.value === null && event.name !== 'exit' && event.name !== 'exit_group';
+    this.emit({
+      name: died ? `${event.name} (never returned)` : event.name,
+      cat: 'syscall',
+      ph: 'X',
+      pid,
+      tid,
+      ts,
+      dur: end - ts,
+      args: died ? { ...this.callArgs(event), neverReturned: true, note: 'never returned: the task died in it' } : this.callArgs(event),
+    });
     const here = { pid, tid, ts };
     if (event.clone && (event.result.value ?? 0) > 0) {
       this.quotable.set(keyOf(event.start), here);
@@ -302,11 +319,24 @@ export class ChromeTraceWriter {
     return Math.max(ts, call.end?.us ?? ts);
   }
 
+  private callArgs(call: SyscallEvent): Record<string, unknown> {
+    const time = this.clock.shown(call.start.text);
+    return {
+      call: callText(call, { symbolic: true }),
+      line: `${call.start.where.file}:${call.start.where.line}`,
+      ...(time === null ? {} : { time }),
+      ...(call.durationUs === null ? {} : { durationUs: call.durationUs }),
+    };
+  }
+
   private reach(ts: number): void {
     if (ts > this.endTs) this.endTs = ts;
   }
 
   private emit(event: ChromeEvent): void {
+    // Nanoseconds at most: a bpftrace stamp's microseconds are exact to 3 decimals, their differences are not.
+    if (event.ts !== undefined) event.ts = Math.round(event.ts * 1000) / 1000;
+    if (event.dur !== undefined) event.dur = Math.round(event.dur * 1000) / 1000;
     this.write(`${this.written++ > 0 ? ',' : ''}\n${safeJson(event)}`);
   }
 }
@@ -327,15 +357,6 @@ function stampOf(event: DrawnEvent): Stamp {
 
 function keyOf(stamp: Pick<Stamp, 'where'>): string {
   return `${stamp.where.file}:${stamp.where.line}`;
-}
-
-function callArgs(call: SyscallEvent): Record<string, unknown> {
-  return {
-    call: callText(call, { symbolic: true }),
-    line: `${call.start.where.file}:${call.start.where.line}`,
-    ...(call.start.text === null ? {} : { time: call.start.text }),
-    ...(call.durationUs === null ? {} : { durationUs: call.durationUs }),
-  };
 }
 
 /** A process's short name, as `comm`: the program's file name from its command line. */
