@@ -3,7 +3,8 @@
 // against the fields the Trace Event Format documents, and the output file's creation rules.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -197,6 +198,16 @@ describe('forkscope export -o FILE', () => {
     symlinkSync(target, join(scratch, 'link.json'));
     assert.equal(runCli(['export', '-o', join(scratch, 'link.json'), SAMPLE]).status, 2);
     assert.equal(readFileSync(target, 'utf8'), 'keep');
+  });
+
+  it('takes the file back when the trace turns out unable to answer (strace without -f)', () => {
+    const log = join(scratch, 'no-f.log');
+    execFileSync('strace', ['-o', log, 'sh', '-c', '/bin/true & wait']);
+    const file = join(scratch, 'no-f.json');
+    const run = runCli(['export', '-o', file, log]);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /^forkscope: .*no line of its own/);
+    assert.ok(!existsSync(file));
   });
 
   it('- is stdout', () => {
