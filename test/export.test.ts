@@ -56,6 +56,19 @@ function chromeDocument(text: string): ChromeDocument {
       if (event.ph === 'f') assert.equal(event.bp, 'e', where);
     }
   }
+  // Slices of one thread must not cross (viewers drop a slice that ends inside another's end).
+  const byThread = new Map<string, ChromeEvent[]>();
+  for (const event of document.traceEvents.filter((e) => e.ph === 'X')) {
+    const key = `${event.pid}/${event.tid}`;
+    byThread.set(key, [...(byThread.get(key) ?? []), event]);
+  }
+  for (const slices of byThread.values()) {
+    slices.sort((a, b) => a.ts! - b.ts!);
+    for (const [i, slice] of slices.slice(1).entries()) {
+      const previous = slices[i]!;
+      assert.ok(slice.ts! >= previous.ts! + previous.dur!, `${JSON.stringify(previous)} overlaps ${JSON.stringify(slice)}`);
+    }
+  }
   return document;
 }
 
