@@ -7,6 +7,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { resolveInputs } from '../parsers/index.js';
+import { TraceIndex } from '../src/tui/trace-index.js';
+import { TraceClock } from '../src/views/times.js';
 import type { InheritedLockDocument } from './helpers/json.js';
 import { analysisDocument } from './helpers/json.js';
 import { repoPath, runCli } from './helpers/repo.js';
@@ -42,6 +45,21 @@ describe('bpftrace times without meta.json: seconds from the start', () => {
     // python3's execve, the first call of the recording, 2.2 ms after record's root row.
     assert.match(timeline, /^16412: \+0\.002203 \[16412\] execve\("\/usr\/bin\/python3"\) = 0/m);
     assert.doesNotMatch(timeline, /\b38\d{11}\b/, 'no raw nanoseconds left');
+  });
+
+  it("the TUI's timeline rows show +seconds", async () => {
+    const sources = await resolveInputs([repoPath(CSV)]);
+    const index = new TraceIndex(sources, { clock: TraceClock.for(sources) });
+    try {
+      await index.load();
+      const stream = index.streamOf(index.processOfPid(16412)!)!;
+      // Its first row is record's own row naming it, the origin; then python3's execve.
+      const [named, exec] = stream.rows('all', 0, 2);
+      assert.deepEqual([named?.time, exec?.time], ['+0.000000', '+0.002203']);
+      assert.match(exec?.text ?? '', /^execve\("\/usr\/bin\/python3"\)/);
+    } finally {
+      index.dispose();
+    }
   });
 
   it('strace traces keep their times as printed, with no blockedSinceTime', () => {

@@ -186,7 +186,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     };
     if (options.tui) {
       const { LiveTui } = await loadTui();
-      live = new LiveTui(sources, { title: `${argv.join(' ')} (${dir})`, color: options.color && !process.env.NO_COLOR, complete });
+      live = new LiveTui(sources, { title: `${argv.join(' ')} (${dir})`, color: options.color && !process.env.NO_COLOR, complete, clock });
       void live.closed.then(() => {
         quitTui = true;
         wake();
