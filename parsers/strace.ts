@@ -21,6 +21,18 @@ import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine } from './strace-li
 import type { LineBody, LineParse, ParsedLine } from './strace-line.js';
 import type { InputStats } from './types.js';
 
+
+/** A thread of a `-ff` trace idle this much longer than its calls say: its clock jumped (see timeOf). */
+const FORWARD_JUMP_US = 60e6;
+
+/** When the task is out of the call this line shows, or null while it is inside one. */
+function endOf(body: ParsedLine['body'], us: number, line: number): { us: number; line: number } | null {
+  // A stopped task (SIGSTOP, a debugger) may stay stopped any time.
+  if (body.kind === 'unfinished' || (body.kind === 'signal' && body.stopped)) return null;
+  if (body.kind === 'call') return { us: us + (body.durationUs ?? 0), line };
+  return { us, line };
+}
+
 export interface StraceReadOptions {
   /** The tid of every line, for a file that holds one task (`-ff` writes `prefix.TID`). */
   tid?: number;
@@ -42,6 +54,7 @@ export async function* readStraceLog(
   const assembler = new CallAssembler(sink);
   const clock = options.clock ?? new TraceClock(true);
   const withPid = options.tid === undefined;
+  const oneThread = !withPid;
   let unprefixedTid: number | null = options.tid ?? null;
   /** The unprefixed lines' task was detached: the next attach starts another session (pasted `-p` runs). */
   let ownerDetached = false;
@@ -66,22 +79,38 @@ export async function* readStraceLog(
   };
   /** The last time read in this file, to see the clock step back. */
   let lastTime: { us: number; text: string; line: number } | null = null;
-  let steppedBack = false;
+  /**
+   * One thread's file (`-ff`): when its task was last out of any call (its last call's time plus
+   * its -T duration), to see the clock jump forward. null while a call is unfinished (its resumed
+   * line may come any time later) or when unknown.
+   */
+  let freeSince: { us: number; line: number } | null = null;
+  let timesBroken = false;
   // A file's times only go forward: one that goes back (the clock was set, or logs were joined)
   // is said once, and from there on this file's times order nothing (its lines keep their order).
+  // So is a thread's file whose next call starts far later than its last one ended: the clock
+  // jumped forward (or the thread ran that long without a system call), and its times would put
+  // its calls after other files' calls they came before.
   const timeOf = (parsed: ParsedLine, where: SourceLine): number | null => {
     const us = clock.absolute(parsed.time);
-    if (us === null || steppedBack) return null;
-    if (lastTime && us < lastTime.us) {
-      steppedBack = true;
-      sink.warn(
-        where,
-        `the time goes back from ${lastTime.text} (line ${lastTime.line}) to ${parsed.time!.text}: the clock was set or logs were joined; ` +
-          'from here on this file\'s times are not used to order its events against other files',
-      );
+    if (us === null || timesBroken) return null;
+    const broken = (message: string) => {
+      timesBroken = true;
+      sink.warn(where, `${message}; from here on this file's times are not used to order its events against other files`);
       return null;
+    };
+    if (lastTime && us < lastTime.us) {
+      return broken(`the time goes back from ${lastTime.text} (line ${lastTime.line}) to ${parsed.time!.text}: the clock was set or logs were joined`);
+    }
+    if (freeSince && us - freeSince.us > FORWARD_JUMP_US) {
+      const seconds = ((us - freeSince.us) / 1e6).toFixed(1);
+      return broken(
+        `the time jumps ${seconds} s forward from the end of the call at line ${freeSince.line} to ${parsed.time!.text}: ` +
+          'the clock was set or logs were joined (or the thread ran that long with no system call)',
+      );
     }
     lastTime = { us, text: parsed.time!.text, line: where.line };
+    if (oneThread) freeSince = endOf(parsed.body, us, where.line);
     return us;
   };
   for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow })) {

@@ -18,13 +18,22 @@ import { analysisDocument } from './helpers/json.js';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-/** The holder thread keeps the mutex for good: its TID is a live thread of the parent. */
+/** The holder thread keeps the mutex for good: its TID (printed) is a live thread of the parent. */
 const HOLDER_KEEPS_LOCK = `
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *holder(void *arg) { (void)arg; pthread_mutex_lock(&held_lock); pause(); return NULL; }
+static void *holder(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&held_lock);
+  printf("holder %ld\\n", (long)syscall(SYS_gettid));
+  fflush(stdout);
+  pause();
+  return NULL;
+}
 int main(void) {
   pthread_t t;
   pthread_create(&t, NULL, holder, NULL);
@@ -86,7 +95,7 @@ describe('forkscope attach', () => {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('confirms the C child blocked on the mutex its parent held (the holder since exited), names it and the wait chain', async () => {
+  it('says likely, not confirmed, when the owner thread has exited: its TID proves nothing alone; names the lock and the wait chain', async () => {
     program = await startHung([cMutex], env);
     const root = program.pid!;
     const [child] = childrenOf(root);
@@ -100,8 +109,11 @@ describe('forkscope attach', () => {
     assert.equal(finding.source, 'proc');
     assert.equal(finding.pid, child);
     assert.equal(finding.parentPid, root);
-    assert.equal(finding.confidence, 'confirmed');
-    assert.ok(finding.holderTid! > root && finding.holderTid! < child, `holder ${finding.holderTid} came between parent and child`);
+    // The sample's holder thread unlocked in the parent after the fork and exited; the child's
+    // copy still names it as __owner, but a TID no thread has any more proves nothing (TIDs wrap).
+    assert.equal(finding.confidence, 'likely');
+    assert.equal(finding.holderTid, null);
+    assert.match(finding.explanation, /has exited, so \/proc cannot show whose thread it was/);
     assert.equal(finding.op, 'FUTEX_WAIT_PRIVATE');
     assert.match(finding.explanation, /= lock\+0x0 \(.*c-mutex-held-at-fork\)/);
     assert.deepEqual(finding.chain.map((l) => [l.pid, l.waitsOn]), [[root, `wait4 ${child}`]]);
@@ -115,9 +127,11 @@ describe('forkscope attach', () => {
   });
 
   it('confirms a holder that is still a live thread of the parent, and works given the hung child itself', async () => {
-    program = await startHung([holderKeeps], env);
+    const printed = join(work, 'keeps.out');
+    program = await startHung([holderKeeps], env, 800, printed);
     const root = program.pid!;
     const [child] = childrenOf(root);
+    const holder = Number(/^holder (\d+)$/m.exec(readFileSync(printed, 'utf8'))![1]);
     for (const target of [root, child]) {
       const run = await forkscope(['attach', '--json', String(target)], env);
       assert.equal(run.code, 1, run.stderr);
@@ -125,9 +139,7 @@ describe('forkscope attach', () => {
       assert.ok(finding);
       assert.equal(finding.pid, child);
       assert.equal(finding.confidence, 'confirmed');
-      const parentThreads = readFileSync(`/proc/${root}/task/${finding.holderTid}/stat`, 'utf8');
-      assert.ok(parentThreads, `holder ${finding.holderTid} is a thread of ${root}`);
-      assert.notEqual(finding.holderTid, root);
+      assert.equal(finding.holderTid, holder);
       assert.match(finding.explanation, /held_lock\+0x0 \(.*keeps\)/);
       assert.match(finding.explanation, new RegExp(`a thread of the parent ${root}`));
     }

@@ -77,4 +77,33 @@ describe('times that go back', () => {
     assert.deepEqual(analysis.findings.map((f) => [f.kind, f.pid, 'futex' in f ? f.futex : null]), [['inherited-lock', 12492, '0x556c7d3d6080']]);
     assert.notEqual(analysis.findings[0]!.confidence, 'confirmed');
   });
+
+  it('a recorded -ff trace whose contender file jumps an hour forward: warned once with file:line, nothing confirmed by those times', async () => {
+    const analysis = await analyze('test/fixtures/clock-jump');
+    const jumps = analysis.warnings.filter((w) => /the time jumps/.test(w.message));
+    assert.deepEqual(
+      jumps.map((w) => [w.file.endsWith('clock-jump/trace.12491'), w.line]),
+      [[true, 5]],
+    );
+    assert.match(jumps[0]!.message, /jumps 3600\.0 s forward from the end of the call at line 4 to 04:10:17\.315715/);
+    assert.deepEqual(analysis.findings.map((f) => [f.kind, f.pid, 'futex' in f ? f.futex : null]), [['inherited-lock', 12492, '0x556c7d3d6080']]);
+    assert.notEqual(analysis.findings[0]!.confidence, 'confirmed');
+  });
+
+  it('a thread asleep for an hour in one call (its -T says so) is no jump', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forkscope-sleep-'));
+    try {
+      writeFileSync(join(dir, 't.100'), [
+        '10:00:00.000000 clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=3600, tv_nsec=0}, NULL) = 0 <3600.000100>',
+        '11:00:00.000200 exit_group(0)                     = ?',
+        '11:00:00.000300 +++ exited with 0 +++',
+      ].join('\n') + '\n');
+      writeFileSync(join(dir, 't.101'), '10:00:00.000050 exit_group(0)                     = ?\n10:00:00.000060 +++ exited with 0 +++\n');
+      const analysis = await analyzeTrace(await resolveInputs([dir], {}));
+      assert.equal(analysis.inputs[0]!.format, 'strace-ff');
+      assert.deepEqual(analysis.warnings.filter((w) => /time/.test(w.message)), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,8 @@
 // Exit code: 0 no hang found, 1 hang(s) found, 2 error.
 
 import type { Command } from 'commander';
-import { analyzeTrace } from '../pipeline.js';
+import { mergeSnapshot } from '../analysis/proc-findings.js';
+import { analyzeSources } from '../pipeline.js';
 import { writeChunks } from '../util/output.js';
 import { jsonChunks } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
@@ -10,6 +11,7 @@ import { textChunks } from '../views/text.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
+import { recordedSnapshot } from './recording.js';
 
 interface AnalyzeOptions extends InputOptions {
   json?: boolean;
@@ -34,9 +36,11 @@ export function registerAnalyze(program: Command): void {
     )
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
+        const recorded = recordedSnapshot(paths);
         const sources = await loadSources(paths, options);
         const clock = traceClock(sources);
-        const analysis = await analyzeTrace(sources, { onEvent: (event) => clock.observe(event) });
+        const { analysis, tree } = await analyzeSources(sources, { onEvent: (event) => clock.observe(event) });
+        if (recorded) mergeSnapshot(analysis, recorded.snapshot, tree, `The /proc snapshot in ${recorded.path} (taken ${recorded.snapshot.takenAt})`);
         const color = options.color && wantsColor(process.stdout);
         await writeChunks(options.json ? jsonChunks(analysis, clock) : textChunks(analysis, { color, clock }));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;

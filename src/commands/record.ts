@@ -18,11 +18,13 @@ import { Containment } from '../../collectors/containment.js';
 import type { ContainmentInfo } from '../../collectors/containment.js';
 import { HangWatchdog } from '../../collectors/watchdog.js';
 import { resolveInputs } from '../../parsers/index.js';
-import { analyzeTrace } from '../pipeline.js';
-import type { Analysis, InheritedLockFinding, LockCycleFinding, PipeHeldOpenFinding } from '../analysis/types.js';
+import { analyzeSources } from '../pipeline.js';
+import { mergeSnapshot } from '../analysis/proc-findings.js';
+import type { Analysis } from '../analysis/types.js';
 import type { ExitStatus } from '../model/events.js';
 import { exitText } from '../model/format.js';
-import { analyzeSnapshot, snapshotTree } from '../proc/snapshot.js';
+import type { TaskTree } from '../model/tree.js';
+import { snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
 import { sayOnStderr } from '../util/output.js';
 import { renderJson } from '../views/json.js';
@@ -180,9 +182,9 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     const sources = await resolveInputs([collector.tracePath], { format: collector.format });
     // bpftrace's stamps are the monotonic clock's: the pair in meta.json shows them as wall time.
     const clock = TraceClock.for(sources, wallOffsetOf(meta.clock));
-    const complete = (analysis: Analysis) => {
+    const complete = (analysis: Analysis, tree: TaskTree) => {
       for (const message of collector!.warnings) analysis.warnings.push({ file: collector!.tracePath, line: 0, message });
-      if (snapshot) mergeSnapshot(analysis, snapshot, collector!.rootPid);
+      if (snapshot) mergeSnapshot(analysis, snapshot, tree, 'When forkscope stopped the tree, /proc');
     };
     if (options.tui) {
       const { LiveTui } = await loadTui();
@@ -260,8 +262,9 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       await live.quit();
       live = null;
     } else {
-      analysis = await analyzeTrace(sources, { onEvent: (event) => clock.observe(event) });
-      complete(analysis);
+      const traced = await analyzeSources(sources, { onEvent: (event) => clock.observe(event) });
+      analysis = traced.analysis;
+      complete(analysis, traced.tree);
     }
     const color = options.color && wantsColor(process.stdout);
     process.stdout.write(options.json ? renderJson(analysis, clock) : renderText(analysis, { color, clock }));
@@ -335,73 +338,4 @@ function exitCodeOf(exit: ExitStatus | null): number {
   if (!exit) return 2;
   if ('code' in exit) return exit.code;
   return 128 + (constants.signals[exit.signal as NodeJS.Signals] ?? 0);
-}
-
-/**
- * Adds what /proc showed when the watchdog fired: a trace finding on the same wait gains /proc's
- * proof (the lock's __owner: holder and `confirmed`; the pipe's holders), and a hang the trace
- * missed is reported from /proc.
- */
-function mergeSnapshot(analysis: Analysis, snapshot: TreeSnapshot, rootPid: number): void {
-  const fromProc = analyzeSnapshot(snapshot);
-  analysis.warnings.push(...fromProc.warnings);
-  for (const proc of fromProc.findings) {
-    if (proc.kind === 'inherited-lock') mergeInheritedLock(analysis, proc, snapshot, rootPid);
-    else if (proc.kind === 'lock-cycle') mergeLockCycle(analysis, proc);
-    else mergeHeldPipe(analysis, proc);
-  }
-}
-
-function mergeInheritedLock(analysis: Analysis, proc: InheritedLockFinding, snapshot: TreeSnapshot, rootPid: number): void {
-  // The command itself was exec'd, not forked from the traced program: it inherited no lock.
-  if (proc.pid === rootPid) return;
-  const traced = analysis.findings.find(
-    (f): f is InheritedLockFinding => f.kind === 'inherited-lock' && f.pid === proc.pid && f.tid === proc.tid && f.futex === proc.futex,
-  );
-  if (!traced) {
-    analysis.findings.push(proc);
-    return;
-  }
-  traced.evidence.push(...proc.evidence.filter((e) => e.role !== 'waits-for-child'));
-  const futex = snapshot.processes.find((p) => p.pid === proc.pid)?.threads.find((t) => t.tid === proc.tid)?.futex;
-  if (traced.confidence === 'confirmed' && traced.holderTid === proc.holderTid && futex) {
-    traced.explanation += ` /proc agrees: the lock is ${futex.symbol ?? futex.address}, its __owner ${futex.owner}.`;
-    return;
-  }
-  traced.explanation += ` When forkscope stopped the tree, /proc showed: ${proc.explanation}`;
-  if (proc.confidence !== 'confirmed') return;
-  if (traced.holderTid === null) traced.holderTid = proc.holderTid;
-  traced.confidence = 'confirmed';
-}
-
-/** /proc's owners prove the cycle: the trace's finding becomes confirmed, and no thread of it is reported as another hang. */
-function mergeLockCycle(analysis: Analysis, proc: LockCycleFinding): void {
-  const members = new Set(proc.tids);
-  analysis.findings = analysis.findings.filter((f) => f.kind !== 'inherited-lock' || f.pid !== proc.pid || !members.has(f.tid));
-  const traced = analysis.findings.find(
-    (f): f is LockCycleFinding => f.kind === 'lock-cycle' && f.pid === proc.pid && f.tids.length === members.size && f.tids.every((t) => members.has(t)),
-  );
-  if (!traced) {
-    analysis.findings.push(proc);
-    return;
-  }
-  traced.evidence.push(...proc.evidence);
-  traced.confidence = 'confirmed';
-  traced.explanation += ` /proc confirms it: ${proc.explanation}`;
-}
-
-function mergeHeldPipe(analysis: Analysis, proc: PipeHeldOpenFinding): void {
-  const traced = analysis.findings.find(
-    (f): f is PipeHeldOpenFinding => f.kind === 'pipe-held-open' && f.pid === proc.pid && f.tid === proc.tid && f.fd === proc.fd,
-  );
-  if (!traced) {
-    analysis.findings.push(proc);
-    return;
-  }
-  traced.evidence.push(...proc.evidence);
-  for (const writer of proc.writers) {
-    if (!traced.writers.some((w) => w.pid === writer.pid && w.fd === writer.fd)) traced.writers.push(writer);
-  }
-  traced.confidence = 'confirmed';
-  traced.explanation += ` /proc confirms it: ${proc.explanation}`;
 }

@@ -8,7 +8,7 @@
 // word that another such task waited on shares its address space.
 
 import { isFutexWait, isFutexWake } from './futex.js';
-import type { ExitStatus, SyscallEvent, TraceEvent } from './events.js';
+import type { CloneCall, ExitStatus, Stamp, SyscallEvent, TraceEvent } from './events.js';
 import { returned } from './events.js';
 
 export interface Task {
@@ -158,7 +158,7 @@ export class TaskTree {
       resolving.delete(task);
       processOf.set(task, process);
       task.process = process;
-      process.threads.push(task);
+      addTo(process.threads, task, (list) => (process.threads = list));
       return process;
     };
     for (const task of this.all) {
@@ -201,7 +201,12 @@ export class TaskTree {
       task.exit ??= { code: call.exitCode };
     } else if (call.wait?.status && call.result?.value) {
       const reaped = this.current.get(call.result.value);
-      if (reaped) reaped.exit ??= call.wait.status;
+      if (reaped) {
+        reaped.exit ??= call.wait.status;
+        // A reaped process is gone with all its threads: no finding will quote how it was made,
+        // so only where and when is kept (a fork-heavy trace keeps a million of these).
+        if (reaped.creation) reaped.creation = placeOfCall(reaped.creation);
+      }
     } else if (call.futex?.private && returned(call)) {
       this.recordPrivateFutex(task, call);
     }
@@ -291,7 +296,7 @@ export class TaskTree {
       exit: null,
       inference: null,
     };
-    parent?.children.push(process);
+    if (parent) addTo(parent.children, process, (list) => (parent.children = list));
     this.processList.push(process);
     return process;
   }
@@ -317,4 +322,43 @@ export class TaskTree {
     this.all.push(task);
     return task;
   }
+}
+
+/** The reduced clone parts, one per kind of call and what it made: a million reaped children share a few. */
+const reducedClones = new Map<string, CloneCall>();
+
+/**
+ * A clone reduced to what it made and where and when (its start: for a clone the two differ by
+ * microseconds): its text, flags and errno (and the line they were sliced from, which they keep
+ * alive) are dropped.
+ */
+function placeOfCall(call: SyscallEvent): SyscallEvent {
+  const { us, stream, seq, where } = call.start;
+  const place: Stamp = { us, text: null, stream, seq, where: { file: where.file, line: where.line, offset: where.offset } };
+  let clone = call.clone;
+  if (clone) {
+    const key = `${clone.syscall} ${clone.creates}`;
+    clone = reducedClones.get(key) ?? { syscall: clone.syscall, flags: null, creates: clone.creates };
+    reducedClones.set(key, clone);
+  }
+  return {
+    kind: 'syscall',
+    tid: call.tid,
+    name: call.name,
+    args: '',
+    result: call.result && { raw: String(call.result.value ?? '?'), value: call.result.value, errno: null },
+    start: place,
+    end: call.end && place,
+    durationUs: call.durationUs,
+    clone,
+  };
+}
+
+/**
+ * Appends to a list that is usually one long: the first item makes an array of exactly one (a
+ * push onto an empty array reserves room for 17, which a million single-threaded processes pay).
+ */
+function addTo<T>(list: T[], item: T, replace: (list: T[]) => void): void {
+  if (list.length === 0) replace([item]);
+  else list.push(item);
 }

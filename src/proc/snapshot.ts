@@ -1,17 +1,13 @@
 // A read-only postmortem of a live process tree from /proc: every thread's state, wchan and
-// current syscall, the futex words the blocked ones wait on (read from /proc/PID/mem), and from
-// that the same findings a trace gives, with `source: 'proc'`.
+// current syscall, the futex words the blocked ones wait on (read from /proc/PID/mem), and whose
+// thread a mutex's __owner is. Facts only: src/analysis/proc-findings.ts turns them into findings.
 //
 // glibc x86_64/aarch64 pthread_mutex_t: __lock (the futex word) at +0, __owner (holder TID) at +8,
-// __kind at +16. A child blocked on a mutex whose __owner is a thread of its parent, not one of
-// its own, inherited the lock locked: proof, `confirmed`.
+// __kind at +16.
 
-import type { Analysis, ChainLink, Confidence, Evidence, Finding, InheritedLockFinding, ProcessState, ProcessSummary, Warning } from '../analysis/types.js';
-import { lockCyclesFromSnapshot } from '../analysis/lock-cycle.js';
-import { foldIntoLockHangs, heldPipesFromSnapshot } from '../analysis/pipes.js';
 import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
-import { syscallName, waitidTarget } from '../linux/abi.js';
+import { syscallName } from '../linux/abi.js';
 import { readDescriptors, untimedWaitOf } from './fds.js';
 import type { Descriptor } from './fds.js';
 import { nameAddress, readMaps, readMemory } from './memory.js';
@@ -41,6 +37,11 @@ export interface FutexWord {
   expected: number;
   /** The pthread_mutex_t __owner field when the word looks like a mutex, else null. */
   owner: number | null;
+  /**
+   * The process the owner TID belongs to when the snapshot was taken (its Tgid), null when no
+   * such task is alive (it exited), or when there is no owner. Absent in snapshots of older versions.
+   */
+  ownerTgid?: number | null;
   /** `symbol+offset (object)`, or the mapping, of the address. */
   symbol: string | null;
 }
@@ -75,6 +76,11 @@ export interface TreeSnapshot {
   takenAt: string;
   root: number;
   processes: ProcessSnapshot[];
+  /**
+   * The root's parent, outside the examined tree (attach given the hung child itself), when it is
+   * a live user process; null otherwise. Absent in snapshots of older versions.
+   */
+  rootParent?: ProcessSnapshot | null;
   warnings: string[];
 }
 
@@ -99,18 +105,27 @@ export function snapshotTree(root: number, pids: number[] = descendantsOf(root))
   const warnings: string[] = [];
   const processes: ProcessSnapshot[] = [];
   for (const pid of pids) {
-    const stat = readStat(pid);
-    if (!alive(stat) || isKernelThread(stat)) continue;
-    const maps = readMaps(pid);
-    const threads: ThreadSnapshot[] = [];
-    for (const tid of threadsOf(pid)) {
-      const thread = snapshotThread(pid, tid, maps);
-      if (thread) threads.push(thread);
-      if (thread?.futex && thread.futex.word === null) warnings.push(`${pid}: cannot read futex ${thread.futex.address} from /proc/${pid}/mem`);
+    const process = snapshotProcess(pid);
+    if (!process) continue;
+    for (const thread of process.threads) {
+      if (thread.futex && thread.futex.word === null) warnings.push(`${pid}: cannot read futex ${thread.futex.address} from /proc/${pid}/mem`);
     }
-    processes.push({ pid, ppid: stat.ppid, comm: stat.comm, command: commandLine(pid), threads, fds: readDescriptors(pid) });
+    processes.push(process);
   }
-  return { takenAt: new Date().toISOString(), root, processes, warnings };
+  const rootPpid = processes.find((p) => p.pid === root)?.ppid ?? 0;
+  const rootParent = rootPpid > 1 ? snapshotProcess(rootPpid) : null;
+  return { takenAt: new Date().toISOString(), root, processes, rootParent, warnings };
+}
+
+/** One live user process, or null (gone, a zombie, a kernel thread). */
+function snapshotProcess(pid: number): ProcessSnapshot | null {
+  const stat = readStat(pid);
+  if (!alive(stat) || isKernelThread(stat)) return null;
+  const maps = readMaps(pid);
+  const threads = threadsOf(pid)
+    .map((tid) => snapshotThread(pid, tid, maps))
+    .filter((t): t is ThreadSnapshot => t !== null);
+  return { pid, ppid: stat.ppid, comm: stat.comm, command: commandLine(pid), threads, fds: readDescriptors(pid) };
 }
 
 function snapshotThread(pid: number, tid: number, maps: ReturnType<typeof readMaps>): ThreadSnapshot | null {
@@ -160,194 +175,15 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
     word,
     expected: Number(BigInt.asIntN(32, val)),
     owner: owner || null,
+    ownerTgid: owner ? tgidOf(owner) : null,
     symbol: nameAddress(pid, uaddr, maps),
   };
 }
 
-function isUntimedWait(thread: ThreadSnapshot): boolean {
-  if (!thread.futex || thread.futex.timed) return false;
-  return isFutexWait(decodeFutexOp(Number(thread.syscall!.args[1]! & 0xffffffffn)).command);
-}
-
-/** The wait4/waitid a thread sits in, as `wait4 PID` (any child: -1), or null. */
-function waitTarget(thread: ThreadSnapshot): { call: string; pid: number } | null {
-  const call = thread.syscall;
-  if (call?.name === 'wait4') return { call: 'wait4', pid: Number(BigInt.asIntN(32, call.args[0]!)) };
-  if (call?.name === 'waitid') {
-    const pid = waitidTarget(Number(call.args[0]), Number(BigInt.asIntN(32, call.args[1])));
-    return { call: 'waitid', pid: pid ?? -1 };
-  }
-  return null;
-}
-
-/** The findings a snapshot proves or suggests, in the shape `analyze` reports. */
-export function analyzeSnapshot(snapshot: TreeSnapshot): Analysis {
-  const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
-  const findings: Finding[] = [];
-  for (const child of snapshot.processes) {
-    // A private futex can only be woken by a thread of its own process: if every one of them sits
-    // in an untimed futex wait, nothing can (a thread asleep or reading may still release a lock).
-    const allBlocked = child.threads.every(isUntimedWait);
-    for (const thread of child.threads) {
-      if (!isUntimedWait(thread)) continue;
-      const futex = thread.futex!;
-      const parent = byPid.get(child.ppid) ?? snapshotParent(child.ppid);
-      const owner = ownerOf(futex, child, parent);
-      let confidence: Confidence;
-      if (owner === 'parent-thread' || owner === 'former-parent-thread') confidence = 'confirmed';
-      else if (owner === 'elsewhere' && allBlocked && futex.private) confidence = 'likely';
-      else if (owner === null && allBlocked && futex.private && futex.word === futex.expected) confidence = 'possible';
-      else continue;
-      findings.push(snapshotFinding(child, thread, futex, parent, confidence, owner, byPid));
-    }
-  }
-  findings.push(...lockCyclesFromSnapshot(snapshot), ...heldPipesFromSnapshot(snapshot));
-  return {
-    inputs: [],
-    processes: snapshot.processes.map((p) => summarize(p, byPid)),
-    findings: foldIntoLockHangs(findings),
-    warnings: snapshot.warnings.map((message): Warning => ({ file: `/proc/${snapshot.root}`, line: 0, message })),
-  };
-}
-
-type OwnerVerdict = 'parent-thread' | 'former-parent-thread' | 'elsewhere' | 'own-thread' | null;
-
-/**
- * Whose thread the mutex's __owner is. After the fork the child's copy of the word is written only
- * by the child's own threads, whose TIDs all come after the child's pid: an owner TID allocated
- * between the parent's pid and the child's, and now no live thread of another process, locked it
- * in the parent before the fork, even if that thread has exited since.
- */
-function ownerOf(futex: FutexWord, child: ProcessSnapshot, parent: ProcessSnapshot | null): OwnerVerdict {
-  const owner = futex.owner;
-  if (owner === null) return null;
-  if (child.threads.some((t) => t.tid === owner)) return 'own-thread';
-  if (parent?.threads.some((t) => t.tid === owner)) return 'parent-thread';
-  const alive = readText(`/proc/${owner}/status`) !== null;
-  if (parent && !alive && parent.pid < owner && owner < child.pid) return 'former-parent-thread';
-  return 'elsewhere';
-}
-
-/** A parent outside the examined tree (attach was given the hung child itself). */
-function snapshotParent(ppid: number): ProcessSnapshot | null {
-  if (ppid <= 1) return null;
-  const stat = readStat(ppid);
-  if (!alive(stat) || isKernelThread(stat)) return null;
-  const maps = readMaps(ppid);
-  const threads = threadsOf(ppid)
-    .map((tid) => snapshotThread(ppid, tid, maps))
-    .filter((t): t is ThreadSnapshot => t !== null);
-  return { pid: ppid, ppid: stat.ppid, comm: stat.comm, command: commandLine(ppid), threads, fds: readDescriptors(ppid) };
-}
-
-function snapshotFinding(
-  child: ProcessSnapshot,
-  thread: ThreadSnapshot,
-  futex: FutexWord,
-  parent: ProcessSnapshot | null,
-  confidence: Confidence,
-  owner: OwnerVerdict,
-  byPid: Map<number, ProcessSnapshot>,
-): InheritedLockFinding {
-  const where = (p: number, t: number, file: string) => ({ file: `/proc/${p}/task/${t}/${file}`, line: 1 });
-  const evidence: Evidence[] = [
-    { ...where(child.pid, thread.tid, 'syscall'), tid: thread.tid, text: `${thread.syscall!.text} (${futex.op} on ${futex.symbol ?? futex.address})`, role: 'blocked-forever' },
-  ];
-  const ownerText = futex.owner === null ? 'no owner field (not a pthread mutex, or a low-level lock)' : `__owner ${futex.owner}`;
-  evidence.push({
-    file: `/proc/${child.pid}/mem`,
-    line: 1,
-    tid: futex.owner ?? thread.tid,
-    text: `${futex.address}: word ${futex.word ?? '?'} (${futexWordMeaning(futex)}), ${ownerText}`,
-    role: futex.owner === null ? 'blocked-forever' : 'lock-taken',
-  });
-  const chain = waitChain(child, byPid);
-  for (const { thread: waiting, pid } of chain) {
-    evidence.push({ ...where(pid, waiting.tid, 'syscall'), tid: waiting.tid, text: waiting.syscall!.text, role: 'waits-for-child' });
-  }
-  const named = futex.symbol ? `${futex.address} = ${futex.symbol}` : futex.address;
-  const inherited = 'the child inherited the lock locked at fork and nothing in it can release it.';
-  const holder =
-    owner === 'parent-thread'
-      ? `Its __owner is thread ${futex.owner}, a thread of the parent ${parent!.pid} and not of ${child.pid}: ${inherited}`
-      : owner === 'former-parent-thread'
-        ? `Its __owner is thread ${futex.owner}, no thread of ${child.pid} and no longer running: its TID comes ` +
-          `between the parent ${parent!.pid} and the child, so it took the lock in the parent before the fork (the ` +
-          `child's own threads all came later): ${inherited}`
-        : confidence === 'likely'
-          ? `Its __owner ${futex.owner} is no thread of ${child.pid}, and every thread of ${child.pid} is blocked: nothing in it can release the lock.`
-          : `The word still holds ${futex.word}, the value the waiter sleeps on, and every thread of ${child.pid} is blocked, so nothing in it can wake the waiter; /proc cannot show who held it.`;
-  return {
-    kind: 'inherited-lock',
-    pid: child.pid,
-    tid: thread.tid,
-    futex: futex.address,
-    parentPid: parent?.pid ?? child.ppid,
-    // /proc does not record which thread forked a process: the parent's main thread stands in.
-    forkTid: parent?.pid ?? child.ppid,
-    holderTid: owner === 'parent-thread' || owner === 'former-parent-thread' ? futex.owner : null,
-    confidence,
-    blockedSince: null,
-    op: futex.op,
-    chain: chain.map(({ link }) => link),
-    evidence,
-    explanation: `Thread ${thread.tid} of ${child.pid} is blocked in ${futex.op} on ${named} with no timeout (state ${thread.state}, wchan ${thread.wchan ?? '?'}). ${holder}`,
-    source: 'proc',
-  };
-}
-
-function futexWordMeaning(futex: FutexWord): string {
-  if (futex.word === null) return 'unreadable';
-  if (futex.owner !== null) return futex.word === 2 ? 'mutex locked, with waiters' : 'mutex locked';
-  if (futex.word === futex.expected) return 'the value the waiter sleeps on';
-  return `changed from the ${futex.expected} the waiter sleeps on: a wake is due`;
-}
-
-/** Parents sitting in wait4/waitid for the hung process, then theirs, upward within the tree. */
-function waitChain(
-  child: ProcessSnapshot,
-  byPid: Map<number, ProcessSnapshot>,
-): { link: ChainLink; thread: ThreadSnapshot; pid: number }[] {
-  const links: { link: ChainLink; thread: ThreadSnapshot; pid: number }[] = [];
-  const seen = new Set<number>();
-  for (let waitedOn = child; !seen.has(waitedOn.pid); ) {
-    seen.add(waitedOn.pid);
-    // Beyond the examined tree only the hung process's own parent is looked at (not the shell's).
-    const parent = byPid.get(waitedOn.ppid) ?? (waitedOn === child ? snapshotParent(waitedOn.ppid) : null);
-    if (!parent) break;
-    const waiting = parent.threads.find((t) => {
-      const target = waitTarget(t);
-      return target !== null && (target.pid === waitedOn.pid || target.pid <= 0);
-    });
-    if (!waiting) break;
-    const target = waitTarget(waiting)!;
-    links.push({
-      link: {
-        pid: parent.pid,
-        tid: waiting.tid,
-        waitsOn: `${target.call} ${target.pid === -1 ? 'any' : target.pid}`,
-        where: { file: `/proc/${parent.pid}/task/${waiting.tid}/syscall`, line: 1 },
-      },
-      thread: waiting,
-      pid: parent.pid,
-    });
-    waitedOn = parent;
-  }
-  return links;
-}
-
-function summarize(process: ProcessSnapshot, byPid: Map<number, ProcessSnapshot>): ProcessSummary {
-  let state: ProcessState = 'running';
-  if (process.threads.some(isUntimedWait)) state = 'blocked-futex';
-  else if (process.threads.some((t) => waitTarget(t) !== null)) state = 'waiting-child';
-  return {
-    pid: process.pid,
-    parentPid: byPid.has(process.ppid) ? process.ppid : process.ppid || null,
-    threads: process.threads.map((t) => t.tid),
-    command: process.command,
-    exit: null,
-    state,
-  };
+/** The process a live task belongs to (`Tgid:` of /proc/TID/status), null when it is gone. */
+function tgidOf(tid: number): number | null {
+  const match = /^Tgid:\s+(\d+)$/m.exec(readText(`/proc/${tid}/status`) ?? '');
+  return match ? Number(match[1]) : null;
 }
 
 /**

@@ -26,7 +26,7 @@ export interface IndexOptions {
   /** The trace is still being recorded: read it as it grows, until this says it is done. */
   follow?: Follow;
   /** Completes the analysis before it is shown (e.g. with what /proc showed of a live tree). */
-  complete?: (analysis: Analysis) => void;
+  complete?: (analysis: Analysis, tree: TaskTree) => void;
   /** Events known before the trace begins (the tree of an attached process, from /proc). */
   prelude?: TraceEvent[];
   /** How times are shown (a bpftrace recording's nanoseconds as seconds or wall time); as printed without. */
@@ -143,7 +143,7 @@ export class TraceIndex {
       });
       this.progressNow.live = false;
       this.store.flush();
-      this.options.complete?.(analysis);
+      this.options.complete?.(analysis, tree);
       this.analysis = analysis;
       this.entries = this.buildEntries(tree);
       this.annotate(analysis.findings);

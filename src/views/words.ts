@@ -79,7 +79,7 @@ export function findingSentence(finding: Finding): string {
     const writers = finding.writers.map((w) => (w.pid === finding.pid ? `${w.pid} itself (fd ${w.fd})` : `${w.pid} (fd ${w.fd})`));
     return `${who} blocked forever in ${finding.call} on ${finding.channel} fd ${finding.fd}, held open by ${writers.join(', ')} (${finding.confidence})`;
   }
-  const holder = finding.holderTid === null ? 'a thread the trace does not show' : String(finding.holderTid);
+  const holder = finding.holderTid !== null ? String(finding.holderTid) : finding.source === 'proc' ? 'a thread /proc cannot name' : 'a thread the trace does not show';
   return (
     `${finding.pid} (child of ${finding.parentPid ?? finding.forkTid}) blocked forever on futex ${finding.futex}, ` +
     `held by ${holder} when ${finding.forkTid} forked it (${finding.confidence})`

@@ -5,7 +5,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupRun } from './group.js';
 import { childrenOf } from '../../src/proc/tree.js';
@@ -107,9 +107,12 @@ function syscallsOf(pid: number): number[] {
 /**
  * Starts a program that hangs in its own process group (with the marker), and resolves once one
  * of its children sits in futex (syscall 202 on x86_64) for `settleMs`: the hang is in place.
+ * `stdoutFile`: where its stdout goes (what it prints it knows: TIDs, addresses), else nowhere.
  */
-export async function startHung(argv: string[], env: NodeJS.ProcessEnv, settleMs = 800): Promise<ChildProcess> {
-  const child = spawn(argv[0]!, argv.slice(1), { env, detached: true, stdio: 'ignore' });
+export async function startHung(argv: string[], env: NodeJS.ProcessEnv, settleMs = 800, stdoutFile?: string): Promise<ChildProcess> {
+  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
+  const child = spawn(argv[0]!, argv.slice(1), { env, detached: true, stdio: ['ignore', out, 'ignore'] });
+  if (typeof out === 'number') closeSync(out);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
