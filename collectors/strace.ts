@@ -19,9 +19,11 @@ export const ESSENTIAL_SYSCALLS = [
 
 /**
  * How record runs strace. -I1: a SIGTERM makes strace detach and leave (used for --keep-running);
- * the tree itself is killed by forkscope, and strace ends once its last tracee has.
+ * the tree itself is killed by forkscope, and strace ends once its last tracee has. -s 4096 (PATH_MAX):
+ * strace's default 32 cuts paths and command lines (`"/opt/python/3.11.7/bin"...`) and argv past 32
+ * arguments; strace has no per-call size, so the data of traced reads and writes grows with it too.
  */
-export const STRACE_RECORD_ARGS = ['-f', '-tt', '-T', '-qq', '-I1'];
+export const STRACE_RECORD_ARGS = ['-f', '-tt', '-T', '-qq', '-I1', '-s', '4096'];
 
 export interface StraceFeatures {
   version: string;

@@ -469,7 +469,11 @@ export function decodeExec(name: string, args: string): ExecCall | undefined {
   const pathArg = name === 'execveat' ? parts[1] : parts[0];
   const argvArg = name === 'execveat' ? parts[2] : parts[1];
   const path = unquote(pathArg ?? '');
-  const argv = argvArg?.startsWith('[') ? [...argvArg.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]).join(' ') : null;
+  // A string strace cut at `-s` keeps its `...` marker: `/opt/python/3.11.7/bin...` is no program called `bin`.
+  // An argv cut at its element count ends `, ...]`.
+  const argv = argvArg?.startsWith('[')
+    ? [...argvArg.matchAll(/"((?:[^"\\]|\\.)*)"(\.\.\.)?|(?<=[[,]\s*)\.\.\.(?=\s*\]$)/g)].map((m) => (m[1] ?? '') + (m[2] ?? '') || m[0]).join(' ')
+    : null;
   return { path, argv: argv || null };
 }
 
@@ -480,9 +484,10 @@ export function decodeExitCode(name: string, args: string): number | undefined {
   return code ?? undefined;
 }
 
+/** A quoted string's text, with strace's `...` when it was cut at `-s`. */
 function unquote(text: string): string {
-  const m = /^"((?:[^"\\]|\\.)*)"/.exec(text);
-  return m ? m[1]! : text;
+  const m = /^"((?:[^"\\]|\\.)*)"(\.\.\.)?/.exec(text);
+  return m ? m[1]! + (m[2] ?? '') : text;
 }
 
 function isDigit(ch: number): boolean {

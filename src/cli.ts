@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerAttach } from './commands/attach.js';
+import { registerEvents } from './commands/events.js';
+import { registerExport } from './commands/export.js';
 import { registerRecord } from './commands/record.js';
 import { registerTimeline } from './commands/timeline.js';
 import { registerTui } from './commands/tui.js';
@@ -40,6 +42,8 @@ registerTimeline(program);
 registerRecord(program);
 registerAttach(program);
 registerTui(program);
+registerExport(program, version);
+registerEvents(program);
 for (const command of [program, ...program.commands]) oneLineUsageErrors(command);
 
 await program.parseAsync(process.argv);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, REPO, repoPath, runCli } from './helpers/repo.js';
 
-const COMMANDS = ['analyze', 'timeline', 'record', 'attach', 'tui'];
+const COMMANDS = ['analyze', 'timeline', 'export', 'events', 'record', 'attach', 'tui'];
 
 describe('usage errors', () => {
   it('an unknown command: one line with the closest command, then where the help is; exit 2', () => {

@@ -286,9 +286,14 @@ describe('decoded calls', () => {
 
   it('execve: the path and argv', () => {
     assert.deepEqual(decodeExec('execve', '"/bin/true", ["true", "a b"], 0x7ffe /* 39 vars */'), { path: '/bin/true', argv: 'true a b' });
+    // What strace cut (-s) keeps its `...`: a string, and an array past its 32nd element.
     assert.deepEqual(decodeExec('execve', '"/tmp/x", ["/tmp/tmp.AhYMD7S3WD/mutex-held-a"...], 0x7ffc'), {
       path: '/tmp/x',
-      argv: '/tmp/tmp.AhYMD7S3WD/mutex-held-a',
+      argv: '/tmp/tmp.AhYMD7S3WD/mutex-held-a...',
+    });
+    assert.deepEqual(decodeExec('execve', '"/opt/python/3.11.7/bin/python3"..., ["/opt/python/3.11.7/bin"..., "pool.py", ...], 0x7ffc'), {
+      path: '/opt/python/3.11.7/bin/python3...',
+      argv: '/opt/python/3.11.7/bin... pool.py ...',
     });
     assert.equal(decodeExec('execveat', 'AT_FDCWD, "/bin/sh", ["sh"], NULL, 0')?.path, '/bin/sh');
   });

@@ -8,7 +8,7 @@ import { writeChunks } from '../util/output.js';
 import { jsonChunks } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { textChunks } from '../views/text.js';
-import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
 import { recordedSnapshot } from './recording.js';
@@ -37,10 +37,12 @@ export function registerAnalyze(program: Command): void {
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
         const recorded = recordedSnapshot(paths);
-        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { objectDirs: options.objects });
+        const sources = await loadSources(paths, options);
+        const clock = traceClock(sources);
+        const { analysis, tree } = await analyzeSources(sources, { onEvent: (event) => clock.observe(event), objectDirs: options.objects });
         if (recorded) mergeSnapshot(analysis, recorded.snapshot, tree, `The /proc snapshot in ${recorded.path} (taken ${recorded.snapshot.takenAt})`);
         const color = options.color && wantsColor(process.stdout);
-        await writeChunks(options.json ? jsonChunks(analysis) : textChunks(analysis, { color }));
+        await writeChunks(options.json ? jsonChunks(analysis, clock) : textChunks(analysis, { color, clock }));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),
     );

@@ -6,7 +6,10 @@ import type { Command } from 'commander';
 import { resolveInputs } from '../../parsers/index.js';
 import { TRACE_FORMATS } from '../../parsers/types.js';
 import type { TraceFormat, TraceSource } from '../../parsers/types.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { sayOnStderr } from '../util/output.js';
+import { TraceClock, wallOffsetOf } from '../views/times.js';
 
 export const EXIT_OK = 0;
 export const EXIT_HANG = 1;
@@ -18,12 +21,16 @@ export interface InputOptions {
   objects: string[];
 }
 
-/** The TRACE arguments and --format; `stdin: false` for a command that reads keys from stdin (the TUI). */
-export function withTraceInputs(command: Command, { stdin = true } = {}): Command {
+/**
+ * The TRACE arguments and the option forcing their format (`--format`; `--input-format` where
+ * `--format` names what a command writes, as export's); `stdin: false` for a command that reads
+ * keys from stdin (the TUI).
+ */
+export function withTraceInputs(command: Command, { stdin = true, formatFlag = '--format' } = {}): Command {
   const traces = 'strace -f log, strace -ff files (or their prefix or directory), PlashGlibc log, bpftrace CSV';
   return command
     .argument('<trace...>', stdin ? `${traces}, or - for stdin` : traces)
-    .addOption(new Option('--format <format>', 'force the input format instead of detecting it').choices([...TRACE_FORMATS]))
+    .addOption(new Option(`${formatFlag} <format>`, 'force the input format instead of detecting it').choices([...TRACE_FORMATS]))
     .option(
       '--objects <dir>',
       'a directory holding the traced program (or a library) under its file name, when the path the trace shows holds none, to name locks (repeatable; the trace\'s own directory is searched too)',
@@ -32,8 +39,25 @@ export function withTraceInputs(command: Command, { stdin = true } = {}): Comman
     );
 }
 
-export async function loadSources(paths: string[], options: InputOptions): Promise<TraceSource[]> {
+export async function loadSources(paths: string[], options: Pick<InputOptions, 'format'>): Promise<TraceSource[]> {
   return resolveInputs(paths, { format: options.format, onNote: (note) => process.stderr.write(`forkscope: ${note}\n`) });
+}
+
+/**
+ * How the views show the sources' times: a bpftrace recording's monotonic nanoseconds as wall time
+ * when the meta.json `record` wrote next to it has the clock pair, else as seconds from its start.
+ */
+export function traceClock(sources: TraceSource[]): TraceClock {
+  const [source] = sources;
+  const file = sources.length === 1 && source?.path !== '-' ? source?.files[0] : undefined;
+  if (file === undefined) return TraceClock.for(sources);
+  let offset: bigint | null = null;
+  try {
+    offset = wallOffsetOf((JSON.parse(readFileSync(join(dirname(file), 'meta.json'), 'utf8')) as { clock?: unknown }).clock);
+  } catch {
+    // No meta.json, or not one of record's: relative times.
+  }
+  return TraceClock.for(sources, offset);
 }
 
 /** Runs a command body; an error becomes `forkscope: message` and exit code 2. */

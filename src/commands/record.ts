@@ -30,6 +30,7 @@ import { sayOnStderr } from '../util/output.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
+import { TraceClock, clockPair, wallOffsetOf } from '../views/times.js';
 import type { LiveTui } from '../tui/live.js';
 import { checkTuiOption, loadTui } from '../tui/load.js';
 import { atExit, exitOnSignal, ownSignals } from '../util/lifetime.js';
@@ -115,6 +116,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     keptRunning: null,
     lostEvents: null,
     warnings: [],
+    clock: clockPair(),
   };
   const writeMeta = () => out.replaceFile('meta.json', JSON.stringify(meta, null, 2) + '\n');
 
@@ -178,13 +180,15 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     writeMeta();
     let snapshot: TreeSnapshot | null = null;
     const sources = await resolveInputs([collector.tracePath], { format: collector.format });
+    // bpftrace's stamps are the monotonic clock's: the pair in meta.json shows them as wall time.
+    const clock = TraceClock.for(sources, wallOffsetOf(meta.clock));
     const complete = (analysis: Analysis, tree: TaskTree) => {
       for (const message of collector!.warnings) analysis.warnings.push({ file: collector!.tracePath, line: 0, message });
       if (snapshot) mergeSnapshot(analysis, snapshot, tree, 'When forkscope stopped the tree, /proc');
     };
     if (options.tui) {
       const { LiveTui } = await loadTui();
-      live = new LiveTui(sources, { title: `${argv.join(' ')} (${dir})`, color: options.color && !process.env.NO_COLOR, complete });
+      live = new LiveTui(sources, { title: `${argv.join(' ')} (${dir})`, color: options.color && !process.env.NO_COLOR, complete, clock });
       void live.closed.then(() => {
         quitTui = true;
         wake();
@@ -258,12 +262,12 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       await live.quit();
       live = null;
     } else {
-      const traced = await analyzeSources(sources);
+      const traced = await analyzeSources(sources, { onEvent: (event) => clock.observe(event) });
       analysis = traced.analysis;
       complete(analysis, traced.tree);
     }
     const color = options.color && wantsColor(process.stdout);
-    process.stdout.write(options.json ? renderJson(analysis) : renderText(analysis, { color }));
+    process.stdout.write(options.json ? renderJson(analysis, clock) : renderText(analysis, { color, clock }));
 
     if (hung || analysis.findings.length > 0) return EXIT_HANG;
     if (interrupted) return 128 + constants.signals[interrupted as StopSignal];
@@ -301,6 +305,8 @@ interface Meta {
   keptRunning: number[] | null;
   lostEvents: number | null;
   warnings: string[];
+  /** The monotonic clock (bpftrace's stamps) and the wall clock read at one moment: their offset. */
+  clock: { monotonicNs: string; realtime: string };
   /** How the traced tree was kept from outliving forkscope. */
   containment?: ContainmentInfo;
   /** Why forkscope failed, when it did. */

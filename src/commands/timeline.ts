@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { analyzeSources } from '../pipeline.js';
 import { TimelineSpool } from '../views/timeline.js';
 import { wantsColor } from '../views/style.js';
-import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
 import { writeOut } from '../util/output.js';
@@ -36,8 +36,16 @@ export function registerTimeline(program: Command): void {
         const pid = options.pid === undefined ? undefined : Number(options.pid);
         if (pid !== undefined && !Number.isInteger(pid)) throw new Error(`--pid takes a number, not '${options.pid}'`);
         const color = options.color && wantsColor(process.stdout);
-        const timeline = new TimelineSpool({ pid, all: Boolean(options.all), color });
-        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { onEvent: (event, tree) => timeline.observe(event, tree), objectDirs: options.objects });
+        const sources = await loadSources(paths, options);
+        const clock = traceClock(sources);
+        const timeline = new TimelineSpool({ pid, all: Boolean(options.all), color, clock });
+        const { analysis, tree } = await analyzeSources(sources, {
+          onEvent: (event, tree) => {
+            clock.observe(event);
+            timeline.observe(event, tree);
+          },
+          objectDirs: options.objects,
+        });
         await timeline.write(analysis, tree, writeOut);
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),

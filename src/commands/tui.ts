@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { loadTui, noTerminal } from '../tui/load.js';
-import { EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
+import { EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
 import { helpFooter } from './usage.js';
 import type { InputOptions } from './inputs.js';
 
@@ -33,7 +33,7 @@ export function registerTui(program: Command): void {
         if (why) throw new Error(`tui needs a terminal (${why}); for a report on a pipe or file use: forkscope analyze ${paths.join(' ')}`);
         const sources = await loadSources(paths, options);
         const { runTui } = await loadTui();
-        await runTui(sources, { color: options.color && !process.env.NO_COLOR, objectDirs: options.objects });
+        await runTui(sources, { color: options.color && !process.env.NO_COLOR, objectDirs: options.objects, clock: traceClock(sources) });
         return EXIT_OK;
       }),
     );

@@ -8,6 +8,7 @@ import { boundHeap } from '../util/collect.js';
 import { atExit, observeSignals } from '../util/lifetime.js';
 import { sayOnStderr } from '../util/output.js';
 import { App } from './App.js';
+import type { TraceClock } from '../views/times.js';
 import { TraceIndex } from './trace-index.js';
 
 const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[?25l';
@@ -57,8 +58,8 @@ export function openTui(index: TraceIndex, options: { title: string; color: bool
 }
 
 /** `forkscope tui`: a recorded trace, until the user quits. */
-export async function runTui(sources: TraceSource[], options: { color: boolean; objectDirs?: string[] }): Promise<void> {
-  const index = new TraceIndex(sources, { objectDirs: options.objectDirs });
+export async function runTui(sources: TraceSource[], options: { color: boolean; objectDirs?: string[]; clock?: TraceClock }): Promise<void> {
+  const index = new TraceIndex(sources, { objectDirs: options.objectDirs, clock: options.clock });
   try {
     const tui = openTui(index, { title: sources.map((s) => s.path).join(' '), color: options.color });
     void index.load();

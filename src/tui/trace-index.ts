@@ -9,6 +9,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { Follow } from '../../parsers/lines.js';
 import type { TraceSource } from '../../parsers/types.js';
 import { analyzeSources } from '../pipeline.js';
+import type { TraceClock } from '../views/times.js';
 import type { Analysis, Evidence, EvidenceRole, Finding } from '../analysis/types.js';
 import type { Stamp, TraceEvent } from '../model/events.js';
 import { eventText, exitText } from '../model/format.js';
@@ -30,6 +31,8 @@ export interface IndexOptions {
   prelude?: TraceEvent[];
   /** Where to find the traced program's files by name (`--objects`). */
   objectDirs?: string[];
+  /** How times are shown (a bpftrace recording's nanoseconds as seconds or wall time); as printed without. */
+  clock?: TraceClock;
 }
 
 export interface IndexProgress {
@@ -391,6 +394,7 @@ export class TraceIndex {
       return;
     }
     this.liveTree = tree;
+    this.options.clock?.observe(event);
     const task = tree.task(event.tid)!;
     let stream = this.taskStreams.get(task);
     if (!stream) this.taskStreams.set(task, (stream = this.store.stream()));
@@ -428,7 +432,7 @@ export class TraceIndex {
       tid: event.tid,
       at,
       end: at,
-      time: start.text,
+      time: this.options.clock ? this.options.clock.shown(start.text) : start.text,
       text: clip(eventText(event)),
       durationUs: null,
       key: event.kind !== 'task',

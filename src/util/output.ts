@@ -3,6 +3,7 @@
 // (`forkscope timeline big.log | head` must not crash with EPIPE, nor wait for a 'drain' that
 // never comes: the command still ends with its own exit code); and forkscope's messages on stderr.
 
+import { writeSync } from 'node:fs';
 import { terminalText } from '../views/terminal-text.js';
 
 let closed = false;
@@ -28,6 +29,28 @@ export function writeOut(chunk: string): Promise<void> {
     waiting.add(done);
     process.stdout.once('drain', done);
   });
+}
+
+/** For blocking a moment while a non-blocking stdout is full. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes to stdout before returning, for a writer fed from a synchronous callback (the export, fed
+ * by the read): nothing piles up in memory when the reader is slower. After the reader went away
+ * (EPIPE) the rest is dropped, as with writeOut.
+ */
+export function writeOutSync(text: string): void {
+  let bytes = Buffer.from(text);
+  while (!closed && bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(1, bytes));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') closed = true;
+      else if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 5);
+      else throw error;
+    }
+  }
 }
 
 /**

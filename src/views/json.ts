@@ -1,12 +1,13 @@
 // The `--json` document: a public API, versioned by its `schema` field (docs/json.md,
 // schema/analysis-1.schema.json). Add fields freely; renaming or removing one means @2.
 
-import type { Analysis } from '../analysis/types.js';
+import type { Analysis, Finding } from '../analysis/types.js';
+import { TraceClock } from './times.js';
 
 export const JSON_SCHEMA_ID = 'forkscope/analysis@1';
 
-export function renderJson(analysis: Analysis): string {
-  return [...jsonChunks(analysis)].join('');
+export function renderJson(analysis: Analysis, clock?: TraceClock): string {
+  return [...jsonChunks(analysis, clock)].join('');
 }
 
 /**
@@ -14,7 +15,7 @@ export function renderJson(analysis: Analysis): string {
  * but one process, finding or warning at a time: a trace of a million processes is never held
  * twice (as objects and as one string).
  */
-export function* jsonChunks(analysis: Analysis): Generator<string> {
+export function* jsonChunks(analysis: Analysis, clock = TraceClock.asPrinted()): Generator<string> {
   const document = {
     schema: JSON_SCHEMA_ID,
     inputs: analysis.inputs,
@@ -28,7 +29,10 @@ export function* jsonChunks(analysis: Analysis): Generator<string> {
     yield `\n  ${JSON.stringify(key)}: `;
     if (Array.isArray(value) && value.length > 0) {
       yield '[';
-      for (const [j, item] of value.entries()) yield `${j > 0 ? ',' : ''}\n    ${indented(item, '    ')}`;
+      for (const [j, item] of value.entries()) {
+        const shown: unknown = key === 'findings' ? withShownTime(item as Finding, clock) : item;
+        yield `${j > 0 ? ',' : ''}\n    ${indented(shown, '    ')}`;
+      }
       yield '\n  ]';
     } else yield indented(value, '  ');
     if (i < fields.length - 1) yield ',';
@@ -37,12 +41,23 @@ export function* jsonChunks(analysis: Analysis): Generator<string> {
 }
 
 /**
+ * A bpftrace recording's finding gets `blockedSinceTime`, the time as the text report shows it
+ * (`+1.234567`, or the time of day), next to `blockedSince`, the raw nanoseconds the log holds.
+ */
+function withShownTime(finding: Finding, clock: TraceClock): Finding | (Finding & { blockedSinceTime: string | null }) {
+  return finding.kind === 'lock-cycle' || !clock.converts ? finding : { ...finding, blockedSinceTime: clock.shown(finding.blockedSince) };
+}
+
+/**
  * `JSON.stringify(value, null, 2)` nested at `indent` (JSON text has no raw newline inside strings).
  * JSON.stringify leaves DEL and the C1 controls (U+009B is CSI) raw; as \u escapes the document
  * reads the same, and is safe to print on a terminal.
  */
 function indented(value: unknown, indent: string): string {
-  return JSON.stringify(value, null, 2)
-    .replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .replaceAll('\n', `\n${indent}`);
+  return safeJson(value, 2).replaceAll('\n', `\n${indent}`);
+}
+
+/** JSON.stringify with DEL and the C1 controls written as \u escapes (see `indented`). */
+export function safeJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

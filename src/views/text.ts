@@ -7,12 +7,15 @@ import { exitText } from '../model/format.js';
 import { styleFor } from './style.js';
 import type { Style } from './style.js';
 import { terminalText } from './terminal-text.js';
+import { TraceClock } from './times.js';
 import { ROLE_LABELS, counted, findingCounts, findingLabel, findingSentence, processLabel, waitSentence } from './words.js';
 
 export interface TextOptions {
   color: boolean;
   /** How many warnings to list before summarising the rest. */
   maxWarnings?: number;
+  /** How times are shown (a bpftrace recording's nanoseconds as seconds or wall time); as printed without. */
+  clock?: TraceClock;
 }
 
 /**
@@ -40,7 +43,7 @@ export function* textChunks(analysis: Analysis, options: TextOptions): Generator
     if (i === shown.head.length - shown.tail && shown.omitted > 0) {
       yield `\n${style.dim(`... ${shown.omitted} more findings, not shown (--json lists every one)`)}\n`;
     }
-    yield ['', ...renderFinding(finding, style)].join('\n') + '\n';
+    yield ['', ...renderFinding(finding, style, options.clock ?? TraceClock.asPrinted())].join('\n') + '\n';
   }
   yield '\n' + terminalText(treeLine(analysis.processes, analysis.findings)) + '\n';
   for (const line of renderWarnings(analysis, style, options.maxWarnings ?? 20)) yield line + '\n';
@@ -66,12 +69,12 @@ function cutList<T>(items: readonly T[], render: (item: T) => string[], omittedL
   return lines;
 }
 
-function renderFinding(finding: Finding, style: Style): string[] {
+function renderFinding(finding: Finding, style: Style, clock: TraceClock): string[] {
   const lines = [`${style.red(style.bold(findingLabel(finding)))}  ${style.bold(terminalText(findingSentence(finding)))}`];
   lines.push(...wrap(terminalText(finding.explanation), 96).map((l) => `  ${l}`));
   if (finding.kind !== 'lock-cycle' && finding.blockedSince) {
     const since = finding.kind === 'inherited-lock' && finding.outcome === 'aborted' ? 'The lock failed at' : 'Blocked since';
-    lines.push(`  ${since} ${terminalText(finding.blockedSince)}.`);
+    lines.push(`  ${since} ${terminalText(clock.shown(finding.blockedSince)!)}.`);
   }
   lines.push(...wrap(`Fix: ${terminalText(finding.fix)}`, 96).map((l) => `  ${l}`));
   lines.push('  Evidence:');

@@ -18,6 +18,7 @@ import { MinHeap } from '../util/heap.js';
 import { GroupedSpool } from '../util/spool.js';
 import { styleFor } from './style.js';
 import { terminalText } from './terminal-text.js';
+import type { TraceClock } from './times.js';
 import { ROLE_LABELS } from './words.js';
 
 /** The calls the default timeline keeps: locks, process creation, waiting for children, exits. */
@@ -65,6 +66,8 @@ export interface TimelineOptions {
   /** Every call, not only the ones that matter for fork hangs. */
   all: boolean;
   color: boolean;
+  /** How times are shown (a bpftrace recording's nanoseconds as seconds or wall time); as printed without. */
+  clock?: TraceClock;
 }
 
 export class TimelineSpool {
@@ -87,7 +90,8 @@ export class TimelineSpool {
     const task = tree.task(event.tid);
     if (!task) return;
     const stamp = event.kind === 'syscall' ? event.start : event.at;
-    const time = stamp.text ? `${stamp.text} ` : '';
+    const shownTime = this.options.clock ? this.options.clock.shown(stamp.text) : stamp.text;
+    const time = shownTime ? `${shownTime} ` : '';
     const duration = event.kind === 'syscall' && event.durationUs !== null ? ` <${(event.durationUs / 1e6).toFixed(6)}>` : '';
     const line: Spooled = {
       key: stamp.us ?? stamp.seq,
