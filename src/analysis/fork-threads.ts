@@ -109,6 +109,10 @@ export class ForkThreads {
       if (!created || created === task) return;
       if (created.createdAs === 'thread') this.join(created, task);
       else this.snapshot(task, created, call);
+    } else if (call.name === 'exit' && call.exitCode !== undefined) {
+      // The thread's own end (pthread_exit, a thread function returning): strace does not always
+      // print its `+++ exited` line, for one when the tree is killed soon after.
+      this.forget(task);
     } else if (call.exec && call.result?.value === 0) {
       // A successful execve ends every other thread of the process, and the program the child
       // forked with: it can no longer hang on a lock it inherited.
