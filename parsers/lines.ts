@@ -112,17 +112,22 @@ async function* splitLines(
   let headBytes = 0;
   let lineBytes = 0;
 
-  const finishLine = (tail: Buffer): ReadLine => {
-    let whole = tail;
+  /** Ends the current line with chunk[from, to) (no Buffer made for it unless earlier chunks hold its start). */
+  const finishLine = (chunk: Buffer, from: number, to: number): ReadLine => {
+    let whole = chunk;
+    let start = from;
+    let end = to;
     if (head.length > 0) {
-      head.push(tail);
+      head.push(chunk.subarray(from, to));
       whole = Buffer.concat(head);
+      start = 0;
+      end = whole.length;
     }
-    lineBytes += tail.length;
-    let end = Math.min(whole.length, MAX_LINE_BYTES);
+    lineBytes += to - from;
+    end = Math.min(end, start + MAX_LINE_BYTES);
     const truncated = lineBytes > MAX_LINE_BYTES;
-    if (!truncated && end > 0 && whole[end - 1] === 0x0d) end--;
-    const line: ReadLine = { text: whole.toString('utf8', 0, end), line: lineNumber++, offset: lineStart, truncated };
+    if (!truncated && end > start && whole[end - 1] === 0x0d) end--;
+    const line: ReadLine = { text: whole.toString('utf8', start, end), line: lineNumber++, offset: lineStart, truncated };
     lineStart += lineBytes + 1;
     head = [];
     headBytes = 0;
@@ -153,7 +158,7 @@ async function* splitLines(
     const batch: ReadLine[] = [];
     let from = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
-      batch.push(finishLine(chunk.subarray(from, nl)));
+      batch.push(finishLine(chunk, from, nl));
       from = nl + 1;
     }
     if (from < chunk.length) {
@@ -168,5 +173,5 @@ async function* splitLines(
     }
     if (batch.length > 0) yield batch;
   }
-  if (lineBytes > 0) yield [finishLine(Buffer.alloc(0))];
+  if (lineBytes > 0) yield [finishLine(Buffer.alloc(0), 0, 0)];
 }

@@ -2,7 +2,7 @@
 // events feed the analysis (and whatever view rides along, e.g. the TUI's index or the timeline's
 // spool), and the analysis's result is what views render. Nothing downstream reads a file.
 
-import { emptyStats, readFutexCalls, readTrace } from '../parsers/index.js';
+import { emptyStats, readFutexCalls, readTraceBatches } from '../parsers/index.js';
 import type { Follow } from '../parsers/lines.js';
 import type { TraceSource } from '../parsers/types.js';
 import { ForkHangAnalysis } from './analysis/analyze.js';
@@ -34,7 +34,11 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
   };
   for (const event of options.prelude ?? []) feed(event);
   // With /proc's tree known first (attach's watch), a watch log where nothing happened still answers.
-  for await (const event of readTrace(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined })) feed(event);
+  // A view that rides along is given every call; the analysis alone reads only what it uses.
+  const calls = options.onEvent ? 'all' : 'analysis';
+  for await (const batch of readTraceBatches(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined, calls })) {
+    for (const event of batch) feed(event);
+  }
   return analysis.finish({
     futexCalls: (query) => {
       options.onSecondRead?.();

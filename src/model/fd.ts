@@ -100,6 +100,9 @@ export interface FdWait {
 const READS = new Set(['read', 'readv', 'recvmsg', 'recvfrom', 'recv', 'recvmmsg']);
 const POLLS = new Set(['poll', 'ppoll', 'select', 'pselect6', '_newselect', 'epoll_wait', 'epoll_pwait']);
 
+/** Every call decodeFdOp and decodeFdWait read. */
+export const FD_CALL_NAMES: readonly string[] = [...FD_OPS, ...READS, ...POLLS];
+
 /**
  * The descriptors a call waits on to become readable, when it waits with no timeout; null for
  * any other call, or one with a timeout (it returns by itself).
