@@ -3,8 +3,9 @@
 // mmap/openat/close/clock noise, short-lived forked children, one hung child), it measures in one
 // run, each in its own process: a minimal Node streaming loop (64 KiB chunks, lines split, one
 // regex a line: the floor no reader of this log can beat on one core), `forkscope analyze --json`
-// and `forkscope timeline`, with wall time and peak RSS from /usr/bin/time. Speeds are printed as
-// MB/s and as a share of the floor measured in the same run, so a busy machine moves both.
+// and `forkscope timeline`, with CPU time (user + system) and peak RSS from /usr/bin/time. Speeds
+// are MB of log per CPU second (the machine is shared: wall time says more about the others' load),
+// and shares of the floor measured in the same run.
 //
 //   node dist/bench/speed.js [MB ...]        default: 20 200
 
@@ -35,17 +36,18 @@ async function floor(path: string): Promise<void> {
 }
 
 interface Run {
+  /** CPU seconds, user and system. */
   seconds: number;
   peakMB: number;
   status: number | null;
 }
 
-/** Runs `args` under /usr/bin/time: wall seconds and peak RSS (output to /dev/null). */
+/** Runs `args` under /usr/bin/time: CPU seconds and peak RSS (output to /dev/null). */
 function timed(args: string[]): Run {
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  const figures = /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(result.stderr);
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const figures = /(\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+)\s*$/.exec(result.stderr);
   if (!figures) throw new Error(`${args.join(' ')}: no figures from /usr/bin/time: ${result.stderr}`);
-  return { seconds: Number(figures[1]), peakMB: Number(figures[2]) / 1024, status: result.status };
+  return { seconds: Number(figures[1]) + Number(figures[2]), peakMB: Number(figures[3]) / 1024, status: result.status };
 }
 
 async function main(): Promise<void> {

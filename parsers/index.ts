@@ -13,7 +13,7 @@ import { temporaryDirectory } from '../src/util/temporary.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
 import { DecompressError } from './source.js';
-import type { Follow } from './lines.js';
+import type { ByteCounter, Follow } from './lines.js';
 import { isPlashLine, readPlashLog } from './plash.js';
 import { ffPrefixOf, readStraceFf, tidOfFfFile } from './strace-ff.js';
 import { parseStraceLine } from './strace-line.js';
@@ -210,6 +210,8 @@ export interface ReadTraceOptions {
   mayBeEmpty?: boolean;
   /** Which calls to give (strace formats; default all). */
   calls?: CallSelection;
+  /** Counts the bytes read, for progress. */
+  counter?: ByteCounter;
 }
 
 /**
@@ -230,7 +232,7 @@ export async function* readTraceBatches(sources: TraceSource[], stats: InputStat
     const check = new SourceCheck(source);
     const batches =
       source.format === 'bpftrace-csv'
-        ? oneByOne(readBpftraceCsv(source, stats[i]!, newStream(), options.follow))
+        ? oneByOne(readBpftraceCsv(source, stats[i]!, newStream(), options.follow, options.counter))
         : readStraceSource(source, stats[i]!, newStream, options);
     for await (const batch of batches) {
       for (const event of batch) {
@@ -295,12 +297,12 @@ const shownPath = (source: TraceSource) => (source.path === '-' ? '- (stdin)' : 
 
 async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, options: ReadTraceOptions): AsyncGenerator<TraceEvent[]> {
   if (source.format === 'strace-ff') {
-    yield* readStraceFf(source.files, stats, newStream, options.calls);
+    yield* readStraceFf(source.files, stats, newStream, { calls: options.calls, counter: options.counter });
     return;
   }
   for (const file of source.files) {
-    if (source.format === 'plash') yield* readPlashLog(file, stats, newStream);
-    else yield* readStraceLog(file, stats, newStream(), { follow: options.follow, calls: options.calls });
+    if (source.format === 'plash') yield* readPlashLog(file, stats, newStream, options.counter);
+    else yield* readStraceLog(file, stats, newStream(), { follow: options.follow, calls: options.calls, counter: options.counter });
   }
 }
 
@@ -308,9 +310,9 @@ async function* readStraceSource(source: TraceSource, stats: InputStats, newStre
  * The futex calls of `query` read again from the sources (for the analysis's second question, once
  * the first read is done). Their stamps are those of the first read.
  */
-export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery): AsyncGenerator<TraceEvent> {
+export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery, counter?: ByteCounter): AsyncGenerator<TraceEvent> {
   // A source with no futex call gives nothing: that is no error here.
-  for await (const batch of readTraceBatches(sources, emptyStats(sources), { calls: 'futex', mayBeEmpty: true })) {
+  for await (const batch of readTraceBatches(sources, emptyStats(sources), { calls: 'futex', mayBeEmpty: true, counter })) {
     for (const event of batch) {
       if (event.kind === 'syscall' && event.futex && query.tids.has(event.tid) && query.words.has(event.futex.address)) yield event;
     }

@@ -36,6 +36,13 @@ export interface ReadLinesOptions {
   reopen?: boolean;
   /** Keep reading a file that is still being written, until `follow.done()`. */
   follow?: Follow;
+  /** Told the bytes as they are read (for progress). */
+  counter?: ByteCounter;
+}
+
+/** Bytes read so far by one read of a trace, all its files together (decompressed bytes for a compressed file). */
+export interface ByteCounter {
+  bytes: number;
 }
 
 /** A file still being written (a trace being recorded): at its end, wait for more until it is done. */
@@ -59,7 +66,7 @@ async function readAgain(follow: Follow | undefined, state: { draining: boolean 
 }
 
 /** The bytes of a file chunk by chunk, following it while it is written (for parsers that split lines themselves). */
-export async function* readChunks(path: string, follow?: Follow): AsyncGenerator<Buffer> {
+export async function* readChunks(path: string, follow?: Follow, counter?: ByteCounter): AsyncGenerator<Buffer> {
   const source = openByteSource(path);
   try {
     const state = { draining: false };
@@ -71,6 +78,7 @@ export async function* readChunks(path: string, follow?: Follow): AsyncGenerator
         return;
       }
       position += bytesRead;
+      if (counter) counter.bytes += bytesRead;
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
@@ -88,7 +96,7 @@ export async function* readLineBatches(path: string, options: ReadLinesOptions =
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const reader = openByteSource(path, { reopen: options.reopen });
   try {
-    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1, options.follow);
+    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1, options.follow, options.counter);
   } finally {
     await reader.close();
   }
@@ -100,6 +108,7 @@ async function* splitLines(
   start: number,
   firstLine: number,
   follow: Follow | undefined,
+  counter: ByteCounter | undefined,
 ): AsyncGenerator<ReadLine[]> {
   // Two buffers: the next chunk is read into one while the other is split.
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
@@ -152,6 +161,7 @@ async function* splitLines(
       continue;
     }
     position += bytesRead;
+    if (counter) counter.bytes += bytesRead;
     const chunk = buffers[turn]!.subarray(0, bytesRead);
     turn ^= 1;
     reading = readAhead(buffers[turn]!);

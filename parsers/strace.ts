@@ -32,6 +32,7 @@ export interface StraceReadOptions {
   reopen?: ReadLinesOptions['reopen'];
   follow?: ReadLinesOptions['follow'];
   calls?: CallSelection;
+  counter?: ReadLinesOptions['counter'];
 }
 
 /** The events of one log, a batch per chunk of lines read. */
@@ -135,7 +136,7 @@ export async function* readStraceLog(
     if (us !== null && !steppedBack) setLastTime(us, line.line, line.text, call.timeStart, call.timeEnd);
     return true;
   };
-  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow })) {
+  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow, counter: options.counter })) {
     for (let index = 0; index < batch.length; index++) {
       const line = batch[index]!;
       const next = batch[index + 1];

@@ -3,7 +3,7 @@
 // spool), and the analysis's result is what views render. Nothing downstream reads a file.
 
 import { emptyStats, readFutexCalls, readTraceBatches } from '../parsers/index.js';
-import type { Follow } from '../parsers/lines.js';
+import type { ByteCounter, Follow } from '../parsers/lines.js';
 import type { TraceSource } from '../parsers/types.js';
 import { ForkHangAnalysis } from './analysis/analyze.js';
 import type { TraceAnalysis } from './analysis/analyze.js';
@@ -22,6 +22,8 @@ export interface PipelineOptions {
   follow?: Follow;
   /** Events known before the trace begins (the tree of an attached process, from /proc). */
   prelude?: TraceEvent[];
+  /** Counts the bytes each read has read (for progress; reset it in `onSecondRead`). */
+  counter?: ByteCounter;
 }
 
 /** Reads the sources once into the analysis (and `onEvent`), then lets it finish. */
@@ -36,13 +38,13 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
   // With /proc's tree known first (attach's watch), a watch log where nothing happened still answers.
   // A view that rides along is given every call; the analysis alone reads only what it uses.
   const calls = options.onEvent ? 'all' : 'analysis';
-  for await (const batch of readTraceBatches(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined, calls })) {
+  for await (const batch of readTraceBatches(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined, calls, counter: options.counter })) {
     for (const event of batch) feed(event);
   }
   return analysis.finish({
     futexCalls: (query) => {
       options.onSecondRead?.();
-      return readFutexCalls(sources, query);
+      return readFutexCalls(sources, query, options.counter);
     },
   });
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { analyzeTrace } from '../pipeline.js';
 import { writeChunks } from '../util/output.js';
 import { jsonChunks } from '../views/json.js';
+import { ReadProgress, withProgress } from '../views/progress.js';
 import { wantsColor } from '../views/style.js';
 import { textChunks } from '../views/text.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
@@ -34,7 +35,11 @@ export function registerAnalyze(program: Command): void {
     )
     .action((paths: string[], options: AnalyzeOptions) =>
       runCommand(async () => {
-        const analysis = await analyzeTrace(await loadSources(paths, options));
+        const sources = await loadSources(paths, options);
+        const progress = new ReadProgress(sources);
+        const analyze = () => analyzeTrace(sources, { counter: progress.counter, onSecondRead: () => progress.secondRead() });
+        // --json is read by programs: nothing on stderr that a program did not ask for.
+        const analysis = options.json ? await analyze() : await withProgress(progress, analyze);
         const color = options.color && wantsColor(process.stdout);
         await writeChunks(options.json ? jsonChunks(analysis) : textChunks(analysis, { color }));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { analyzeSources } from '../pipeline.js';
 import { TimelineSpool } from '../views/timeline.js';
+import { ReadProgress, withProgress } from '../views/progress.js';
 import { wantsColor } from '../views/style.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
@@ -37,7 +38,15 @@ export function registerTimeline(program: Command): void {
         if (pid !== undefined && !Number.isInteger(pid)) throw new Error(`--pid takes a number, not '${options.pid}'`);
         const color = options.color && wantsColor(process.stdout);
         const timeline = new TimelineSpool({ pid, all: Boolean(options.all), color });
-        const { analysis, tree } = await analyzeSources(await loadSources(paths, options), { onEvent: (event, tree) => timeline.observe(event, tree) });
+        const sources = await loadSources(paths, options);
+        const progress = new ReadProgress(sources);
+        const { analysis, tree } = await withProgress(progress, () =>
+          analyzeSources(sources, {
+            onEvent: (event, tree) => timeline.observe(event, tree),
+            counter: progress.counter,
+            onSecondRead: () => progress.secondRead(),
+          }),
+        );
         await timeline.write(analysis, tree, writeOut);
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),
