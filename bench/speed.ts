@@ -7,7 +7,10 @@
 // are MB of log per CPU second (the machine is shared: wall time says more about the others' load),
 // and shares of the floor measured in the same run.
 //
-//   node dist/bench/speed.js [MB ...]        default: 20 200
+//   node dist/bench/speed.js [--before DIR] [MB ...]        default: 20 200
+//
+// --before DIR: also measure the build in DIR (a checkout of another commit, built: DIR/dist/src/cli.js)
+// in the same run, for before/after figures that shared the same load.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -51,25 +54,31 @@ function timed(args: string[]): Run {
 }
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const args = process.argv.slice(2);
+  const before = args.indexOf('--before');
+  const builds = [{ label: 'this', cli: CLI }];
+  if (before >= 0) builds.unshift({ label: 'before', cli: join(args.splice(before, 2)[1]!, 'dist/src/cli.js') });
+  const sizes = args.map(Number).filter((n) => n > 0);
   const directory = mkdtempSync(join(tmpdir(), 'forkscope-bench-speed-'));
   try {
     console.log(`speed: realistic strace -f -tt -T log (bench/biglog.ts), one process each; node ${process.version}, ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
-    console.log('   size     tasks  floor MB/s  analyze MB/s  of floor  analyze RSS  timeline MB/s  of analyze  timeline RSS');
+    console.log('build    size     tasks  floor MB/s  analyze MB/s  of floor  analyze RSS  timeline MB/s  of analyze  timeline RSS');
     for (const megabytes of sizes.length ? sizes : [20, 200]) {
       const log = join(directory, `trace-${megabytes}.log`);
       const { tasks } = await writeRealisticLog(log, megabytes);
       const size = statSync(log).size / 1e6;
       const floorRun = timed([process.execPath, fileURLToPath(import.meta.url), '--floor', log]);
-      const analyze = timed([process.execPath, CLI, 'analyze', '--json', log]);
-      const timeline = timed([process.execPath, CLI, 'timeline', log]);
-      if (analyze.status !== 1) throw new Error(`analyze exited ${analyze.status}, not 1 (the hang)`);
       const speed = (run: Run) => size / run.seconds;
-      console.log(
-        `${megabytes.toFixed(0).padStart(5)} MB ${String(tasks).padStart(9)} ${speed(floorRun).toFixed(1).padStart(11)} ${speed(analyze).toFixed(1).padStart(13)}` +
-          ` ${`${((100 * speed(analyze)) / speed(floorRun)).toFixed(0)} %`.padStart(9)} ${`${analyze.peakMB.toFixed(0)} MiB`.padStart(12)}` +
-          ` ${speed(timeline).toFixed(1).padStart(14)} ${`${((100 * speed(timeline)) / speed(analyze)).toFixed(0)} %`.padStart(11)} ${`${timeline.peakMB.toFixed(0)} MiB`.padStart(13)}`,
-      );
+      for (const { label, cli } of builds) {
+        const analyze = timed([process.execPath, cli, 'analyze', '--json', log]);
+        const timeline = timed([process.execPath, cli, 'timeline', log]);
+        if (analyze.status !== 1) throw new Error(`analyze exited ${analyze.status}, not 1 (the hang)`);
+        console.log(
+          `${label.padEnd(6)} ${megabytes.toFixed(0).padStart(5)} MB ${String(tasks).padStart(9)} ${speed(floorRun).toFixed(1).padStart(11)} ${speed(analyze).toFixed(1).padStart(13)}` +
+            ` ${`${((100 * speed(analyze)) / speed(floorRun)).toFixed(0)} %`.padStart(9)} ${`${analyze.peakMB.toFixed(0)} MiB`.padStart(12)}` +
+            ` ${speed(timeline).toFixed(1).padStart(14)} ${`${((100 * speed(timeline)) / speed(analyze)).toFixed(0)} %`.padStart(11)} ${`${timeline.peakMB.toFixed(0)} MiB`.padStart(13)}`,
+        );
+      }
       rmSync(log);
     }
   } finally {

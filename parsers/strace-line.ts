@@ -175,15 +175,18 @@ const wholeCall: WholeCallLine = { pid: null, time: null, timeStart: -1, timeEnd
 
 /**
  * A line that `parseStraceLine` would read as a whole call (`name(args) = result`), read only for
- * its pid, time, name and whether it returned; null for any other line. The object returned is
- * reused by the next call.
+ * its pid, time, name and whether it returned, when `wanted` says its pid and name are of interest
+ * (asked before the rest of the line is looked at); null for any other line. The object returned
+ * is reused by the next call.
  */
-export function scanWholeCall(text: string, withPid: boolean): WholeCallLine | null {
+export function scanWholeCall(text: string, withPid: boolean, wanted: (pid: number | null, name: string) => boolean): WholeCallLine | null {
   scanPrefix(text, withPid);
   const start = layout.bodyStart;
-  const end = trimmedEnd(text);
   const nameEnd = identifierEnd(text, start);
   if (nameEnd === start || text.charCodeAt(nameEnd) !== PAREN_OPEN) return null;
+  const name = text.slice(start, nameEnd);
+  if (!wanted(layout.pid, name)) return null;
+  const end = trimmedEnd(text);
   for (const marker of CUT_MARKERS) if (text.endsWith(marker, end)) return null;
   const close = findTopLevel(text, nameEnd + 1, end, PAREN_CLOSE);
   if (close < 0) return null;
@@ -201,9 +204,15 @@ export function scanWholeCall(text: string, withPid: boolean): WholeCallLine | n
     wholeCallTime.relative = layout.timeRelative;
     wholeCall.time = wholeCallTime;
   }
-  wholeCall.name = text.slice(start, nameEnd);
+  wholeCall.name = name;
   wholeCall.returned = isDigit(ch) || (ch === DASH && isDigit(text.charCodeAt(result + 1)));
   return wholeCall;
+}
+
+/** The pid of a `1234 ` column (`strace -f -o`), or -1 (no column, or another form of it). */
+export function pidColumnOf(text: string): number {
+  const end = digitsEnd(text, 0);
+  return end > 0 && text.charCodeAt(end) === SPACE ? readUint(text, 0, end) : -1;
 }
 
 /** Reads a time at `start` into `layout` (timeUs, timeRelative): its end, or -1 if there is none. */
@@ -442,6 +451,9 @@ export function splitArgs(args: string): string[] {
 /** An argument without the `name=` label strace prints with some options (`uaddr=0x..`). */
 function argValue(part: string | undefined): string {
   if (part === undefined) return '';
+  // Labels are lowercase: addresses, numbers and symbols (most arguments) have none.
+  const first = part.charCodeAt(0);
+  if (!((first >= 0x61 && first <= 0x7a) || first === 0x5f)) return part;
   const label = /^[a-z_][a-z0-9_]*=(?!=)/.exec(part);
   return label ? part.slice(label[0].length) : part;
 }

@@ -18,7 +18,7 @@ import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLine, ReadLinesOptions } from './lines.js';
-import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, scanWholeCall } from './strace-line.js';
+import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, pidColumnOf, scanWholeCall } from './strace-line.js';
 import type { LineBody, LineParse, ParsedLine } from './strace-line.js';
 import { CALLS_TO_CHECK } from './types.js';
 import type { CallSelection, InputStats } from './types.js';
@@ -122,14 +122,20 @@ export async function* readStraceLog(
    * Whether `line` (not the last of its batch: `next` follows it) is a whole call this read leaves
    * out. Its time still moves the clock; a line whose time goes back is read, to say so.
    */
+  /** Whether a whole call of this task and name may be left out, if it returned (see `quiet`). */
+  const mayLeaveOut = (pid: number | null, name: string): boolean => {
+    const tid = options.tid ?? pid;
+    if (tid === null) return false;
+    return selection === 'futex' ? !FUTEX_CALLS.has(name) : !CALLS_READ_IN_FULL.has(name) && quiet.has(tid);
+  };
   const leftOut = (line: ReadLine, next: ReadLine): boolean => {
     // -k frames belong to the call before them.
     const nextFirst = next.text.charCodeAt(0);
     if (framesSeen || nextFirst === SPACE || nextFirst === GREATER) return false;
-    const call = scanWholeCall(line.text, withPid);
-    const tid = options.tid ?? call?.pid ?? null;
-    if (call === null || tid === null) return false;
-    if (selection === 'futex' ? FUTEX_CALLS.has(call.name) : CALLS_READ_IN_FULL.has(call.name) || !call.returned || !quiet.has(tid)) return false;
+    // Most lines are of tasks not quiet: told from the pid column alone, before the line is scanned.
+    if (selection === 'analysis' && options.tid === undefined && !quiet.has(pidColumnOf(line.text))) return false;
+    const call = scanWholeCall(line.text, withPid, mayLeaveOut);
+    if (call === null || (selection === 'analysis' && !call.returned)) return false;
     const us = clock.peek(call.time);
     if (us !== null && !steppedBack && lastTime.line > 0 && us < lastTime.us) return false;
     clock.absolute(call.time);
