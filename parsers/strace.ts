@@ -13,7 +13,7 @@
 // `strace -p` runs follow one another: once that task is detached, the unprefixed lines belong to
 // the next task attached, and an attach that starts a run (4.x `- interrupt to quit`) takes them too.
 
-import { CALLS_READ_IN_FULL, CALLS_WHILE_RETRYING, FUTEX_CALLS } from '../src/model/calls.js';
+import { CALLS_WHILE_RETRYING, FUTEX_CALLS, readWhenReturned } from '../src/model/calls.js';
 import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import { readLineBatches } from './lines.js';
@@ -106,7 +106,7 @@ export async function* readStraceLog(
   /** A -k log: each call's frames follow it, so no call is left out. */
   let framesSeen = false;
   const noteQuiet = (tid: number, body: LineBody) => {
-    if (body.kind === 'call' && !CALLS_READ_IN_FULL.has(body.name)) {
+    if (body.kind === 'call' && !readWhenReturned(body.name)) {
       if (body.result.value !== null && !CALLS_WHILE_RETRYING.has(body.name)) quiet.add(tid);
       else quiet.delete(tid);
     } else if (body.kind === 'call' || body.kind === 'unfinished' || body.kind === 'resumed') {
@@ -126,7 +126,7 @@ export async function* readStraceLog(
   const mayLeaveOut = (pid: number | null, name: string): boolean => {
     const tid = options.tid ?? pid;
     if (tid === null) return false;
-    return selection === 'futex' ? !FUTEX_CALLS.has(name) : !CALLS_READ_IN_FULL.has(name) && quiet.has(tid);
+    return selection === 'futex' ? !FUTEX_CALLS.has(name) : !readWhenReturned(name) && quiet.has(tid);
   };
   const leftOut = (line: ReadLine, next: ReadLine): boolean => {
     // -k frames belong to the call before them.

@@ -22,9 +22,9 @@ export interface InputStats {
 }
 
 /**
- * Which calls a read gives in full. `all`: every line's event (views show them). `analysis`: the
- * calls an analysis reads (src/model/calls.ts); of the other calls that returned, only the first of
- * each run of them in a task (it says the task exists and moved on; the rest change nothing).
+ * Which calls a read gives. `all`: every line's event (views show them). `analysis`: the calls an
+ * analysis reads (src/model/calls.ts); of the other calls that returned, only the first of each
+ * run of them in a task (it says the task exists and moved on; the rest change nothing).
  * `futex`: futex calls, and no other whole call (the analysis's second read).
  */
 export type CallSelection = 'all' | 'analysis' | 'futex';

@@ -1,9 +1,10 @@
 // Which system calls the analyses read more of than their name and whether they returned. A call
-// of another name only tells that its task exists and is not waiting in it; once its task has
-// made one such call (and is no longer in a futex wait), more of them change nothing an analysis
-// keeps, so a reader asked for the analysis's calls alone may leave their lines out.
+// of another name (or a read or poll that returned) only tells that its task exists and is not
+// waiting in it; once its task has made one such call (and is no longer in a futex wait), more of
+// them change nothing an analysis keeps, so a reader asked for the analysis's calls alone may leave
+// their lines out.
 
-import { FD_CALL_NAMES } from './fd.js';
+import { FD_OP_NAMES, FD_WAIT_NAMES } from './fd.js';
 
 /**
  * Calls a thread makes while retrying a timed wait or resuming an interrupted one (leaving the
@@ -24,7 +25,7 @@ export const CALLS_WHILE_RETRYING: ReadonlySet<string> = new Set([
 ]);
 
 /** Calls decoded into the event model or read by an analysis beyond their name and result. */
-export const CALLS_READ_IN_FULL: ReadonlySet<string> = new Set([
+const CALLS_READ_IN_FULL: ReadonlySet<string> = new Set([
   'futex',
   'futex_time64',
   'restart_syscall',
@@ -50,16 +51,17 @@ export const CALLS_READ_IN_FULL: ReadonlySet<string> = new Set([
   'mmap',
   'mmap2',
   'mprotect',
-  ...FD_CALL_NAMES,
+  ...FD_OP_NAMES,
+  ...FD_WAIT_NAMES,
 ]);
+
+/** Calls read in full only while they have not returned: what a thread waits in at the end (src/model/waits.ts). */
+const READ_WHILE_PENDING: ReadonlySet<string> = new Set(FD_WAIT_NAMES);
+
+/** Whether an analysis reads more of a call that returned than its name and result. */
+export function readWhenReturned(name: string): boolean {
+  return CALLS_READ_IN_FULL.has(name) && !READ_WHILE_PENDING.has(name);
+}
 
 /** Calls the second read (the holders' futex calls) reads. */
 export const FUTEX_CALLS: ReadonlySet<string> = new Set(['futex', 'futex_time64']);
-
-/**
- * Whether a whole call that returned, of a name not read in full, leaves its task in a state that
- * more such calls do not change: the task is not in a run of waits (the call moved it on).
- */
-export function movesOn(name: string): boolean {
-  return !CALLS_WHILE_RETRYING.has(name);
-}
