@@ -71,11 +71,13 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
   };
   const workers = Array.from({ length: 8 }, (_, i) => MAIN + 1 + i);
   const locks = Array.from({ length: 16 }, (_, i) => `0x55d0c0a4${(0xe040 + i * 0x40).toString(16)}`);
-  /** A deterministic pseudo-random sequence, so every run writes the same log. */
+  /** A deterministic pseudo-random sequence (mulberry32), so every run writes the same log. */
   let seed = 12345;
   const random = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
   await line(MAIN, 'execve("./server", ["./server", "--workers", "8"], 0x7ffd2c1e8f18 /* 12 vars */) = 0 <0.000300>');
   for (const tid of workers) {
@@ -85,7 +87,7 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
   let tasks = 1 + workers.length;
   const noise = async (tid: number) => {
     const fd = 3 + random(40);
-    switch (random(12)) {
+    switch (random(13)) {
       case 0:
         return line(tid, `read(${fd}, "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\nUser-Agent: curl/7.88.1\\r\\nAccept: */*"..., 4096) = 512 <0.000011>`);
       case 1:
@@ -108,6 +110,8 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
         return line(tid, `recvfrom(${fd}, "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03"..., 16384, 0, NULL, NULL) = 517 <0.000012>`);
       case 10:
         return line(tid, 'munmap(0x7f0e28a3e000, 266240) = 0 <0.000010>');
+      case 11:
+        return line(tid, 'clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=500000}, NULL) = 0 <0.000561>');
       default:
         return line(tid, `sendto(${fd}, "\\x17\\x03\\x03\\x00\\x45"..., 74, MSG_NOSIGNAL, NULL, 0) = 74 <0.000018>`);
     }
@@ -117,8 +121,10 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
     const lock = locks[random(locks.length)];
     const waiter = workers[random(workers.length)]!;
     const holder = workers[(workers.indexOf(waiter) + 1 + random(workers.length - 1)) % workers.length]!;
+    // The other threads work while the waiter sleeps in the kernel.
+    const others = workers.filter((tid) => tid !== waiter);
     await line(waiter, `futex(${lock}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
-    for (let n = random(6); n > 0; n--) await noise(workers[random(workers.length)]!);
+    for (let n = random(6); n > 0; n--) await noise(others[random(others.length)]!);
     await line(holder, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 1 <0.000012>`);
     await line(waiter, '<... futex resumed>) = 0 <0.000020>');
     for (let n = random(8); n > 0; n--) await noise(workers[random(workers.length)]!);

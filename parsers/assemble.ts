@@ -11,10 +11,13 @@ import type { InputStats } from './types.js';
 /** Collects the events of a batch of lines, counting warnings into the input's stats. */
 export class EventSink {
   private events: TraceEvent[] = [];
+  /** Calls emitted so far (a reader leaves no call out before a source's first calls were checked). */
+  calls = 0;
 
   constructor(private readonly stats: InputStats) {}
 
   emit(event: TraceEvent): void {
+    if (event.kind === 'syscall') this.calls++;
     this.events.push(event);
   }
 
@@ -199,7 +202,14 @@ export class TraceClock {
 
   constructor(private readonly sumsDeltas: boolean) {}
 
-  absolute(time: LineTime | null): number | null {
+  /** What `absolute` would give for `time`, without moving the clock. */
+  peek(time: Pick<LineTime, 'us' | 'relative'> | null): number | null {
+    if (!time) return null;
+    if (time.relative) return this.sumsDeltas ? this.relativeSum + time.us : null;
+    return this.onDayOfLast(time.us);
+  }
+
+  absolute(time: Pick<LineTime, 'us' | 'relative'> | null): number | null {
     if (!time) return null;
     if (time.relative) {
       if (!this.sumsDeltas) {
@@ -209,9 +219,11 @@ export class TraceClock {
       this.relativeSum += time.us;
       return this.relativeSum;
     }
-    let us = time.us;
-    if (us < DAY_US && this.last !== null) us += Math.round((this.last - us) / DAY_US) * DAY_US;
-    this.last = us;
-    return us;
+    this.last = this.onDayOfLast(time.us);
+    return this.last;
+  }
+
+  private onDayOfLast(us: number): number {
+    return us < DAY_US && this.last !== null ? us + Math.round((this.last - us) / DAY_US) * DAY_US : us;
   }
 }

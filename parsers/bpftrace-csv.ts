@@ -25,7 +25,7 @@ import {
 } from '../src/linux/abi.js';
 import { MinHeap } from '../src/util/heap.js';
 import { readChunks } from './lines.js';
-import type { Follow } from './lines.js';
+import type { ByteCounter, Follow } from './lines.js';
 import type { InputStats, TraceSource } from './types.js';
 
 /** The first line of every file the collector writes: how the format is recognised. */
@@ -65,6 +65,7 @@ export async function* readBpftraceCsv(
   stats: InputStats,
   streamId: number,
   follow?: Follow,
+  counter?: ByteCounter,
 ): AsyncGenerator<TraceEvent> {
   const file = source.files[0] ?? source.path;
   const warning = (line: number, message: string): TraceEvent => {
@@ -87,7 +88,7 @@ export async function* readBpftraceCsv(
     }
   };
 
-  const parser = Readable.from(readChunks(file, follow), { objectMode: false }).pipe(
+  const parser = Readable.from(readChunks(file, follow, counter), { objectMode: false }).pipe(
     parse({ delimiter: ',', quote: false, record_delimiter: '\n', relax_column_count: true, info: true }),
   );
   let line = 0;

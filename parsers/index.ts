@@ -13,14 +13,15 @@ import { temporaryDirectory } from '../src/util/temporary.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
 import { DecompressError } from './source.js';
-import type { Follow } from './lines.js';
+import type { ByteCounter, Follow } from './lines.js';
 import { isPlashLine, readPlashLog } from './plash.js';
 import { ffPrefixOf, readStraceFf, tidOfFfFile } from './strace-ff.js';
 import { parseStraceLine } from './strace-line.js';
 import { readStraceLog } from './strace.js';
-import type { InputStats, TraceFormat, TraceSource } from './types.js';
+import { CALLS_TO_CHECK } from './types.js';
+import type { CallSelection, InputStats, TraceFormat, TraceSource } from './types.js';
 
-export type { InputStats, TraceFormat, TraceSource } from './types.js';
+export type { CallSelection, InputStats, TraceFormat, TraceSource } from './types.js';
 export { parseStraceLine } from './strace-line.js';
 
 /** Lines read to detect a format. */
@@ -207,6 +208,10 @@ export interface ReadTraceOptions {
   follow?: Follow;
   /** A source may hold nothing (a watch log where nothing happened); otherwise that is an error. */
   mayBeEmpty?: boolean;
+  /** Which calls to give (strace formats; default all). */
+  calls?: CallSelection;
+  /** Counts the bytes read, for progress. */
+  counter?: ByteCounter;
 }
 
 /**
@@ -215,31 +220,36 @@ export interface ReadTraceOptions {
  * analysis compares stamps across reads).
  */
 export async function* readTrace(sources: TraceSource[], stats: InputStats[], options: ReadTraceOptions = {}): AsyncGenerator<TraceEvent> {
+  for await (const batch of readTraceBatches(sources, stats, options)) yield* batch;
+}
+
+/** The events of `readTrace` a batch at a time: one await per chunk of the file, not per event. */
+export async function* readTraceBatches(sources: TraceSource[], stats: InputStats[], options: ReadTraceOptions = {}): AsyncGenerator<TraceEvent[]> {
   let nextStream = 0;
   const newStream = () => nextStream++;
   for (const [i, source] of sources.entries()) {
     const fromStdin = source.path === '-';
     const check = new SourceCheck(source);
-    if (source.format === 'bpftrace-csv') {
-      for await (const event of readBpftraceCsv(source, stats[i]!, newStream(), options.follow)) {
+    const batches =
+      source.format === 'bpftrace-csv'
+        ? oneByOne(readBpftraceCsv(source, stats[i]!, newStream(), options.follow, options.counter))
+        : readStraceSource(source, stats[i]!, newStream, options);
+    for await (const batch of batches) {
+      for (const event of batch) {
         check.see(event);
-        yield fromStdin ? renameStdin(event, source.files[0]!) : event;
+        if (fromStdin) renameStdin(event, source.files[0]!);
       }
-    } else {
-      for await (const batch of readStraceSource(source, stats[i]!, newStream, options.follow)) {
-        for (const event of batch) {
-          check.see(event);
-          yield fromStdin ? renameStdin(event, source.files[0]!) : event;
-        }
-      }
+      yield batch;
     }
     check.end();
     if (check.events === 0 && !options.mayBeEmpty) throw new Error(await nothingReadMessage(source, stats[i]!));
   }
 }
 
-/** Calls looked at to tell strace output from ltrace's (same syntax, library function names). */
-const CALLS_TO_CHECK = 200;
+/** A reader of single events as batches of one. */
+async function* oneByOne(events: AsyncIterable<TraceEvent>): AsyncGenerator<TraceEvent[]> {
+  for await (const event of events) yield [event];
+}
 
 /** Whether a source can answer anything: it gave events, and its calls are system calls. */
 class SourceCheck {
@@ -285,14 +295,14 @@ function emptyMessage(name: string): string {
 
 const shownPath = (source: TraceSource) => (source.path === '-' ? '- (stdin)' : source.path);
 
-async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, follow: Follow | undefined): AsyncGenerator<TraceEvent[]> {
+async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, options: ReadTraceOptions): AsyncGenerator<TraceEvent[]> {
   if (source.format === 'strace-ff') {
-    yield* readStraceFf(source.files, stats, newStream);
+    yield* readStraceFf(source.files, stats, newStream, { calls: options.calls, counter: options.counter });
     return;
   }
   for (const file of source.files) {
-    if (source.format === 'plash') yield* readPlashLog(file, stats, newStream);
-    else yield* readStraceLog(file, stats, newStream(), { follow });
+    if (source.format === 'plash') yield* readPlashLog(file, stats, newStream, options.counter);
+    else yield* readStraceLog(file, stats, newStream(), { follow: options.follow, calls: options.calls, counter: options.counter });
   }
 }
 
@@ -300,9 +310,12 @@ async function* readStraceSource(source: TraceSource, stats: InputStats, newStre
  * The futex calls of `query` read again from the sources (for the analysis's second question, once
  * the first read is done). Their stamps are those of the first read.
  */
-export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery): AsyncGenerator<TraceEvent> {
-  for await (const event of readTrace(sources, emptyStats(sources))) {
-    if (event.kind === 'syscall' && event.futex && query.tids.has(event.tid) && query.words.has(event.futex.address)) yield event;
+export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery, counter?: ByteCounter): AsyncGenerator<TraceEvent> {
+  // A source with no futex call gives nothing: that is no error here.
+  for await (const batch of readTraceBatches(sources, emptyStats(sources), { calls: 'futex', mayBeEmpty: true, counter })) {
+    for (const event of batch) {
+      if (event.kind === 'syscall' && event.futex && query.tids.has(event.tid) && query.words.has(event.futex.address)) yield event;
+    }
   }
 }
 

@@ -36,6 +36,13 @@ export interface ReadLinesOptions {
   reopen?: boolean;
   /** Keep reading a file that is still being written, until `follow.done()`. */
   follow?: Follow;
+  /** Told the bytes as they are read (for progress). */
+  counter?: ByteCounter;
+}
+
+/** Bytes read so far by one read of a trace, all its files together (decompressed bytes for a compressed file). */
+export interface ByteCounter {
+  bytes: number;
 }
 
 /** A file still being written (a trace being recorded): at its end, wait for more until it is done. */
@@ -59,7 +66,7 @@ async function readAgain(follow: Follow | undefined, state: { draining: boolean 
 }
 
 /** The bytes of a file chunk by chunk, following it while it is written (for parsers that split lines themselves). */
-export async function* readChunks(path: string, follow?: Follow): AsyncGenerator<Buffer> {
+export async function* readChunks(path: string, follow?: Follow, counter?: ByteCounter): AsyncGenerator<Buffer> {
   const source = openByteSource(path);
   try {
     const state = { draining: false };
@@ -71,6 +78,7 @@ export async function* readChunks(path: string, follow?: Follow): AsyncGenerator
         return;
       }
       position += bytesRead;
+      if (counter) counter.bytes += bytesRead;
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
@@ -88,7 +96,7 @@ export async function* readLineBatches(path: string, options: ReadLinesOptions =
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const reader = openByteSource(path, { reopen: options.reopen });
   try {
-    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1, options.follow);
+    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1, options.follow, options.counter);
   } finally {
     await reader.close();
   }
@@ -100,6 +108,7 @@ async function* splitLines(
   start: number,
   firstLine: number,
   follow: Follow | undefined,
+  counter: ByteCounter | undefined,
 ): AsyncGenerator<ReadLine[]> {
   // Two buffers: the next chunk is read into one while the other is split.
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
@@ -112,17 +121,22 @@ async function* splitLines(
   let headBytes = 0;
   let lineBytes = 0;
 
-  const finishLine = (tail: Buffer): ReadLine => {
-    let whole = tail;
+  /** Ends the current line with chunk[from, to) (no Buffer made for it unless earlier chunks hold its start). */
+  const finishLine = (chunk: Buffer, from: number, to: number): ReadLine => {
+    let whole = chunk;
+    let start = from;
+    let end = to;
     if (head.length > 0) {
-      head.push(tail);
+      head.push(chunk.subarray(from, to));
       whole = Buffer.concat(head);
+      start = 0;
+      end = whole.length;
     }
-    lineBytes += tail.length;
-    let end = Math.min(whole.length, MAX_LINE_BYTES);
+    lineBytes += to - from;
+    end = Math.min(end, start + MAX_LINE_BYTES);
     const truncated = lineBytes > MAX_LINE_BYTES;
-    if (!truncated && end > 0 && whole[end - 1] === 0x0d) end--;
-    const line: ReadLine = { text: whole.toString('utf8', 0, end), line: lineNumber++, offset: lineStart, truncated };
+    if (!truncated && end > start && whole[end - 1] === 0x0d) end--;
+    const line: ReadLine = { text: whole.toString('utf8', start, end), line: lineNumber++, offset: lineStart, truncated };
     lineStart += lineBytes + 1;
     head = [];
     headBytes = 0;
@@ -147,13 +161,14 @@ async function* splitLines(
       continue;
     }
     position += bytesRead;
+    if (counter) counter.bytes += bytesRead;
     const chunk = buffers[turn]!.subarray(0, bytesRead);
     turn ^= 1;
     reading = readAhead(buffers[turn]!);
     const batch: ReadLine[] = [];
     let from = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
-      batch.push(finishLine(chunk.subarray(from, nl)));
+      batch.push(finishLine(chunk, from, nl));
       from = nl + 1;
     }
     if (from < chunk.length) {
@@ -168,5 +183,5 @@ async function* splitLines(
     }
     if (batch.length > 0) yield batch;
   }
-  if (lineBytes > 0) yield [finishLine(Buffer.alloc(0))];
+  if (lineBytes > 0) yield [finishLine(Buffer.alloc(0), 0, 0)];
 }

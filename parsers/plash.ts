@@ -17,6 +17,7 @@
 import type { Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink } from './assemble.js';
 import { readLineBatches } from './lines.js';
+import type { ByteCounter } from './lines.js';
 import { parseStraceLine } from './strace-line.js';
 import { firstTaskOf } from './strace.js';
 import type { InputStats } from './types.js';
@@ -34,13 +35,13 @@ interface Section {
   stream: number;
 }
 
-export async function* readPlashLog(file: string, stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
+export async function* readPlashLog(file: string, stats: InputStats, newStream: () => number, counter?: ByteCounter): AsyncGenerator<TraceEvent[]> {
   const sink = new EventSink(stats);
   const assembler = new CallAssembler(sink);
   const sections = new Map<string, Section>();
   /** Tasks whose parent section had not said its pid yet. */
   let orphans: { tid: number; parentKey: string; at: Stamp }[] = [];
-  for await (const batch of readLineBatches(file)) {
+  for await (const batch of readLineBatches(file, { counter })) {
     for (const line of batch) {
       stats.lines++;
       const where = { file, line: line.line, offset: line.offset };

@@ -10,6 +10,7 @@ import { MinHeap } from '../src/util/heap.js';
 import { TraceClock } from './assemble.js';
 import { DEFAULT_CHUNK_BYTES } from './lines.js';
 import { readStraceLog } from './strace.js';
+import type { StraceReadOptions } from './strace.js';
 import type { InputStats } from './types.js';
 
 /** `PREFIX.TID`, also compressed (`PREFIX.TID.gz`, `.zst`). */
@@ -33,23 +34,34 @@ const MAX_HELD_FILES = 200;
 /** Events handed on together. */
 const OUTPUT_BATCH = 4096;
 
-export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number): AsyncGenerator<TraceEvent[]> {
+export async function* readStraceFf(
+  files: string[],
+  stats: InputStats,
+  newStream: () => number,
+  options: Pick<StraceReadOptions, 'calls' | 'counter'> = {},
+): AsyncGenerator<TraceEvent[]> {
   const cursors: EventCursor[] = [];
   try {
-    yield* merge(files, stats, newStream, cursors);
+    yield* merge(files, stats, newStream, cursors, options);
   } finally {
     // A reader stopped early still closes every file.
     await Promise.all(cursors.map((cursor) => cursor.close()));
   }
 }
 
-async function* merge(files: string[], stats: InputStats, newStream: () => number, cursors: EventCursor[]): AsyncGenerator<TraceEvent[]> {
+async function* merge(
+  files: string[],
+  stats: InputStats,
+  newStream: () => number,
+  cursors: EventCursor[],
+  { calls, counter }: Pick<StraceReadOptions, 'calls' | 'counter'>,
+): AsyncGenerator<TraceEvent[]> {
   const clock = new TraceClock(false);
   const chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.min(DEFAULT_CHUNK_BYTES, Math.floor(READ_AHEAD_BUDGET / Math.max(1, files.length))));
   // Beyond a few hundred files, keeping each open could exhaust the descriptors a process may hold.
   const reopen = files.length > MAX_HELD_FILES;
   for (const file of files) {
-    cursors.push(new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen })));
+    cursors.push(new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen, calls, counter })));
   }
   // One file at a time: thousands of files are never all opened at once.
   const heads: (TraceEvent | null)[] = [];

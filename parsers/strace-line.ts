@@ -80,10 +80,37 @@ const PID_PREFIX = /^\[pid\s+(\d+)(?:<[^\]]*>)?\]/;
 const BRACKETED_NUMBER = /^\[[ 0-9a-f?]+\] /;
 
 /**
+ * Where the parts of a line are, as `scanPrefix` found them: one object reused for every line, so
+ * that a line read only for its pid, time and call name makes no object.
+ */
+interface LineLayout {
+  pid: number | null;
+  /** The time's span, or -1 when the line has none; its value in `timeUs` and `timeRelative`. */
+  timeStart: number;
+  timeEnd: number;
+  timeUs: number;
+  timeRelative: boolean;
+  /** Where the call, signal, exit or message starts. */
+  bodyStart: number;
+}
+
+const layout: LineLayout = { pid: null, timeStart: -1, timeEnd: -1, timeUs: 0, timeRelative: false, bodyStart: 0 };
+
+/**
  * Parses one line. `withPid`: a leading number may be a pid column (logs of -f); off for files
  * that hold one task (`-ff`, PlashGlibc sections), where only `[pid N]` is read as a pid.
  */
 export function parseStraceLine(text: string, withPid = true): LineParse {
+  scanPrefix(text, withPid);
+  const { pid, timeStart, timeEnd } = layout;
+  const time = timeEnd < 0 ? null : { us: layout.timeUs, text: text.slice(timeStart, timeEnd), relative: layout.timeRelative };
+  const body = parseBody(text, layout.bodyStart);
+  if ('error' in body) return body;
+  return { pid, time, body };
+}
+
+/** Fills `layout` with the line's pid column, time, and where its body starts. */
+function scanPrefix(text: string, withPid: boolean): void {
   let i = 0;
   let pid: number | null = null;
   const first = text.charCodeAt(0);
@@ -106,13 +133,15 @@ export function parseStraceLine(text: string, withPid = true): LineParse {
       i = skipSpaces(text, after);
     }
   }
-  let time: LineTime | null = null;
+  layout.pid = pid;
+  layout.timeStart = layout.timeEnd = -1;
   const timeStart = skipSpaces(text, i);
   if (isDigit(text.charCodeAt(timeStart))) {
-    const parsed = parseTimeAt(text, timeStart);
-    if (parsed) {
-      time = parsed.time;
-      i = skipSpaces(text, parsed.end);
+    const end = scanTime(text, timeStart);
+    if (end >= 0) {
+      layout.timeStart = timeStart;
+      layout.timeEnd = end;
+      i = skipSpaces(text, end);
       // -r with -t/-tt/-ttt adds the delta after the time: `(+     0.000018) `; the time suffices.
       if (text.charCodeAt(i) === PAREN_OPEN && text.charCodeAt(i + 1) === PLUS) {
         const close = text.indexOf(') ', i);
@@ -125,12 +154,69 @@ export function parseStraceLine(text: string, withPid = true): LineParse {
     if (!m) break;
     i = skipSpaces(text, i + m[0].length);
   }
-  const body = parseBody(text, i);
-  if ('error' in body) return body;
-  return { pid, time, body };
+  layout.bodyStart = i;
 }
 
-function parseTimeAt(text: string, start: number): { time: LineTime; end: number } | null {
+/** A whole call's line as `scanWholeCall` read it, without its arguments or result decoded. */
+export interface WholeCallLine {
+  pid: number | null;
+  /** The time's value (for the trace's clock), or null when the line has none. */
+  time: Pick<LineTime, 'us' | 'relative'> | null;
+  /** Where the time's text is in the line. */
+  timeStart: number;
+  timeEnd: number;
+  name: string;
+  /** The result is a number (`returned` in the event model): the call came back. */
+  returned: boolean;
+}
+
+const wholeCallTime = { us: 0, relative: false };
+const wholeCall: WholeCallLine = { pid: null, time: null, timeStart: -1, timeEnd: -1, name: '', returned: false };
+
+/**
+ * A line that `parseStraceLine` would read as a whole call (`name(args) = result`), read only for
+ * its pid, time, name and whether it returned, when `wanted` says its pid and name are of interest
+ * (asked before the rest of the line is looked at); null for any other line. The object returned
+ * is reused by the next call.
+ */
+export function scanWholeCall(text: string, withPid: boolean, wanted: (pid: number | null, name: string) => boolean): WholeCallLine | null {
+  scanPrefix(text, withPid);
+  const start = layout.bodyStart;
+  const nameEnd = identifierEnd(text, start);
+  if (nameEnd === start || text.charCodeAt(nameEnd) !== PAREN_OPEN) return null;
+  const name = text.slice(start, nameEnd);
+  if (!wanted(layout.pid, name)) return null;
+  const end = trimmedEnd(text);
+  for (const marker of CUT_MARKERS) if (text.endsWith(marker, end)) return null;
+  const close = findTopLevel(text, nameEnd + 1, end, PAREN_CLOSE);
+  if (close < 0) return null;
+  const equals = skipSpaces(text, close + 1);
+  if (equals >= end || text.charCodeAt(equals) !== EQUALS) return null;
+  const result = skipSpaces(text, equals + 1);
+  const ch = text.charCodeAt(result);
+  if (result >= end) return null;
+  wholeCall.pid = layout.pid;
+  wholeCall.timeStart = layout.timeStart;
+  wholeCall.timeEnd = layout.timeEnd;
+  if (layout.timeEnd < 0) wholeCall.time = null;
+  else {
+    wholeCallTime.us = layout.timeUs;
+    wholeCallTime.relative = layout.timeRelative;
+    wholeCall.time = wholeCallTime;
+  }
+  wholeCall.name = name;
+  wholeCall.returned = isDigit(ch) || (ch === DASH && isDigit(text.charCodeAt(result + 1)));
+  return wholeCall;
+}
+
+/** The pid of a `1234 ` column (`strace -f -o`), or -1 (no column, or another form of it). */
+export function pidColumnOf(text: string): number {
+  const end = digitsEnd(text, 0);
+  return end > 0 && text.charCodeAt(end) === SPACE ? readUint(text, 0, end) : -1;
+}
+
+/** Reads a time at `start` into `layout` (timeUs, timeRelative): its end, or -1 if there is none. */
+function scanTime(text: string, start: number): number {
   const integerEnd = digitsEnd(text, start);
   const separator = text.charCodeAt(integerEnd);
   if (separator === COLON) {
@@ -145,29 +231,32 @@ function parseTimeAt(text: string, start: number): { time: LineTime; end: number
       !isDigit(text.charCodeAt(seconds)) ||
       !isDigit(text.charCodeAt(seconds + 1))
     ) {
-      return null;
+      return -1;
     }
     let end = seconds + 2;
     let fraction = 0;
     if (text.charCodeAt(end) === DOT) {
       const fractionEnd = digitsEnd(text, end + 1);
-      if (fractionEnd === end + 1) return null;
+      if (fractionEnd === end + 1) return -1;
       fraction = readMicros(text, end + 1, fractionEnd);
       end = fractionEnd;
     }
-    if (text.charCodeAt(end) !== SPACE) return null;
+    if (text.charCodeAt(end) !== SPACE) return -1;
     const secondsOfDay = (readUint(text, start, integerEnd) * 60 + readUint(text, minutes, minutes + 2)) * 60 + readUint(text, seconds, seconds + 2);
-    return { time: { us: secondsOfDay * 1e6 + fraction, text: text.slice(start, end), relative: false }, end };
+    layout.timeUs = secondsOfDay * 1e6 + fraction;
+    layout.timeRelative = false;
+    return end;
   }
   if (separator === DOT) {
     const fractionEnd = digitsEnd(text, integerEnd + 1);
-    if (fractionEnd === integerEnd + 1 || text.charCodeAt(fractionEnd) !== SPACE) return null;
+    if (fractionEnd === integerEnd + 1 || text.charCodeAt(fractionEnd) !== SPACE) return -1;
     const wholeSeconds = readUint(text, start, integerEnd);
-    const us = wholeSeconds * 1e6 + readMicros(text, integerEnd + 1, fractionEnd);
+    layout.timeUs = wholeSeconds * 1e6 + readMicros(text, integerEnd + 1, fractionEnd);
     // -r prints deltas, -ttt seconds since the epoch: no delta between two lines is near 3 years.
-    return { time: { us, text: text.slice(start, fractionEnd), relative: wholeSeconds < 1e8 }, end: fractionEnd };
+    layout.timeRelative = wholeSeconds < 1e8;
+    return fractionEnd;
   }
-  return null;
+  return -1;
 }
 
 function parseBody(text: string, start: number): LineBody | { error: string } {
@@ -289,9 +378,10 @@ function splitCallTail(text: string, from: number, end: number): CallTail | 'unc
   if (text.charCodeAt(end - 1) === GREATER) {
     const open = text.lastIndexOf(' <', end);
     if (open > equals) {
-      const inside = text.slice(open + 2, end - 1);
-      if (inside === 'unavailable' || /^\d+\.\d+$/.test(inside)) {
-        durationUs = inside === 'unavailable' ? null : Math.round(Number(inside) * 1e6);
+      const micros = readDuration(text, open + 2, end - 1);
+      const inside = micros === null ? text.slice(open + 2, end - 1) : '';
+      if (micros !== null || inside === 'unavailable' || /^\d+\.\d+$/.test(inside)) {
+        durationUs = micros ?? (inside === 'unavailable' ? null : Math.round(Number(inside) * 1e6));
         resultEnd = open;
       }
     }
@@ -338,6 +428,8 @@ function stringEnd(text: string, open: number, end: number): number {
 }
 
 export function parseResult(raw: string): SyscallResult {
+  // Most calls return a plain count or descriptor.
+  if (isUint(raw)) return { raw, value: Number(raw), errno: null };
   const m = /^(0x[0-9a-f]+|-?\d+|\?)(?:\s+(E[A-Z0-9_]+))?/i.exec(raw);
   if (!m) return { raw, value: null, errno: null };
   return { raw, value: m[1] === '?' ? null : Number(m[1]), errno: m[2] ?? null };
@@ -359,6 +451,9 @@ export function splitArgs(args: string): string[] {
 /** An argument without the `name=` label strace prints with some options (`uaddr=0x..`). */
 function argValue(part: string | undefined): string {
   if (part === undefined) return '';
+  // Labels are lowercase: addresses, numbers and symbols (most arguments) have none.
+  const first = part.charCodeAt(0);
+  if (!((first >= 0x61 && first <= 0x7a) || first === 0x5f)) return part;
   const label = /^[a-z_][a-z0-9_]*=(?!=)/.exec(part);
   return label ? part.slice(label[0].length) : part;
 }
@@ -490,6 +585,12 @@ function unquote(text: string): string {
   return m ? m[1]! + (m[2] ?? '') : text;
 }
 
+function isUint(text: string): boolean {
+  if (text.length === 0 || text.length > 15) return false;
+  for (let i = 0; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
 function isDigit(ch: number): boolean {
   return ch >= 0x30 && ch <= 0x39;
 }
@@ -504,6 +605,13 @@ function readUint(text: string, from: number, to: number): number {
   let value = 0;
   for (let i = from; i < to; i++) value = value * 10 + (text.charCodeAt(i) - 0x30);
   return value;
+}
+
+/** `-T`'s `0.000123` in text[from, to) as microseconds, when it has six decimals (as strace prints it); else null. */
+function readDuration(text: string, from: number, to: number): number | null {
+  const dot = digitsEnd(text, from);
+  if (dot === from || dot > from + 9 || text.charCodeAt(dot) !== DOT || to - dot !== 7 || digitsEnd(text, dot + 1) !== to) return null;
+  return readUint(text, from, dot) * 1e6 + readUint(text, dot + 1, to);
 }
 
 /** A fraction of a second as microseconds: the first six digits, padded (`123` is 123000). */

@@ -13,13 +13,15 @@
 // `strace -p` runs follow one another: once that task is detached, the unprefixed lines belong to
 // the next task attached, and an attach that starts a run (4.x `- interrupt to quit`) takes them too.
 
+import { CALLS_WHILE_RETRYING, FUTEX_CALLS, readWhenReturned } from '../src/model/calls.js';
 import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import { readLineBatches } from './lines.js';
-import type { ReadLinesOptions } from './lines.js';
-import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine } from './strace-line.js';
+import type { ReadLine, ReadLinesOptions } from './lines.js';
+import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, pidColumnOf, scanWholeCall } from './strace-line.js';
 import type { LineBody, LineParse, ParsedLine } from './strace-line.js';
-import type { InputStats } from './types.js';
+import { CALLS_TO_CHECK } from './types.js';
+import type { CallSelection, InputStats } from './types.js';
 
 
 /** A thread of a `-ff` trace idle this much longer than its calls say: its clock jumped (see timeOf). */
@@ -41,6 +43,8 @@ export interface StraceReadOptions {
   chunkBytes?: ReadLinesOptions['chunkBytes'];
   reopen?: ReadLinesOptions['reopen'];
   follow?: ReadLinesOptions['follow'];
+  calls?: CallSelection;
+  counter?: ReadLinesOptions['counter'];
 }
 
 /** The events of one log, a batch per chunk of lines read. */
@@ -76,9 +80,17 @@ export async function* readStraceLog(
     if (tid === null) tid = ownsNoTask(body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
     const stamp: Stamp = { us: timeOf(parsed, where), text: parsed.time?.text ?? null, stream, seq: where.line, where };
     assembler.feed(tid, body, stamp);
+    if (selection === 'analysis') noteQuiet(tid, body);
   };
-  /** The last time read in this file, to see the clock step back. */
-  let lastTime: { us: number; text: string; line: number } | null = null;
+  /** The last time read in this file (line 0: none yet), to see the clock step back; its text is sliced only when said. */
+  const lastTime = { us: 0, line: 0, source: '', start: 0, end: 0 };
+  const setLastTime = (us: number, line: number, source: string, start: number, end: number) => {
+    lastTime.us = us;
+    lastTime.line = line;
+    lastTime.source = source;
+    lastTime.start = start;
+    lastTime.end = end;
+  };
   /**
    * One thread's file (`-ff`): when its task was last out of any call (its last call's time plus
    * its -T duration), to see the clock jump forward. null while a call is unfinished (its resumed
@@ -94,28 +106,80 @@ export async function* readStraceLog(
   const timeOf = (parsed: ParsedLine, where: SourceLine): number | null => {
     const us = clock.absolute(parsed.time);
     if (us === null || timesBroken) return null;
+    const text = parsed.time!.text;
     const broken = (message: string) => {
       timesBroken = true;
       sink.warn(where, `${message}; from here on this file's times are not used to order its events against other files`);
       return null;
     };
-    if (lastTime && us < lastTime.us) {
-      return broken(`the time goes back from ${lastTime.text} (line ${lastTime.line}) to ${parsed.time!.text}: the clock was set or logs were joined`);
+    if (lastTime.line > 0 && us < lastTime.us) {
+      const before = lastTime.source.slice(lastTime.start, lastTime.end);
+      return broken(`the time goes back from ${before} (line ${lastTime.line}) to ${text}: the clock was set or logs were joined`);
     }
     if (freeSince && us - freeSince.us > FORWARD_JUMP_US) {
       const seconds = ((us - freeSince.us) / 1e6).toFixed(1);
       return broken(
-        `the time jumps ${seconds} s forward from the end of the call at line ${freeSince.line} to ${parsed.time!.text}: ` +
+        `the time jumps ${seconds} s forward from the end of the call at line ${freeSince.line} to ${text}: ` +
           'the clock was set or logs were joined (or the thread ran that long with no system call)',
       );
     }
-    lastTime = { us, text: parsed.time!.text, line: where.line };
+    setLastTime(us, where.line, text, 0, text.length);
     if (oneThread) freeSince = endOf(parsed.body, us, where.line);
     return us;
   };
-  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow })) {
-    for (const line of batch) {
+  const selection = options.calls ?? 'all';
+  /**
+   * Tasks whose last line read was a call the analysis does not read beyond its name that returned
+   * and moved the task on (out of any run of waits): more such calls of theirs change nothing it keeps.
+   */
+  const quiet = new Set<number>();
+  /** A -k log: each call's frames follow it, so no call is left out. */
+  let framesSeen = false;
+  const noteQuiet = (tid: number, body: LineBody) => {
+    if (body.kind === 'call' && !readWhenReturned(body.name)) {
+      if (body.result.value !== null && !CALLS_WHILE_RETRYING.has(body.name)) quiet.add(tid);
+      else quiet.delete(tid);
+    } else if (body.kind === 'call' || body.kind === 'unfinished' || body.kind === 'resumed') {
+      // Creations, execs and exits may give a tid to another task: every task is read again.
+      if (TASK_CHANGING_CALLS.has(body.name)) quiet.clear();
+      else quiet.delete(tid);
+    } else {
+      if (body.kind === 'stack') framesSeen = true;
+      quiet.clear();
+    }
+  };
+  /**
+   * Whether `line` (not the last of its batch: `next` follows it) is a whole call this read leaves
+   * out. Its time still moves the clock; a line whose time goes back is read, to say so.
+   */
+  /** Whether a whole call of this task and name may be left out, if it returned (see `quiet`). */
+  const mayLeaveOut = (pid: number | null, name: string): boolean => {
+    const tid = options.tid ?? pid;
+    if (tid === null) return false;
+    return selection === 'futex' ? !FUTEX_CALLS.has(name) : !readWhenReturned(name) && quiet.has(tid);
+  };
+  const leftOut = (line: ReadLine, next: ReadLine): boolean => {
+    // -k frames belong to the call before them.
+    const nextFirst = next.text.charCodeAt(0);
+    if (framesSeen || nextFirst === SPACE || nextFirst === GREATER) return false;
+    // Most lines are of tasks not quiet: told from the pid column alone, before the line is scanned.
+    if (selection === 'analysis' && options.tid === undefined && !quiet.has(pidColumnOf(line.text))) return false;
+    const call = scanWholeCall(line.text, withPid, mayLeaveOut);
+    if (call === null || (selection === 'analysis' && !call.returned)) return false;
+    const us = clock.peek(call.time);
+    if (us !== null && !timesBroken && lastTime.line > 0 && us < lastTime.us) return false;
+    clock.absolute(call.time);
+    if (us !== null && !timesBroken) setLastTime(us, line.line, line.text, call.timeStart, call.timeEnd);
+    return true;
+  };
+  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow, counter: options.counter })) {
+    for (let index = 0; index < batch.length; index++) {
+      const line = batch[index]!;
+      const next = batch[index + 1];
       stats.lines++;
+      if (selection !== 'all' && next && cutLine === null && cutCall === null && !line.truncated && sink.calls >= CALLS_TO_CHECK && leftOut(line, next)) {
+        continue;
+      }
       let where: SourceLine = { file, line: line.line, offset: line.offset };
       let text = line.text;
       if (cutLine !== null) {
@@ -170,6 +234,12 @@ export async function* readStraceLog(
 function ownsNoTask(body: LineBody): boolean {
   return body.kind === 'stack' || body.kind === 'message' || body.kind === 'blank';
 }
+
+/** Calls after which a tid may name another task. */
+const TASK_CHANGING_CALLS: ReadonlySet<string> = new Set(['clone', 'clone2', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'exit', 'exit_group', '_exit']);
+
+const SPACE = 0x20;
+const GREATER = 0x3e;
 
 /** Lines (program output, say) a cut call's rest may come after before the call counts as cut for good. */
 const MAX_LINES_INTO_CUT_CALL = 4;

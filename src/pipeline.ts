@@ -4,8 +4,8 @@
 // ELF files the trace maps, read here (LocalObjectFiles) for the analysis to name locks.
 
 import { dirname } from 'node:path';
-import { emptyStats, readFutexCalls, readTrace } from '../parsers/index.js';
-import type { Follow } from '../parsers/lines.js';
+import { emptyStats, readFutexCalls, readTraceBatches } from '../parsers/index.js';
+import type { ByteCounter, Follow } from '../parsers/lines.js';
 import type { TraceSource } from '../parsers/types.js';
 import { ForkHangAnalysis } from './analysis/analyze.js';
 import type { TraceAnalysis } from './analysis/analyze.js';
@@ -27,6 +27,8 @@ export interface PipelineOptions {
   prelude?: TraceEvent[];
   /** Where to find the traced program's files by name when their traced paths hold none (`--objects`). */
   objectDirs?: string[];
+  /** Counts the bytes each read has read (for progress; reset it in `onSecondRead`). */
+  counter?: ByteCounter;
 }
 
 /** Reads the sources once into the analysis (and `onEvent`), then lets it finish. */
@@ -41,11 +43,16 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
   };
   for (const event of options.prelude ?? []) feed(event);
   // With /proc's tree known first (attach's watch), a watch log where nothing happened still answers.
-  for await (const event of readTrace(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined })) feed(event);
+  // Every call: the threads alive at a fork are told by the call each was in (a sleep, a read),
+  // and a lock is named from the library mappings and file sizes (mmap, fstat, brk).
+  const calls = 'all';
+  for await (const batch of readTraceBatches(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined, calls, counter: options.counter })) {
+    for (const event of batch) feed(event);
+  }
   return analysis.finish({
     futexCalls: (query) => {
       options.onSecondRead?.();
-      return readFutexCalls(sources, query);
+      return readFutexCalls(sources, query, options.counter);
     },
   });
 }

@@ -10,26 +10,9 @@
 
 import { compareStamps, returned } from '../model/events.js';
 import type { FutexCall, Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
+import { CALLS_WHILE_RETRYING } from '../model/calls.js';
 import { isFutexWait, isFutexWake } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
-
-/**
- * Calls a thread makes while retrying a timed wait or resuming an interrupted one (leaving the
- * signal handler, restarting); anything else means it moved on.
- */
-const CALLS_WHILE_RETRYING = new Set([
-  'futex',
-  'rt_sigreturn',
-  'sigreturn',
-  'restart_syscall',
-  'clock_gettime',
-  'clock_gettime64',
-  'gettimeofday',
-  'time',
-  'nanosleep',
-  'clock_nanosleep',
-  'sched_yield',
-]);
 
 export interface BlockedWait {
   address: string;

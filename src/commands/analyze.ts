@@ -6,6 +6,7 @@ import { mergeSnapshot } from '../analysis/proc-findings.js';
 import { analyzeSources } from '../pipeline.js';
 import { writeChunks } from '../util/output.js';
 import { jsonChunks } from '../views/json.js';
+import { ReadProgress, withProgress } from '../views/progress.js';
 import { wantsColor } from '../views/style.js';
 import { textChunks } from '../views/text.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
@@ -39,7 +40,11 @@ export function registerAnalyze(program: Command): void {
         const recorded = recordedSnapshot(paths);
         const sources = await loadSources(paths, options);
         const clock = traceClock(sources);
-        const { analysis, tree } = await analyzeSources(sources, { onEvent: (event) => clock.observe(event), objectDirs: options.objects });
+        const progress = new ReadProgress(sources);
+        const analyze = () =>
+          analyzeSources(sources, { onEvent: (event) => clock.observe(event), objectDirs: options.objects, counter: progress.counter, onSecondRead: () => progress.secondRead() });
+        // --json is read by programs: nothing on stderr that a program did not ask for.
+        const { analysis, tree } = options.json ? await analyze() : await withProgress(progress, analyze);
         if (recorded) mergeSnapshot(analysis, recorded.snapshot, tree, `The /proc snapshot in ${recorded.path} (taken ${recorded.snapshot.takenAt})`);
         const color = options.color && wantsColor(process.stdout);
         await writeChunks(options.json ? jsonChunks(analysis, clock) : textChunks(analysis, { color, clock }));

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { analyzeSources } from '../pipeline.js';
 import { TimelineSpool } from '../views/timeline.js';
+import { ReadProgress, withProgress } from '../views/progress.js';
 import { wantsColor } from '../views/style.js';
 import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
 import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
@@ -39,13 +40,18 @@ export function registerTimeline(program: Command): void {
         const sources = await loadSources(paths, options);
         const clock = traceClock(sources);
         const timeline = new TimelineSpool({ pid, all: Boolean(options.all), color, clock });
-        const { analysis, tree } = await analyzeSources(sources, {
-          onEvent: (event, tree) => {
-            clock.observe(event);
-            timeline.observe(event, tree);
-          },
-          objectDirs: options.objects,
-        });
+        const progress = new ReadProgress(sources);
+        const { analysis, tree } = await withProgress(progress, () =>
+          analyzeSources(sources, {
+            onEvent: (event, tree) => {
+              clock.observe(event);
+              timeline.observe(event, tree);
+            },
+            objectDirs: options.objects,
+            counter: progress.counter,
+            onSecondRead: () => progress.secondRead(),
+          }),
+        );
         await timeline.write(analysis, tree, writeOut);
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),

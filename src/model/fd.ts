@@ -100,6 +100,11 @@ export interface FdWait {
 const READS = new Set(['read', 'readv', 'recvmsg', 'recvfrom', 'recv', 'recvmmsg']);
 const POLLS = new Set(['poll', 'ppoll', 'select', 'pselect6', '_newselect', 'epoll_wait', 'epoll_pwait']);
 
+/** Every call decodeFdOp reads. */
+export const FD_OP_NAMES: readonly string[] = [...FD_OPS];
+/** Every call decodeFdWait reads (only ever asked of calls that did not return). */
+export const FD_WAIT_NAMES: readonly string[] = [...READS, ...POLLS];
+
 /**
  * The descriptors a call waits on to become readable, when it waits with no timeout; null for
  * any other call, or one with a timeout (it returns by itself).

@@ -46,6 +46,20 @@ export function decodeFutexOp(op: number): DecodedFutexOp {
  * `0x80 /* FUTEX_WAIT_PRIVATE *\/` (`-X verbose`), `0x80` or `128` (`-X raw`). null if unreadable.
  */
 export function parseFutexOp(text: string): DecodedFutexOp | null {
+  // A trace uses a handful of ops millions of times: each text is read once.
+  const known = parsedOps.get(text);
+  if (known !== undefined) return known;
+  const op = readFutexOp(text);
+  if (parsedOps.size >= MAX_PARSED_OPS) parsedOps.clear();
+  parsedOps.set(text, op);
+  return op;
+}
+
+/** Op texts read so far (a garbage file may hold many: the cache is dropped when full). */
+const parsedOps = new Map<string, DecodedFutexOp | null>();
+const MAX_PARSED_OPS = 256;
+
+function readFutexOp(text: string): DecodedFutexOp | null {
   const trimmed = text.trim();
   const numeric = /^(0x[0-9a-f]+|\d+)\b/i.exec(trimmed);
   if (numeric) return decodeFutexOp(Number(numeric[1]));
@@ -122,9 +136,21 @@ export function futexCall(address: string, op: DecodedFutexOp, value: number | n
 
 /** Normalises an address to lowercase hex with `0x`, or null if the text is not a number. */
 export function normalizeAddress(text: string): string | null {
+  if (isNormalHex(text)) return text;
   const t = text.trim();
   if (/^0x[0-9a-f]+$/i.test(t)) return '0x' + BigInt(t).toString(16);
   if (/^\d+$/.test(t)) return '0x' + BigInt(t).toString(16);
   if (t === 'NULL') return '0x0';
   return null;
+}
+
+/** `0x` and lowercase hex digits without leading zeros: already as normalizeAddress writes it. */
+function isNormalHex(text: string): boolean {
+  if (text.length < 3 || text.charCodeAt(0) !== 0x30 || text.charCodeAt(1) !== 0x78) return false;
+  if (text.charCodeAt(2) === 0x30) return text.length === 3;
+  for (let i = 2; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (!((ch >= 0x30 && ch <= 0x39) || (ch >= 0x61 && ch <= 0x66))) return false;
+  }
+  return true;
 }

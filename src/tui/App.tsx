@@ -209,8 +209,10 @@ function phaseText(progress: IndexProgress): string | null {
       const percent = progress.totalBytes > 0 ? Math.floor((100 * progress.bytesRead) / progress.totalBytes) : 0;
       return `reading ${percent}% (${megabytes(progress.bytesRead)} of ${megabytes(progress.totalBytes)} MB)`;
     }
-    case 'naming-holders':
-      return 'reading again to name the lock holders';
+    case 'naming-holders': {
+      const percent = progress.totalBytes > 0 ? Math.min(100, Math.floor((100 * progress.bytesRead) / progress.totalBytes)) : 0;
+      return `reading again to name the lock holders ${percent}% (${megabytes(progress.bytesRead)} of ${megabytes(progress.totalBytes)} MB)`;
+    }
     case 'merging':
       return 'merging thread timelines';
     case 'failed':

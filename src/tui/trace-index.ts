@@ -17,6 +17,7 @@ import { decodeFdWait } from '../model/fd.js';
 import { isFutexWait } from '../model/futex.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
 import { TIMELINE_CALLS } from '../views/timeline.js';
+import { ReadProgress } from '../views/progress.js';
 import { MAX_MERGED_THREADS, MergedTimeline, RowStore } from './row-store.js';
 import type { RowFilter, RowStream, Timeline, TimelineRow } from './row-store.js';
 
@@ -115,6 +116,8 @@ export class TraceIndex {
   timed = false;
   private readonly streams = new Set<number>();
   analysis: Analysis | null = null;
+  /** The bytes the analysis's second read (naming the lock holders) has read. */
+  private readonly secondRead: ReadProgress;
   private readonly evidenceTexts = new Map<Evidence, string>();
   /** Evidence roles by `file:line` (file as an id). */
   readonly annotations = new Map<string, EvidenceRole[]>();
@@ -131,6 +134,7 @@ export class TraceIndex {
         // the read reports it
       }
     }
+    this.secondRead = new ReadProgress(sources);
     this.progressNow = { phase: 'reading', live: Boolean(options.follow), note: null, verdict: null, bytesRead: 0, totalBytes, events: 0, warnings: 0, error: null };
   }
 
@@ -139,7 +143,11 @@ export class TraceIndex {
     try {
       const { analysis, tree } = await analyzeSources(this.sources, {
         onEvent: (event, liveTree) => this.observe(event, liveTree),
-        onSecondRead: () => this.setPhase('naming-holders'),
+        counter: this.secondRead.counter,
+        onSecondRead: () => {
+          this.secondRead.secondRead();
+          this.setPhase('naming-holders');
+        },
         follow: this.options.follow,
         prelude: this.options.prelude,
         objectDirs: this.options.objectDirs,
@@ -172,6 +180,8 @@ export class TraceIndex {
   }
 
   progress(): IndexProgress {
+    // The second read gives no events to count: its bytes come from the reader.
+    if (this.progressNow.phase === 'naming-holders') return { ...this.progressNow, bytesRead: this.secondRead.counter.bytes };
     return { ...this.progressNow };
   }
 

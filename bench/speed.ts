@@ -1,0 +1,90 @@
+// Reading speed against the floor (issue 11): on a log shaped like a real workload's
+// (bench/biglog.ts writeRealisticLog: 8 worker threads trading 16 locks amid read/write/epoll/
+// mmap/openat/close/clock noise, short-lived forked children, one hung child), it measures in one
+// run, each in its own process: a minimal Node streaming loop (64 KiB chunks, lines split, one
+// regex a line: the floor no reader of this log can beat on one core), `forkscope analyze --json`
+// and `forkscope timeline`, with CPU time (user + system) and peak RSS from /usr/bin/time. Speeds
+// are MB of log per CPU second (the machine is shared: wall time says more about the others' load),
+// and shares of the floor measured in the same run.
+//
+//   node dist/bench/speed.js [--before DIR] [MB ...]        default: 20 200
+//
+// --before DIR: also measure the build in DIR (a checkout of another commit, built: DIR/dist/src/cli.js)
+// in the same run, for before/after figures that shared the same load.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeRealisticLog } from './biglog.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+/** The floor: read the file in 64 KiB chunks, split lines, match one regex per line. */
+async function floor(path: string): Promise<void> {
+  const pidAndName = /^(\d+)\s+\S+\s+(?:<\.\.\. )?(\w+)/;
+  let rest = '';
+  let matched = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10, encoding: 'utf8' })) {
+    const text = rest + (chunk as string);
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      if (pidAndName.test(text.slice(from, nl))) matched++;
+      from = nl + 1;
+    }
+    rest = text.slice(from);
+  }
+  process.stdout.write(String(matched));
+}
+
+interface Run {
+  /** CPU seconds, user and system. */
+  seconds: number;
+  peakMB: number;
+  status: number | null;
+}
+
+/** Runs `args` under /usr/bin/time: CPU seconds and peak RSS (output to /dev/null). */
+function timed(args: string[]): Run {
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const figures = /(\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+)\s*$/.exec(result.stderr);
+  if (!figures) throw new Error(`${args.join(' ')}: no figures from /usr/bin/time: ${result.stderr}`);
+  return { seconds: Number(figures[1]) + Number(figures[2]), peakMB: Number(figures[3]) / 1024, status: result.status };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const before = args.indexOf('--before');
+  const builds = [{ label: 'this', cli: CLI }];
+  if (before >= 0) builds.unshift({ label: 'before', cli: join(args.splice(before, 2)[1]!, 'dist/src/cli.js') });
+  const sizes = args.map(Number).filter((n) => n > 0);
+  const directory = mkdtempSync(join(tmpdir(), 'forkscope-bench-speed-'));
+  try {
+    console.log(`speed: realistic strace -f -tt -T log (bench/biglog.ts), one process each; node ${process.version}, ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
+    console.log('build    size     tasks  floor MB/s  analyze MB/s  of floor  analyze RSS  timeline MB/s  of analyze  timeline RSS');
+    for (const megabytes of sizes.length ? sizes : [20, 200]) {
+      const log = join(directory, `trace-${megabytes}.log`);
+      const { tasks } = await writeRealisticLog(log, megabytes);
+      const size = statSync(log).size / 1e6;
+      const floorRun = timed([process.execPath, fileURLToPath(import.meta.url), '--floor', log]);
+      const speed = (run: Run) => size / run.seconds;
+      for (const { label, cli } of builds) {
+        const analyze = timed([process.execPath, cli, 'analyze', '--json', log]);
+        const timeline = timed([process.execPath, cli, 'timeline', log]);
+        if (analyze.status !== 1) throw new Error(`analyze exited ${analyze.status}, not 1 (the hang)`);
+        console.log(
+          `${label.padEnd(6)} ${megabytes.toFixed(0).padStart(5)} MB ${String(tasks).padStart(9)} ${speed(floorRun).toFixed(1).padStart(11)} ${speed(analyze).toFixed(1).padStart(13)}` +
+            ` ${`${((100 * speed(analyze)) / speed(floorRun)).toFixed(0)} %`.padStart(9)} ${`${analyze.peakMB.toFixed(0)} MiB`.padStart(12)}` +
+            ` ${speed(timeline).toFixed(1).padStart(14)} ${`${((100 * speed(timeline)) / speed(analyze)).toFixed(0)} %`.padStart(11)} ${`${timeline.peakMB.toFixed(0)} MiB`.padStart(13)}`,
+        );
+      }
+      rmSync(log);
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--floor') await floor(process.argv[3]!);
+else await main();
