@@ -209,12 +209,12 @@ describe('forkscope record --tui and attach --tui in tmux', () => {
     }
   });
 
-  test('attach --tui: /proc names the holder at once, the watch shows the blocked calls, then the finding; the tree is left as it was; the watch log is kept', async () => {
+  test('attach --tui: /proc names the lock at once (its exited holder it cannot name: TIDs are reused), the watch shows the blocked calls, then the finding; the tree is left as it was; the watch log is kept', async () => {
     const hung = await startHung([program], env);
     const cwd = mkdtempSync(join(scratch, 'attach-'));
     const { tui, sttyChanged } = openForkscope(['attach', String(hung.pid), '--tui', '--duration', '2'], 160, 60, {}, cwd);
     try {
-      let screen = await tui.waitFor(/\/proc: \d+ \(child of \d+\) blocked forever on `lock` \(\/.*\+0x0\), held by \d+ when/);
+      let screen = await tui.waitFor(/\/proc: \d+ \(child of \d+\) blocked forever on `lock` \(\/.*\+0x0\), held by a thread \/proc cannot name when/);
       screen = await tui.waitFor(/Findings: 1 hung on an inherited lock/, 20_000);
       screen = await tui.waitFor(/\[BLOCKED FOREVER\] futex\(0x/);
       assert.match(screen, /🔒 \d+ HUNG blocked 0x/);
