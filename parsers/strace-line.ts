@@ -16,6 +16,7 @@
 
 import type { CloneCall, ExecCall, ExitStatus, FutexCall, SyscallResult, WaitCall } from '../src/model/events.js';
 import { futexCall, normalizeAddress, parseFutexOp } from '../src/model/futex.js';
+import { splitArgs, topLevelIndex } from '../src/model/format.js';
 import { WAITID_ID_TYPES, cloneFlagNames, decodeWaitStatus, signalName, waitidTarget } from '../src/linux/abi.js';
 
 export interface LineTime {
@@ -54,24 +55,16 @@ export const STRACE_MESSAGE = /strace: Process (\d+) (attached|detached)(?: with
 export const OLD_STRACE_MESSAGE = /^Process (\d+) (attached|detached)(?: with \d+ threads)?( - interrupt to quit)?$/;
 
 const SPACE = 0x20;
-const QUOTE = 0x22;
 const PAREN_OPEN = 0x28;
 const PAREN_CLOSE = 0x29;
-const STAR = 0x2a;
 const PLUS = 0x2b;
-const COMMA = 0x2c;
 const DASH = 0x2d;
 const DOT = 0x2e;
-const SLASH = 0x2f;
 const COLON = 0x3a;
 const LESS = 0x3c;
 const EQUALS = 0x3d;
 const GREATER = 0x3e;
 const BRACKET_OPEN = 0x5b;
-const BACKSLASH = 0x5c;
-const BRACKET_CLOSE = 0x5d;
-const BRACE_OPEN = 0x7b;
-const BRACE_CLOSE = 0x7d;
 
 /** How strace ends the first half of a call another line interrupted, or one it detached from. */
 const CUT_MARKERS = ['<unfinished ...>', '<detached ...>'];
@@ -159,43 +152,36 @@ function scanPrefix(text: string, withPid: boolean): void {
 
 /** A whole call's line as `scanWholeCall` read it, without its arguments or result decoded. */
 export interface WholeCallLine {
-  pid: number | null;
   /** The time's value (for the trace's clock), or null when the line has none. */
   time: Pick<LineTime, 'us' | 'relative'> | null;
   /** Where the time's text is in the line. */
   timeStart: number;
   timeEnd: number;
   name: string;
-  /** The result is a number (`returned` in the event model): the call came back. */
-  returned: boolean;
 }
 
 const wholeCallTime = { us: 0, relative: false };
-const wholeCall: WholeCallLine = { pid: null, time: null, timeStart: -1, timeEnd: -1, name: '', returned: false };
+const wholeCall: WholeCallLine = { time: null, timeStart: -1, timeEnd: -1, name: '' };
 
 /**
  * A line that `parseStraceLine` would read as a whole call (`name(args) = result`), read only for
- * its pid, time, name and whether it returned, when `wanted` says its pid and name are of interest
- * (asked before the rest of the line is looked at); null for any other line. The object returned
- * is reused by the next call.
+ * its time and name, when `wanted` says its name is of interest (asked before the rest of the line
+ * is looked at); null for any other line. The object returned is reused by the next call.
  */
-export function scanWholeCall(text: string, withPid: boolean, wanted: (pid: number | null, name: string) => boolean): WholeCallLine | null {
+export function scanWholeCall(text: string, withPid: boolean, wanted: (name: string) => boolean): WholeCallLine | null {
   scanPrefix(text, withPid);
   const start = layout.bodyStart;
   const nameEnd = identifierEnd(text, start);
   if (nameEnd === start || text.charCodeAt(nameEnd) !== PAREN_OPEN) return null;
   const name = text.slice(start, nameEnd);
-  if (!wanted(layout.pid, name)) return null;
+  if (!wanted(name)) return null;
   const end = trimmedEnd(text);
   for (const marker of CUT_MARKERS) if (text.endsWith(marker, end)) return null;
-  const close = findTopLevel(text, nameEnd + 1, end, PAREN_CLOSE);
+  const close = topLevelIndex(text, nameEnd + 1, end, PAREN_CLOSE);
   if (close < 0) return null;
   const equals = skipSpaces(text, close + 1);
   if (equals >= end || text.charCodeAt(equals) !== EQUALS) return null;
-  const result = skipSpaces(text, equals + 1);
-  const ch = text.charCodeAt(result);
-  if (result >= end) return null;
-  wholeCall.pid = layout.pid;
+  if (skipSpaces(text, equals + 1) >= end) return null;
   wholeCall.timeStart = layout.timeStart;
   wholeCall.timeEnd = layout.timeEnd;
   if (layout.timeEnd < 0) wholeCall.time = null;
@@ -205,14 +191,7 @@ export function scanWholeCall(text: string, withPid: boolean, wanted: (pid: numb
     wholeCall.time = wholeCallTime;
   }
   wholeCall.name = name;
-  wholeCall.returned = isDigit(ch) || (ch === DASH && isDigit(text.charCodeAt(result + 1)));
   return wholeCall;
-}
-
-/** The pid of a `1234 ` column (`strace -f -o`), or -1 (no column, or another form of it). */
-export function pidColumnOf(text: string): number {
-  const end = digitsEnd(text, 0);
-  return end > 0 && text.charCodeAt(end) === SPACE ? readUint(text, 0, end) : -1;
 }
 
 /** Reads a time at `start` into `layout` (timeUs, timeRelative): its end, or -1 if there is none. */
@@ -366,7 +345,7 @@ interface CallTail {
  * strings, nested brackets and comments: a string may hold `) = `.
  */
 function splitCallTail(text: string, from: number, end: number): CallTail | 'unclosed' | 'garbage' {
-  const close = findTopLevel(text, from, end, PAREN_CLOSE);
+  const close = topLevelIndex(text, from, end, PAREN_CLOSE);
   if (close < 0) return 'unclosed';
   const args = text.slice(from, close).trim();
   const equals = skipSpaces(text, close + 1);
@@ -390,62 +369,12 @@ function splitCallTail(text: string, from: number, end: number): CallTail | 'unc
   return { args, result: parseResult(raw), durationUs };
 }
 
-/**
- * The index of the first `stop` character (`)` or `,`) at nesting depth 0 in text[from, end),
- * skipping strings and comments, or -1. Closers with no opener (the resumed half of a call split
- * inside a structure) are ignored rather than going below depth 0.
- */
-function findTopLevel(text: string, from: number, end: number, stop: number): number {
-  let depth = 0;
-  for (let i = from; i < end; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === QUOTE) {
-      i = stringEnd(text, i, end);
-      if (i < 0) return -1;
-    } else if (ch === SLASH && text.charCodeAt(i + 1) === STAR) {
-      const close = text.indexOf('*/', i + 2);
-      if (close < 0 || close >= end) return -1;
-      i = close + 1;
-    } else if (ch === PAREN_OPEN || ch === BRACKET_OPEN || ch === BRACE_OPEN) {
-      depth++;
-    } else if (depth === 0 && ch === stop) {
-      return i;
-    } else if (ch === PAREN_CLOSE || ch === BRACKET_CLOSE || ch === BRACE_CLOSE) {
-      if (depth > 0) depth--;
-    }
-  }
-  return -1;
-}
-
-/** The index of the quote closing the string opened at `open`, or -1. */
-function stringEnd(text: string, open: number, end: number): number {
-  for (let i = text.indexOf('"', open + 1); i >= 0 && i < end; i = text.indexOf('"', i + 1)) {
-    let backslashes = 0;
-    while (text.charCodeAt(i - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return i;
-  }
-  return -1;
-}
-
 export function parseResult(raw: string): SyscallResult {
   // Most calls return a plain count or descriptor.
   if (isUint(raw)) return { raw, value: Number(raw), errno: null };
   const m = /^(0x[0-9a-f]+|-?\d+|\?)(?:\s+(E[A-Z0-9_]+))?/i.exec(raw);
   if (!m) return { raw, value: null, errno: null };
   return { raw, value: m[1] === '?' ? null : Number(m[1]), errno: m[2] ?? null };
-}
-
-/** Splits an argument list at its top-level commas. */
-export function splitArgs(args: string): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  for (let comma = findTopLevel(args, 0, args.length, COMMA); comma >= 0; comma = findTopLevel(args, start, args.length, COMMA)) {
-    parts.push(args.slice(start, comma).trim());
-    start = comma + 1;
-  }
-  const last = args.slice(start).trim();
-  if (last || parts.length) parts.push(last);
-  return parts;
 }
 
 /** An argument without the `name=` label strace prints with some options (`uaddr=0x..`). */

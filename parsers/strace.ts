@@ -13,12 +13,12 @@
 // `strace -p` runs follow one another: once that task is detached, the unprefixed lines belong to
 // the next task attached, and an attach that starts a run (4.x `- interrupt to quit`) takes them too.
 
-import { CALLS_WHILE_RETRYING, FUTEX_CALLS, readWhenReturned } from '../src/model/calls.js';
+import { FUTEX_CALLS } from '../src/model/calls.js';
 import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLine, ReadLinesOptions } from './lines.js';
-import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, pidColumnOf, scanWholeCall } from './strace-line.js';
+import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, scanWholeCall } from './strace-line.js';
 import type { LineBody, LineParse, ParsedLine } from './strace-line.js';
 import { CALLS_TO_CHECK } from './types.js';
 import type { CallSelection, InputStats } from './types.js';
@@ -80,7 +80,6 @@ export async function* readStraceLog(
     if (tid === null) tid = ownsNoTask(body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
     const stamp: Stamp = { us: timeOf(parsed, where), text: parsed.time?.text ?? null, stream, seq: where.line, where };
     assembler.feed(tid, body, stamp);
-    if (selection === 'analysis') noteQuiet(tid, body);
   };
   /** The last time read in this file (line 0: none yet), to see the clock step back; its text is sliced only when said. */
   const lastTime = { us: 0, line: 0, source: '', start: 0, end: 0 };
@@ -129,43 +128,15 @@ export async function* readStraceLog(
   };
   const selection = options.calls ?? 'all';
   /**
-   * Tasks whose last line read was a call the analysis does not read beyond its name that returned
-   * and moved the task on (out of any run of waits): more such calls of theirs change nothing it keeps.
-   */
-  const quiet = new Set<number>();
-  /** A -k log: each call's frames follow it, so no call is left out. */
-  let framesSeen = false;
-  const noteQuiet = (tid: number, body: LineBody) => {
-    if (body.kind === 'call' && !readWhenReturned(body.name)) {
-      if (body.result.value !== null && !CALLS_WHILE_RETRYING.has(body.name)) quiet.add(tid);
-      else quiet.delete(tid);
-    } else if (body.kind === 'call' || body.kind === 'unfinished' || body.kind === 'resumed') {
-      // Creations, execs and exits may give a tid to another task: every task is read again.
-      if (TASK_CHANGING_CALLS.has(body.name)) quiet.clear();
-      else quiet.delete(tid);
-    } else {
-      if (body.kind === 'stack') framesSeen = true;
-      quiet.clear();
-    }
-  };
-  /**
    * Whether `line` (not the last of its batch: `next` follows it) is a whole call this read leaves
    * out. Its time still moves the clock; a line whose time goes back is read, to say so.
    */
-  /** Whether a whole call of this task and name may be left out, if it returned (see `quiet`). */
-  const mayLeaveOut = (pid: number | null, name: string): boolean => {
-    const tid = options.tid ?? pid;
-    if (tid === null) return false;
-    return selection === 'futex' ? !FUTEX_CALLS.has(name) : !readWhenReturned(name) && quiet.has(tid);
-  };
   const leftOut = (line: ReadLine, next: ReadLine): boolean => {
     // -k frames belong to the call before them.
     const nextFirst = next.text.charCodeAt(0);
-    if (framesSeen || nextFirst === SPACE || nextFirst === GREATER) return false;
-    // Most lines are of tasks not quiet: told from the pid column alone, before the line is scanned.
-    if (selection === 'analysis' && options.tid === undefined && !quiet.has(pidColumnOf(line.text))) return false;
-    const call = scanWholeCall(line.text, withPid, mayLeaveOut);
-    if (call === null || (selection === 'analysis' && !call.returned)) return false;
+    if (nextFirst === SPACE || nextFirst === GREATER) return false;
+    const call = scanWholeCall(line.text, withPid, (name) => !FUTEX_CALLS.has(name));
+    if (call === null) return false;
     const us = clock.peek(call.time);
     if (us !== null && !timesBroken && lastTime.line > 0 && us < lastTime.us) return false;
     clock.absolute(call.time);
@@ -234,9 +205,6 @@ export async function* readStraceLog(
 function ownsNoTask(body: LineBody): boolean {
   return body.kind === 'stack' || body.kind === 'message' || body.kind === 'blank';
 }
-
-/** Calls after which a tid may name another task. */
-const TASK_CHANGING_CALLS: ReadonlySet<string> = new Set(['clone', 'clone2', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'exit', 'exit_group', '_exit']);
 
 const SPACE = 0x20;
 const GREATER = 0x3e;

@@ -21,13 +21,8 @@ export interface InputStats {
   warnings: number;
 }
 
-/**
- * Which calls a read gives. `all`: every line's event (views show them). `analysis`: the calls an
- * analysis reads (src/model/calls.ts); of the other calls that returned, only the first of each
- * run of them in a task (it says the task exists and moved on; the rest change nothing).
- * `futex`: futex calls, and no other whole call (the analysis's second read).
- */
-export type CallSelection = 'all' | 'analysis' | 'futex';
+/** Which calls a read gives. `all`: every line's event. `futex`: futex calls, and no other whole call (the analysis's second read). */
+export type CallSelection = 'all' | 'futex';
 
 /** Calls of a source checked to be system calls (not ltrace's library calls) before any is left out. */
 export const CALLS_TO_CHECK = 200;

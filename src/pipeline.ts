@@ -43,10 +43,9 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
   };
   for (const event of options.prelude ?? []) feed(event);
   // With /proc's tree known first (attach's watch), a watch log where nothing happened still answers.
-  // Every call: the threads alive at a fork are told by the call each was in (a sleep, a read),
-  // and a lock is named from the library mappings and file sizes (mmap, fstat, brk).
-  const calls = 'all';
-  for await (const batch of readTraceBatches(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined, calls, counter: options.counter })) {
+  // Every call: the threads alive at a fork are told by the call each was in, and a lock is named
+  // from the mappings and file sizes (mmap, fstat, brk).
+  for await (const batch of readTraceBatches(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined, counter: options.counter })) {
     for (const event of batch) feed(event);
   }
   return analysis.finish({

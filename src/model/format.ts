@@ -19,7 +19,8 @@ export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {
 
 /** Splits off the first `count` top-level arguments: [arg0, arg1, rest-with-leading-comma]. */
 function splitFirstArgs(args: string, count: number): [string, string, string] | null {
-  const cuts = argumentCuts(args, count);
+  const cuts: number[] = [];
+  for (let comma = topLevelIndex(args, 0, args.length, COMMA); comma >= 0 && cuts.length < count; comma = topLevelIndex(args, comma + 1, args.length, COMMA)) cuts.push(comma);
   if (cuts.length === 0) return null;
   const first = args.slice(0, cuts[0]);
   const second = cuts.length > 1 ? args.slice(cuts[0]! + 1, cuts[1]) : args.slice(cuts[0]! + 1);
@@ -27,37 +28,73 @@ function splitFirstArgs(args: string, count: number): [string, string, string] |
   return [first.trim(), second.trim(), rest];
 }
 
+const QUOTE = 0x22;
+const PAREN_OPEN = 0x28;
+const PAREN_CLOSE = 0x29;
+const STAR = 0x2a;
+const COMMA = 0x2c;
+const SLASH = 0x2f;
+const BRACKET_OPEN = 0x5b;
+const BACKSLASH = 0x5c;
+const BRACKET_CLOSE = 0x5d;
+const BRACE_OPEN = 0x7b;
+const BRACE_CLOSE = 0x7d;
+
 /**
- * A call's arguments as strace prints them, split at top-level commas (not inside quotes, braces,
- * brackets or parentheses), trimmed: `3, "ab, c"..., 64` gives `3`, `"ab, c"...`, `64`.
+ * The index of the first `stop` character (a `)` or `,` code) at nesting depth 0 in
+ * text[from, end), skipping strings and `/* comments *\/`, or -1. Closers with no opener (the
+ * resumed half of a call split inside a structure) are ignored rather than going below depth 0.
  */
-export function splitArgs(args: string): string[] {
-  const cuts = argumentCuts(args, Infinity);
-  const parts: string[] = [];
-  let from = 0;
-  for (const cut of [...cuts, args.length]) {
-    parts.push(args.slice(from, cut).trim());
-    from = cut + 1;
+export function topLevelIndex(text: string, from: number, end: number, stop: number): number {
+  let depth = 0;
+  for (let i = from; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      i = stringEnd(text, i, end);
+      if (i < 0) return -1;
+    } else if (ch === SLASH && text.charCodeAt(i + 1) === STAR) {
+      const close = text.indexOf('*/', i + 2);
+      if (close < 0 || close >= end) return -1;
+      i = close + 1;
+    } else if (ch === PAREN_OPEN || ch === BRACKET_OPEN || ch === BRACE_OPEN) {
+      depth++;
+    } else if (depth === 0 && ch === stop) {
+      return i;
+    } else if (ch === PAREN_CLOSE || ch === BRACKET_CLOSE || ch === BRACE_CLOSE) {
+      if (depth > 0) depth--;
+    }
   }
-  return parts.length === 1 && parts[0] === '' ? [] : parts;
+  return -1;
 }
 
-/** The offsets of the first `count` top-level commas. */
-function argumentCuts(args: string, count: number): number[] {
-  const cuts: number[] = [];
-  let depth = 0;
-  let quoted = false;
-  for (let i = 0; i < args.length && cuts.length < count; i++) {
-    const ch = args[i];
-    if (quoted) {
-      if (ch === '\\') i++;
-      else if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === '{' || ch === '[' || ch === '(') depth++;
-    else if (ch === '}' || ch === ']' || ch === ')') depth--;
-    else if (ch === ',' && depth === 0) cuts.push(i);
+/** The index of the quote closing the string opened at `open`, or -1. */
+function stringEnd(text: string, open: number, end: number): number {
+  for (let i = text.indexOf('"', open + 1); i >= 0 && i < end; i = text.indexOf('"', i + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return i;
   }
-  return cuts;
+  return -1;
+}
+
+/** Arguments with nothing that nests or quotes (most futex, close, mmap calls): split at every comma. */
+const FLAT_ARGS = /^[^"([{/]*$/;
+
+/**
+ * A call's arguments as strace prints them, split at top-level commas (not inside quotes, braces,
+ * brackets, parentheses or comments), trimmed: `3, "ab, c"..., 64` gives `3`, `"ab, c"...`, `64`.
+ */
+export function splitArgs(args: string): string[] {
+  if (FLAT_ARGS.test(args)) return args === '' ? [] : args.split(',').map((part) => part.trim());
+  const parts: string[] = [];
+  let start = 0;
+  for (let comma = topLevelIndex(args, 0, args.length, COMMA); comma >= 0; comma = topLevelIndex(args, start, args.length, COMMA)) {
+    parts.push(args.slice(start, comma).trim());
+    start = comma + 1;
+  }
+  const last = args.slice(start).trim();
+  if (last || parts.length) parts.push(last);
+  return parts;
 }
 
 export function exitText(status: ExitStatus): string {
