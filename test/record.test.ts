@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { buildSample, forkscope, killMarked, marked, markedProcesses } from './helpers/live.js';
+import { MARK_VARIABLE, buildSample, forkscope, killMarked, marked, markedProcesses } from './helpers/live.js';
+import { TmuxSession } from './helpers/tmux.js';
 import { CLI, REPO, repoPath, runCli } from './helpers/repo.js';
 import { analysisDocument } from './helpers/json.js';
 
@@ -165,6 +166,27 @@ describe('forkscope record', () => {
     assert.match(run.stderr, /\/bin\/sh exited 3/);
     assert.deepEqual(analysisDocument<Doc>(run.stdout).findings, []);
     assert.equal(meta(dir).watchdog.fired, false);
+  });
+
+  it('on a terminal, says what it is doing on a status line it clears: how long the tree has been still, then the analysis', async () => {
+    const dir = outDir('status-line');
+    const pane = new TmuxSession(`cd '${REPO}'; ${MARK_VARIABLE}=${mark} NO_COLOR=1 node ${CLI} record --backend bpftrace --hang-timeout 4 -o '${dir}' -- '${cMutex}'; echo "forkscope exited $?"; sleep 60`, 160, 300);
+    try {
+      const still = await pane.waitFor(/recording: \d+ processes, [\d.]+ MB of trace; no progress for [1-3] of 4 s/, 60_000);
+      assert.match(still, /forkscope: recording .* with bpftrace/);
+      const end = await pane.waitFor(/forkscope exited 1/, 90_000);
+      assert.match(end, /^forkscope: hang \(no progress for 4 s\)/m, 'the hang is said from the line\'s start');
+      assert.doesNotMatch(end, /recording: \d|reading|stopping bpftrace/, 'no status is left on the screen');
+      assert.match(end, /HUNG/);
+    } finally {
+      pane.kill();
+    }
+  });
+
+  it('in a pipe, draws no status line', async () => {
+    const run = await forkscope(['record', '--hang-timeout', '2', '-o', outDir('piped'), '--', cMutex], env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.doesNotMatch(run.stderr, /\r|\x1b|recording: \d/);
   });
 
   it('passes arguments exactly, with no shell in between', async () => {

@@ -28,6 +28,7 @@ import { snapshotTree } from '../proc/snapshot.js';
 import type { TreeSnapshot } from '../proc/snapshot.js';
 import { sayOnStderr } from '../util/output.js';
 import { renderJson } from '../views/json.js';
+import { ReadProgress, StatusLine } from '../views/progress.js';
 import { wantsColor } from '../views/style.js';
 import { renderText } from '../views/text.js';
 import { TraceClock, clockPair, wallOffsetOf } from '../views/times.js';
@@ -94,7 +95,14 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
   const out = options.output ? OwnDirectory.at(options.output) : OwnDirectory.unique(defaultDirPrefix(argv[0]!, started));
   const dir = out.path;
   let live: LiveTui | null = null;
-  const say = (message: string) => (live ? live.say(message) : sayOnStderr(message));
+  /** What record is doing, on a status line of a terminal (the TUI has its own; --json is read by programs). */
+  let activity: () => string | null = () => null;
+  const status = options.tui || options.json ? null : new StatusLine({ describe: () => activity() });
+  const say = (message: string) => {
+    status?.clear();
+    if (live) live.say(message);
+    else sayOnStderr(message);
+  };
   // Under the TUI the program must not draw on the screen nor read the keys.
   const outputFd = options.tui ? out.createFile('output.log') : null;
   // execa hands a fd number to spawn as is, though its types only name 1 and 2.
@@ -166,6 +174,8 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     wake();
   });
   try {
+    // bpftrace compiles and attaches its probes before the command starts: seconds, at times.
+    activity = () => (options.backend === 'bpftrace' ? 'starting bpftrace (compiling and attaching its probes)' : 'starting strace');
     try {
       collector = options.backend === 'strace' ? await startStrace(recordOptions) : await startBpftrace(recordOptions);
     } catch (error) {
@@ -202,9 +212,13 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       snapshot = snapshotTree(collector!.rootPid, pids);
       out.replaceFile('proc-snapshot.json', JSON.stringify(snapshot, bigintAsHex, 2) + '\n');
     };
+    const seen = { processes: 0, traceBytes: 0 };
+    activity = () => recordingText(seen.processes, seen.traceBytes, watchdog.quietSince, options.hangTimeout);
     while (!interrupted && !quitTui && !collector.finished()) {
       const pids = collector.tree.scan();
-      const verdict = watchdog.observe(pids, statSync(collector.tracePath).size);
+      seen.processes = pids.length;
+      seen.traceBytes = statSync(collector.tracePath).size;
+      const verdict = watchdog.observe(pids, seen.traceBytes);
       if (verdict.hung) {
         hung = true;
         takeSnapshot(pids);
@@ -244,6 +258,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       say(`left running (untraced): ${meta.keptRunning.join(', ')}; inspect with: forkscope attach ${collector.rootPid}`);
     }
     const killed = leaveRunning ? [] : collector.tree.killAll();
+    activity = () => (options.backend === 'bpftrace' ? 'stopping bpftrace (reading what its buffers still hold)' : 'stopping strace');
     await collector.finish({ detach: leaveRunning });
     // What left the tree forkscope follows (a daemon that left the session) is still in the cgroup.
     if (!leaveRunning) killed.push(...containment.killAll());
@@ -262,10 +277,13 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       await live.quit();
       live = null;
     } else {
-      const traced = await analyzeSources(sources, { onEvent: (event) => clock.observe(event) });
+      const progress = new ReadProgress(sources);
+      activity = () => progress.describe();
+      const traced = await analyzeSources(sources, { onEvent: (event) => clock.observe(event), counter: progress.counter, onSecondRead: () => progress.secondRead() });
       analysis = traced.analysis;
       complete(analysis, traced.tree);
     }
+    status?.stop();
     const color = options.color && wantsColor(process.stdout);
     process.stdout.write(options.json ? renderJson(analysis, clock) : renderText(analysis, { color, clock }));
 
@@ -276,9 +294,20 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
     meta.error = error instanceof Error ? error.message : String(error);
     throw error;
   } finally {
+    status?.stop();
     finishNow();
     giveBackSignals();
   }
+}
+
+/** `recording: 3 processes, 1.2 MB of trace; no progress for 4 of 10 s`. */
+function recordingText(processes: number, traceBytes: number, quietSince: number, hangTimeout: number): string {
+  const recording = `recording: ${processes} process${processes === 1 ? '' : 'es'}, ${(traceBytes / (1 << 20)).toFixed(1)} MB of trace`;
+  const still = quietSince > 0 ? Math.floor((Date.now() - quietSince) / 1000) : 0;
+  if (still < 1) return recording;
+  // Still that long and no hang: some thread may yet wake by itself (a sleep, a timed wait).
+  if (still >= hangTimeout) return `${recording}; no progress for ${still} s, but not every thread waits without a timeout`;
+  return `${recording}; no progress for ${still} of ${hangTimeout} s`;
 }
 
 interface Meta {

@@ -1,7 +1,8 @@
-// How far a read of a trace is, for work that can take more than a second: the bytes read and
-// their share of the files' size, through both reads of the analysis (the second names the lock
-// holders). `analyze` and `timeline` draw it on stderr when stderr is a terminal (never in a pipe,
-// a file or --json output), the TUI in its status line.
+// How far long work is, on one line of stderr when stderr is a terminal (never in a pipe, a file
+// or --json output), for work that can take more than a second: a read of a trace (the bytes read
+// and their share of the files' size, through both reads of the analysis: the second names the
+// lock holders), drawn by `analyze`, `timeline` and `record`, and by the TUI in its status line;
+// `record` also tells its tracer starting and stopping and how long the tree has been still.
 
 import { statSync } from 'node:fs';
 import type { ByteCounter } from '../../parsers/lines.js';
@@ -14,7 +15,12 @@ const DRAW_EVERY_MS = 250;
 
 export type ReadPhase = 'reading' | 'reading again to name the lock holders';
 
-export class ReadProgress {
+/** Work that can say how far it is, in one line (null: nothing to say now). */
+export interface Progress {
+  describe(): string | null;
+}
+
+export class ReadProgress implements Progress {
   /** Given to the readers (src/pipeline.ts `counter`): the bytes read by the current read. */
   readonly counter: ByteCounter = { bytes: 0 };
   phase: ReadPhase = 'reading';
@@ -50,26 +56,51 @@ export class ReadProgress {
 }
 
 /**
- * Runs `work`, drawing `progress` on one line of `stream` from its first second on, when `stream`
- * is a terminal; the line is cleared when the work ends.
+ * A line of `stream` (a terminal, else nothing is drawn) that shows `progress` from its first
+ * second on, redrawn a few times a second, until `stop`.
  */
-export async function withProgress<T>(progress: ReadProgress, work: () => Promise<T>, stream: NodeJS.WriteStream = process.stderr): Promise<T> {
-  if (!stream.isTTY) return work();
-  let drawn = false;
-  const draw = () => {
-    stream.write(`\r\x1b[K${progress.describe()}`);
-    drawn = true;
-  };
-  let repeat: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    draw();
-    repeat = setInterval(draw, DRAW_EVERY_MS).unref();
-  }, FIRST_DRAW_MS).unref();
+export class StatusLine {
+  private drawn = false;
+  private first: NodeJS.Timeout | undefined;
+  private repeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly progress: Progress,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    if (!stream.isTTY) return;
+    this.first = setTimeout(() => {
+      this.draw();
+      this.repeat = setInterval(() => this.draw(), DRAW_EVERY_MS).unref();
+    }, FIRST_DRAW_MS).unref();
+  }
+
+  /** Clears the line before other text goes to the stream; the next tick draws it again. */
+  clear(): void {
+    if (this.drawn) this.stream.write('\r\x1b[K');
+    this.drawn = false;
+  }
+
+  stop(): void {
+    clearTimeout(this.first);
+    clearInterval(this.repeat);
+    this.clear();
+  }
+
+  private draw(): void {
+    const text = this.progress.describe();
+    if (text === null) return this.clear();
+    this.stream.write(`\r\x1b[K${text}`);
+    this.drawn = true;
+  }
+}
+
+/** Runs `work` with `progress` on a status line of `stream` (see StatusLine). */
+export async function withProgress<T>(progress: Progress, work: () => Promise<T>, stream: NodeJS.WriteStream = process.stderr): Promise<T> {
+  const line = new StatusLine(progress, stream);
   try {
     return await work();
   } finally {
-    clearTimeout(first);
-    clearInterval(repeat);
-    if (drawn) stream.write('\r\x1b[K');
+    line.stop();
   }
 }
