@@ -22,6 +22,7 @@ import type { TreeSnapshot } from '../proc/snapshot.js';
 import { alive, readStat, readText, sleepSync } from '../proc/tree.js';
 import { atExit } from '../util/lifetime.js';
 import { sayOnStderr } from '../util/output.js';
+import { withProgress } from '../views/progress.js';
 import { temporaryDirectory } from '../util/temporary.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
@@ -83,9 +84,14 @@ async function attach(pid: number, options: AttachOptions): Promise<number> {
     } else {
       let watched: string | null = null;
       if (options.duration) {
-        const watch = await watchTree(snapshot, sleep(options.duration * 1000), join(workDir.path, 'watch.strace'));
-        snapshot = watch.after;
-        watched = watch.summary;
+        const duration = options.duration;
+        const since = Date.now();
+        const watching = { describe: () => `watching the tree with strace -p: ${Math.floor((Date.now() - since) / 1000)} of ${duration} s` };
+        const watch = () => watchTree(snapshot, sleep(duration * 1000), join(workDir.path, 'watch.strace'));
+        // --json is read by programs: nothing on stderr that a program did not ask for.
+        const { after, summary } = options.json ? await watch() : await withProgress(watching, watch);
+        snapshot = after;
+        watched = summary;
         sayOnStderr(watched);
       }
       analysis = analyzeSnapshot(snapshot);
