@@ -4,14 +4,16 @@
 // calls as a read of the whole file, also when a call's halves are in two blocks.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { writeRealisticLog } from '../bench/biglog.js';
-import { resolveInputs } from '../parsers/index.js';
+import { FutexIndex } from '../parsers/futex-index.js';
+import { emptyStats, readFutexCalls, readTraceBatches, resolveInputs } from '../parsers/index.js';
+import { HolderCollector } from '../src/analysis/holder.js';
 import type { InheritedLockFinding } from '../src/analysis/types.js';
-import { analyzeTrace } from '../src/pipeline.js';
+import { analyzeSources, analyzeTrace } from '../src/pipeline.js';
 import type { PipelineOptions } from '../src/pipeline.js';
 import { repoPath } from './helpers/repo.js';
 
@@ -31,6 +33,24 @@ async function analyzeCounting(path: string, options: PipelineOptions = {}) {
     },
   });
   return { analysis, secondBytes: secondRead ? counter.bytes : null };
+}
+
+/**
+ * The holder analysis's calls (each parent thread's last calls before the fork and first after) from
+ * the blocks the index points at, and from a read of every futex call; and the bytes the first read.
+ */
+async function holderHistories(path: string, blockBytes: number) {
+  const sources = await resolveInputs([path]);
+  const candidates = (await analyzeSources(sources)).watcher.candidates();
+  const index = new FutexIndex(blockBytes);
+  for await (const batch of readTraceBatches(sources, emptyStats(sources), { calls: 'all', index })) assert.ok(batch);
+  const counter = { bytes: 0 };
+  const fromBlocks = new HolderCollector(candidates);
+  for await (const event of readFutexCalls(sources, fromBlocks.query(), { index, counter })) fromBlocks.observe(event);
+  const fromAll = new HolderCollector(candidates);
+  const { tids, words } = fromAll.query();
+  for await (const event of readFutexCalls(sources, { tids, words })) fromAll.observe(event);
+  return { fromBlocks: fromBlocks.histories, fromAll: fromAll.histories, bytes: counter.bytes };
 }
 
 const inheritedLock = (findings: { kind: string }[]) => findings.find((f): f is InheritedLockFinding => f.kind === 'inherited-lock');
@@ -63,6 +83,25 @@ describe('the second read visits only the blocks it needs', () => {
     });
   }
 
+  // After the fork the holder's 16th call on the word, the last the analysis keeps, is a wait whose
+  // resumed half comes 2,000 lines later: the blocks read end before it, and it is read whole all
+  // the same (not as a call that never returned).
+  it('the last call kept after the fork, its halves far apart, comes out whole', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'forkscope-second-read-'));
+    try {
+      const path = join(directory, 'trace.log');
+      writeFileSync(path, splitLastCallLog());
+      const { fromBlocks, fromAll, bytes } = await holderHistories(path, 1024);
+      const after = fromAll[0]!.threads.get(1001)!.after;
+      assert.equal(after.length, 16);
+      assert.deepEqual([after[15]!.start.where.line, after[15]!.end?.where.line], [83, 2084]);
+      assert.deepEqual(fromBlocks, fromAll);
+      assert.ok(bytes < statSync(path).size / 4, `${bytes} bytes read again of ${statSync(path).size}`);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('a big log: the second read reads a few blocks around the fork, and names the same holder', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'forkscope-second-read-'));
     try {
@@ -75,8 +114,45 @@ describe('the second read visits only the blocks it needs', () => {
       assert.deepEqual(partial.analysis, whole.analysis);
       assert.ok(partial.secondBytes! < size / 2, `${partial.secondBytes} bytes read again of ${size}`);
       assert.equal(whole.secondBytes, size);
+      const { fromBlocks, fromAll } = await holderHistories(path, 64 << 10);
+      assert.deepEqual(fromBlocks, fromAll);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
   });
 });
+
+/**
+ * An `strace -f -tt -T` log: 1001 trades the lock 30 times, takes it, 1000 forks 1002 (which blocks
+ * on it), 1001 releases it and makes 14 more calls on it, then a wait (line 83) that 2,000 lines of
+ * another thread's calls later resumes (line 2084).
+ */
+function splitLastCallLog(): string {
+  const lock = '0x55d0c0a4e040';
+  let us = 36_000e6;
+  const lines: string[] = [];
+  const line = (tid: number, text: string) => {
+    us += 10;
+    const s = Math.floor(us / 1e6);
+    const clock = `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+    lines.push(`${tid}  ${clock}.${String(us % 1e6).padStart(6, '0')} ${text}`);
+  };
+  const flags = 'CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID';
+  line(1000, 'execve("./prog", ["./prog"], 0x7ffd2c1e8f18 /* 12 vars */) = 0 <0.000300>');
+  for (const tid of [1001, 1003]) line(1000, `clone3({flags=${flags}, exit_signal=0, stack=0x7f0e299ff000, stack_size=0x7fff00} => {parent_tid=[${tid}]}, 88) = ${tid} <0.000060>`);
+  for (let i = 0; i < 30; i++) {
+    line(1001, `futex(${lock}, FUTEX_WAIT_PRIVATE, 2, NULL) = 0 <0.000008>`);
+    line(1001, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000006>`);
+  }
+  line(1001, `futex(${lock}, FUTEX_WAIT_PRIVATE, 2, NULL) = 0 <0.000008>`);
+  line(1000, 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0e2a200a10) = 1002 <0.000400>');
+  line(1002, `futex(${lock}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
+  line(1000, 'wait4(1002,  <unfinished ...>');
+  line(1001, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000006>`);
+  for (let i = 0; i < 14; i++) line(1001, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000006>`);
+  line(1001, `futex(${lock}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`);
+  for (let i = 0; i < 2000; i++) line(1003, 'clock_gettime(CLOCK_MONOTONIC, {tv_sec=1234, tv_nsec=567890123}) = 0 <0.000004>');
+  line(1001, '<... futex resumed>) = 0 <0.020000>');
+  for (let i = 0; i < 20; i++) line(1001, `futex(${lock}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000006>`);
+  return `${lines.join('\n')}\n`;
+}
