@@ -192,7 +192,10 @@ interface Part {
 
 /**
  * Which blocks of a source's files to read for some windows: first the fork's blocks, then, after
- * each read (`grow`), further out where a thread has not shown enough calls.
+ * each read (`grow`), further out where a thread has not shown enough calls. Each widening doubles
+ * a side and is read afresh (one read in file order keeps a thread's calls in order), so all reads
+ * together read about twice the last. A window whose fork a file cannot place (untimed `-ff` files,
+ * a fork not in the trace) reads all of its threads' calls on the word there.
  */
 export class BlockPlan {
   private readonly parts: Part[] = [];

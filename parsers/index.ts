@@ -339,8 +339,9 @@ const MAX_BUFFERED_CALLS = 100_000;
  * The futex calls of `query` read again from the sources (for the analysis's second question, once
  * the first read is done). Their stamps are those of the first read. With the first read's index
  * and the query's windows, a strace source is read a few blocks at a time, outward from each fork,
- * until the windows hold their calls (parsers/futex-index.ts); PlashGlibc logs, bpftrace CSVs and
- * compressed files (which have no index: they are not read from an offset) are read whole.
+ * until the windows hold their calls (parsers/futex-index.ts). stdin was spooled to a file, so it is
+ * read so too. PlashGlibc logs, bpftrace CSVs and compressed files (which have no index: they are
+ * not read from an offset) are read whole.
  */
 export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery, options: FutexReadOptions = {}): AsyncGenerator<TraceEvent> {
   const { counter, index } = options;
