@@ -136,6 +136,11 @@ export class CallAssembler {
     }
   }
 
+  /** Forgets the unfinished calls `keep` does not keep (a read that skips the lines where they end). */
+  dropPending(keep: (start: Stamp) => boolean): void {
+    for (const [tid, call] of this.pending) if (!keep(call.start)) this.pending.delete(tid);
+  }
+
   /** The end of the input: the held call, then every call still unfinished (they never returned). */
   finish(): void {
     this.release();

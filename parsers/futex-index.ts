@@ -13,11 +13,14 @@
 //
 // Why a partial read gives each thread's calls as the whole read does: a thread is in one call at a
 // time, so its calls on a word come in the order of their last lines; all calls of the word in the
-// blocks of a range are read, and the calls with lines in two blocks are read whole (both blocks,
-// also blocks out of the range: a call in progress across the whole range, e.g. a wait across the
-// fork, is read too). The range grows from the fork until each thread shows `calls` calls ending
-// before the fork and `calls` starting after it, or holds all its calls; calls read beyond the range
-// are on its outer side, so they are among the ones the analysis drops.
+// blocks of a range are read, and the calls of the word with lines in two blocks that touch the range
+// are read whole (both blocks, also out of the range: a call in progress across the whole range, e.g.
+// a wait across the fork, is read too). The range grows from the fork until each thread shows `calls`
+// calls ending before the fork and `calls` starting after it, or holds all its calls; calls read
+// beyond the range are on its outer side, so they are among the ones the analysis drops. A call of
+// which a read saw one half only gives nothing: an unfinished half whose rest is not read is dropped
+// where the read skips blocks (BlockReading.continues), and a resumed half alone carries no futex
+// word (strace prints the arguments in the first half), so it is no futex call asked for.
 
 import { compareStamps } from '../src/model/events.js';
 import type { FutexCallWindow, Stamp, SyscallEvent } from '../src/model/events.js';
@@ -44,6 +47,27 @@ export interface BlockStart {
 export interface BlockRun {
   start: BlockStart;
   end: number;
+  /** The blocks read, first to last. */
+  first: number;
+  last: number;
+}
+
+/** The blocks of one file a read reads, in runs of consecutive blocks. */
+export class BlockReading {
+  constructor(
+    readonly runs: BlockRun[],
+    private readonly index: FileFutexIndex | null,
+  ) {}
+
+  /**
+   * Whether a call still unfinished at the end of run `run` (started at `startOffset`) ends in a
+   * later run, or never: else its rest is not read, and it is dropped, not given as never returned.
+   */
+  continues(startOffset: number | undefined, run: number): boolean {
+    const last = startOffset === undefined ? undefined : this.index?.lastBlockOf(startOffset);
+    if (last === undefined) return false;
+    return last === NEVER || this.runs.some((r, i) => i > run && r.first <= last && last <= r.last);
+  }
 }
 
 /** The calls on one word in one file, by block. */
@@ -84,6 +108,8 @@ export class FileFutexIndex {
   nextBlockAt = 0;
   /** A futex call without a time was read: this file's calls cannot be placed against another file's fork by time. */
   private untimed = false;
+  /** The last block of each futex call with lines in two blocks, by the offset of its first line. */
+  private readonly lastBlocks = new Map<number, number>();
 
   constructor(
     readonly stream: number,
@@ -121,7 +147,10 @@ export class FileFutexIndex {
     const last = endAt === null || endAt === undefined ? NEVER : this.blockOf(endAt);
     word.mark(first);
     if (last !== NEVER) word.mark(last);
-    if (last !== first) word.spans.push(first, last);
+    if (last !== first) {
+      word.spans.push(first, last);
+      if (call.start.where.offset !== undefined) this.lastBlocks.set(call.start.where.offset, last);
+    }
     const reach = word.threads.get(call.tid);
     const lastSeen = last === NEVER ? first : last;
     if (!reach) word.threads.set(call.tid, { first, last: lastSeen });
@@ -129,6 +158,11 @@ export class FileFutexIndex {
       reach.first = Math.min(reach.first, first);
       reach.last = Math.max(reach.last, lastSeen);
     }
+  }
+
+  /** The last block of the futex call whose first line is at `offset`, when it is not its first block. */
+  lastBlockOf(offset: number): number | undefined {
+    return this.lastBlocks.get(offset);
   }
 
   /** The blocks around a fork: by its lines in this file's stream, else by time; null when the file cannot place it. */
@@ -202,7 +236,6 @@ export class BlockPlan {
 
   constructor(
     private readonly files: Map<string, FileFutexIndex>,
-    private readonly words: ReadonlySet<string>,
     windows: FutexCallWindow[],
   ) {
     for (const index of files.values()) {
@@ -218,9 +251,9 @@ export class BlockPlan {
     }
   }
 
-  /** The lines to read in each file (none: read nothing of it). */
-  runs(): Map<string, BlockRun[]> {
-    const runs = new Map<string, BlockRun[]>();
+  /** The blocks to read in each file. */
+  reading(): Map<string, BlockReading> {
+    const readings = new Map<string, BlockReading>();
     for (const [file, index] of this.files) {
       const selected = new Set<number>();
       const add = (block: number) => {
@@ -237,24 +270,9 @@ export class BlockPlan {
           }
         });
       }
-      // Every call asked for that has a line in a block read is read whole.
-      for (let grown = true; grown; ) {
-        grown = false;
-        for (const address of this.words) {
-          const word = index.words.get(address);
-          if (!word) continue;
-          forEachSpan(word, (first, last) => {
-            if ((selected.has(first) || selected.has(last)) && !(selected.has(first) && (last === NEVER || selected.has(last)))) {
-              add(first);
-              add(last);
-              grown = true;
-            }
-          });
-        }
-      }
-      runs.set(file, toRuns(index, [...selected].sort((a, b) => a - b)));
+      readings.set(file, new BlockReading(toRuns(index, [...selected].sort((a, b) => a - b)), index));
     }
-    return runs;
+    return readings;
   }
 
   /**
@@ -318,7 +336,7 @@ function toRuns(index: FileFutexIndex, blocks: number[]): BlockRun[] {
   for (let i = 0; i < blocks.length; ) {
     let j = i;
     while (j + 1 < blocks.length && blocks[j + 1] === blocks[j]! + 1) j++;
-    runs.push({ start: index.blocks[blocks[i]!]!, end: index.blocks[blocks[j]! + 1]?.offset ?? Infinity });
+    runs.push({ start: index.blocks[blocks[i]!]!, end: index.blocks[blocks[j]! + 1]?.offset ?? Infinity, first: blocks[i]!, last: blocks[j]! });
     i = j + 1;
   }
   return runs;

@@ -11,8 +11,8 @@ import type { FutexCallQuery, SyscallEvent, TraceEvent } from '../src/model/even
 import { isSyscallName } from '../src/linux/abi.js';
 import { temporaryDirectory } from '../src/util/temporary.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
-import { BlockPlan } from './futex-index.js';
-import type { BlockRun, FutexIndex } from './futex-index.js';
+import { BlockPlan, BlockReading } from './futex-index.js';
+import type { FutexIndex } from './futex-index.js';
 import { readLineBatches } from './lines.js';
 import { DecompressError, compressionOf } from './source.js';
 import type { ByteCounter, Follow } from './lines.js';
@@ -217,8 +217,8 @@ export interface ReadTraceOptions {
   counter?: ByteCounter;
   /** Filled with where each strace file's futex calls are, for `readFutexCalls` to read parts of the files. */
   index?: FutexIndex;
-  /** Read only these lines of each strace file (a file not in it: none); see `index`. */
-  runs?: ReadonlyMap<string, BlockRun[]>;
+  /** Read only these blocks of each strace file (a file not in it: none); see `index`. */
+  blocks?: ReadonlyMap<string, BlockReading>;
   /** The first stream id (a read of one source of several numbers its streams as a read of them all did). */
   firstStream?: number;
 }
@@ -306,9 +306,9 @@ function emptyMessage(name: string): string {
 const shownPath = (source: TraceSource) => (source.path === '-' ? '- (stdin)' : source.path);
 
 async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, options: ReadTraceOptions): AsyncGenerator<TraceEvent[]> {
-  const { calls, counter, index, runs } = options;
+  const { calls, counter, index, blocks } = options;
   if (source.format === 'strace-ff') {
-    yield* readStraceFf(source.files, stats, newStream, { calls, counter, index, runs });
+    yield* readStraceFf(source.files, stats, newStream, { calls, counter, index, blocks });
     return;
   }
   for (const file of source.files) {
@@ -321,7 +321,7 @@ async function* readStraceSource(source: TraceSource, stats: InputStats, newStre
     const read: StraceReadOptions = { follow: options.follow, calls, counter };
     // A compressed file is decompressed from its start only: it gets no index, and is read whole again.
     if (index && compressionOf(file) === null) read.index = index.add(file, stream);
-    if (runs) read.runs = runs.get(file) ?? [];
+    if (blocks) read.blocks = blocks.get(file) ?? new BlockReading([], null);
     yield* readStraceLog(file, stats, stream, read);
   }
 }
@@ -348,8 +348,8 @@ export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQu
   const asked = (event: TraceEvent): event is SyscallEvent =>
     event.kind === 'syscall' && event.futex !== undefined && query.tids.has(event.tid) && query.words.has(event.futex.address);
   // A source with no futex call gives nothing: that is no error here.
-  const read = (from: TraceSource[], firstStream: number, runs?: ReadonlyMap<string, BlockRun[]>) =>
-    readTraceBatches(from, emptyStats(from), { calls: 'futex', mayBeEmpty: true, counter, firstStream, runs });
+  const read = (from: TraceSource[], firstStream: number, blocks?: ReadonlyMap<string, BlockReading>) =>
+    readTraceBatches(from, emptyStats(from), { calls: 'futex', mayBeEmpty: true, counter, firstStream, blocks });
   async function* whole(from: TraceSource[], firstStream: number): AsyncGenerator<SyscallEvent> {
     for await (const batch of read(from, firstStream)) for (const event of batch) if (asked(event)) yield event;
   }
@@ -368,10 +368,10 @@ export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQu
       yield* whole([source], indexed.firstStream);
       continue;
     }
-    const plan = new BlockPlan(indexed.files, query.words, query.around);
+    const plan = new BlockPlan(indexed.files, query.around);
     for (;;) {
       const calls: SyscallEvent[] = [];
-      for await (const batch of read([source], indexed.firstStream, plan.runs())) {
+      for await (const batch of read([source], indexed.firstStream, plan.reading())) {
         for (const event of batch) if (asked(event)) calls.push(event);
         if (calls.length > MAX_BUFFERED_CALLS) break;
       }

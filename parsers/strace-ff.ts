@@ -8,7 +8,8 @@
 import type { TraceEvent } from '../src/model/events.js';
 import { MinHeap } from '../src/util/heap.js';
 import { TraceClock } from './assemble.js';
-import type { BlockRun, FutexIndex } from './futex-index.js';
+import { BlockReading } from './futex-index.js';
+import type { FutexIndex } from './futex-index.js';
 import { DEFAULT_CHUNK_BYTES } from './lines.js';
 import { compressionOf } from './source.js';
 import { readStraceLog } from './strace.js';
@@ -39,8 +40,8 @@ const OUTPUT_BATCH = 4096;
 export interface FfReadOptions extends Pick<StraceReadOptions, 'calls' | 'counter'> {
   /** Filled with each file's index (a compressed file gets none: it is read from its start only). */
   index?: FutexIndex;
-  /** Read only these lines of each file (a file not in it: none). */
-  runs?: ReadonlyMap<string, BlockRun[]>;
+  /** Read only these blocks of each file (a file not in it: none). */
+  blocks?: ReadonlyMap<string, BlockReading>;
 }
 
 export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number, options: FfReadOptions = {}): AsyncGenerator<TraceEvent[]> {
@@ -58,7 +59,7 @@ async function* merge(
   stats: InputStats,
   newStream: () => number,
   cursors: EventCursor[],
-  { calls, counter, index, runs }: FfReadOptions,
+  { calls, counter, index, blocks }: FfReadOptions,
 ): AsyncGenerator<TraceEvent[]> {
   const clock = new TraceClock(false);
   const chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.min(DEFAULT_CHUNK_BYTES, Math.floor(READ_AHEAD_BUDGET / Math.max(1, files.length))));
@@ -69,7 +70,7 @@ async function* merge(
     const stream = newStream();
     const options: StraceReadOptions = { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen, calls, counter };
     if (index && compressionOf(file) === null) options.index = index.add(file, stream);
-    if (runs) options.runs = runs.get(file) ?? [];
+    if (blocks) options.blocks = blocks.get(file) ?? new BlockReading([], null);
     cursors.push(new EventCursor(readStraceLog(file, stats, stream, options)));
   }
   // One file at a time: thousands of files are never all opened at once.

@@ -17,7 +17,7 @@ import { FUTEX_CALLS } from '../src/model/calls.js';
 import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import type { ClockState } from './assemble.js';
-import type { BlockRun, BlockStart, FileFutexIndex } from './futex-index.js';
+import type { BlockReading, BlockStart, FileFutexIndex } from './futex-index.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLine, ReadLinesOptions } from './lines.js';
 import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, scanWholeCall } from './strace-line.js';
@@ -49,8 +49,8 @@ export interface StraceReadOptions {
   counter?: ReadLinesOptions['counter'];
   /** Filled while the file is read: where its futex calls are, and where reading may restart (parsers/futex-index.ts). */
   index?: FileFutexIndex;
-  /** Read these lines only, each run from what `index` kept at its first line (a read of the file checked it already). */
-  runs?: BlockRun[];
+  /** Read these blocks only, each run from what the index kept at its first line (a read of the file checked it already). */
+  blocks?: BlockReading;
 }
 
 /** What the reader knows at a line that a read starting there needs, to give the events a read from the start gives. */
@@ -96,7 +96,7 @@ export async function* readStraceLog(
     // Frames, messages and blank lines belong to no task of their own: no need to find one.
     if (tid === null) tid = ownsNoTask(body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
     const stamp: Stamp = { us: timeOf(parsed, where), text: parsed.time?.text ?? null, stream, seq: where.line, where };
-    if (stamp.us !== null && body.kind === 'call') latestEnd = Math.max(latestEnd, stamp.us + (body.durationUs ?? 0));
+    if (stamp.us !== null) latestEnd = Math.max(latestEnd, stamp.us + (body.kind === 'call' ? (body.durationUs ?? 0) : 0));
     sink.at = where.offset ?? null;
     assembler.feed(tid, body, stamp);
   };
@@ -187,17 +187,19 @@ export async function* readStraceLog(
     ownerDetached = state.ownerDetached;
   };
   const read = { chunkBytes: options.chunkBytes, reopen: options.reopen, counter: options.counter };
-  const runs = options.runs;
+  const blocks = options.blocks;
   async function* lineBatches(): AsyncGenerator<ReadLine[]> {
-    if (!runs) {
+    if (!blocks) {
       yield* readLineBatches(file, { ...read, follow: options.follow });
       return;
     }
     // The first read checked that the file's calls are system calls.
     sink.calls = Math.max(sink.calls, CALLS_TO_CHECK);
-    for (const run of runs) {
+    for (const [i, run] of blocks.runs.entries()) {
       resume(run.start);
       yield* readLineBatches(file, { ...read, start: run.start.offset, firstLine: run.start.line, end: run.end });
+      // A call whose rest is in blocks not read would come out as never returned.
+      assembler.dropPending((start) => blocks.continues(start.where.offset, i));
     }
   }
   for await (const batch of lineBatches()) {
