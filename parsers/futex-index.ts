@@ -276,7 +276,7 @@ export class BlockPlan {
   }
 
   /**
-   * After a read of `runs()` gave `calls` (those asked for): widens each range where a thread
+   * After a read of `reading()` gave `calls` (those asked for): widens each range where a thread
    * showed fewer than its window's calls on a side and has more there, or, when a call's order to
    * the fork is unknown, to all of the threads' calls. False when nothing more is to be read.
    */
