@@ -5,3 +5,4 @@ await import('./parse.js');
 await import('./tui.js');
 await import('./overhead.js');
 await import('./scale.js');
+await import('./ff.js');
