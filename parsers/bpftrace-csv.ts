@@ -10,7 +10,6 @@
 // `@unlogged_wakes: N` (the count of uncontended wakes the collector skips).
 
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import type { Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
 import { decodeFutexOp, futexCall, futexOpName, isFutexWait } from '../src/model/futex.js';
 import {
@@ -88,6 +87,8 @@ export async function* readBpftraceCsv(
     }
   };
 
+  // csv-parse loads only for a bpftrace recording: forkscope starts faster on strace logs.
+  const { parse } = await import('csv-parse');
   const parser = Readable.from(readChunks(file, follow, counter), { objectMode: false }).pipe(
     parse({ delimiter: ',', quote: false, record_delimiter: '\n', relax_column_count: true, info: true }),
   );

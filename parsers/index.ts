@@ -9,7 +9,6 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FutexCallQuery, TraceEvent } from '../src/model/events.js';
 import { isSyscallName } from '../src/linux/abi.js';
-import { temporaryDirectory } from '../src/util/temporary.js';
 import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { readLineBatches } from './lines.js';
 import { DecompressError } from './source.js';
@@ -191,7 +190,9 @@ async function hasPlashSections(file: string): Promise<boolean> {
 
 async function spoolStdin(): Promise<string> {
   if (stdinSpool) return stdinSpool;
-  // Removed however the process ends, also on a signal while stdin is still being read.
+  // Removed however the process ends, also on a signal while stdin is still being read. (Loaded
+  // here: the exit handlers are not needed to read files.)
+  const { temporaryDirectory } = await import('../src/util/temporary.js');
   const file = join(temporaryDirectory('forkscope-stdin-').path, 'stdin');
   await pipeline(process.stdin, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   stdinSpool = file;
