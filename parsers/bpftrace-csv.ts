@@ -1,5 +1,5 @@
 // Format: forkscope's own bpftrace collector CSV, written by collectors/forkscope.bt (the column
-// layout is documented at the top of that file; BPFTRACE_CSV_HEADER is its first line).
+// layout is documented at the top of that file; BPFTRACE_CSV_HEADER, in formats.ts, is its first line).
 //
 // bpftrace prints each CPU's events from its own buffer, so lines come out of timestamp order:
 // they are sorted by their monotonic ns stamp through a bounded reorder window (streaming; see
@@ -23,12 +23,12 @@ import {
   waitidTarget,
 } from '../src/linux/abi.js';
 import { MinHeap } from '../src/util/heap.js';
+import { BPFTRACE_CSV_HEADER } from './formats.js';
 import { readChunks } from './lines.js';
 import type { ByteCounter, Follow } from './lines.js';
 import type { InputStats, TraceSource } from './types.js';
 
 /** The first line of every file the collector writes: how the format is recognised. */
-export const BPFTRACE_CSV_HEADER = 'ns,tgid,tid,comm,event,call,a1,a2,a3,a4,a5,text';
 
 const COLUMNS = BPFTRACE_CSV_HEADER.split(',').length;
 
