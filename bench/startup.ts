@@ -10,7 +10,7 @@
 // in the same run, for before/after figures that shared the same load.
 
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,12 +55,16 @@ function main(): void {
       { label: `${label}: forkscope analyze trace-f.log`, argv: [node, cli, 'analyze', SAMPLE], exitCode: 1, seconds: [] },
     );
   }
+  const loadBefore = loadavg()[0]!;
   // One run of each first, not counted: the files are in the page cache for every measured run.
   for (const run of cases) wallSeconds(run.argv, run.exitCode);
   for (let i = 0; i < runs; i++) for (const run of cases) run.seconds.push(wallSeconds(run.argv, run.exitCode));
 
   const floor = median(cases[0]!.seconds);
-  console.log(`startup: wall time, median of ${runs} runs each (taking turns); node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
+  console.log(
+    `startup: wall time, median of ${runs} runs each (taking turns); node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}),` +
+      ` load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`,
+  );
   console.log('command                                   median     min     max  of node -e 0');
   for (const run of cases) {
     const seconds = median(run.seconds);
