@@ -28,8 +28,6 @@ import { readChunks } from './lines.js';
 import type { ByteCounter, Follow } from './lines.js';
 import type { InputStats, TraceSource } from './types.js';
 
-/** The first line of every file the collector writes: how the format is recognised. */
-
 const COLUMNS = BPFTRACE_CSV_HEADER.split(',').length;
 
 /**

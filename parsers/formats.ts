@@ -2,7 +2,7 @@
 // names of strace -ff files. Detecting a format and resolving the TRACE arguments need these
 // alone: the reader of a format is loaded only to read a trace of that format.
 
-/** The first line of forkscope's bpftrace CSV (collectors/forkscope.bt documents the columns). */
+/** The first line of every file forkscope's bpftrace collector writes (collectors/forkscope.bt documents the columns). */
 export const BPFTRACE_CSV_HEADER = 'ns,tgid,tid,comm,event,call,a1,a2,a3,a4,a5,text';
 
 /** A PlashGlibc line's `cloned N: ` level prefix (one per nesting level). */
