@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark of forkscope, one after another.
 
+await import('./startup.js');
 await import('./speed.js');
 await import('./parse.js');
 await import('./tui.js');
