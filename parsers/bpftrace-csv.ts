@@ -1,5 +1,5 @@
 // Format: forkscope's own bpftrace collector CSV, written by collectors/forkscope.bt (the column
-// layout is documented at the top of that file; BPFTRACE_CSV_HEADER is its first line).
+// layout is documented at the top of that file; BPFTRACE_CSV_HEADER, in formats.ts, is its first line).
 //
 // bpftrace prints each CPU's events from its own buffer, so lines come out of timestamp order:
 // they are sorted by their monotonic ns stamp through a bounded reorder window (streaming; see
@@ -10,7 +10,6 @@
 // `@unlogged_wakes: N` (the count of uncontended wakes the collector skips).
 
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import type { Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
 import { decodeFutexOp, futexCall, futexOpName, isFutexWait } from '../src/model/futex.js';
 import {
@@ -24,12 +23,10 @@ import {
   waitidTarget,
 } from '../src/linux/abi.js';
 import { MinHeap } from '../src/util/heap.js';
+import { BPFTRACE_CSV_HEADER } from './formats.js';
 import { readChunks } from './lines.js';
 import type { ByteCounter, Follow } from './lines.js';
 import type { InputStats, TraceSource } from './types.js';
-
-/** The first line of every file the collector writes: how the format is recognised. */
-export const BPFTRACE_CSV_HEADER = 'ns,tgid,tid,comm,event,call,a1,a2,a3,a4,a5,text';
 
 const COLUMNS = BPFTRACE_CSV_HEADER.split(',').length;
 
@@ -88,6 +85,8 @@ export async function* readBpftraceCsv(
     }
   };
 
+  // csv-parse loads only for a bpftrace recording: forkscope starts faster on strace logs.
+  const { parse } = await import('csv-parse');
   const parser = Readable.from(readChunks(file, follow, counter), { objectMode: false }).pipe(
     parse({ delimiter: ',', quote: false, record_delimiter: '\n', relax_column_count: true, info: true }),
   );

@@ -1,7 +1,8 @@
 // From what the user typed to events: resolves TRACE arguments into sources (an `-ff` prefix or
 // directory into its files, several `prefix.TID` files into one `-ff` trace, stdin into a spooled
 // file so it can be read twice), detects each source's format from its first lines, and reads
-// sources in turn through the parser of their format.
+// sources in turn through the parser of their format (each loaded when a trace of its format is
+// read: forkscope starts without the others).
 
 import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -9,15 +10,12 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FutexCallQuery, SyscallEvent, TraceEvent } from '../src/model/events.js';
 import { isSyscallName } from '../src/linux/abi.js';
-import { temporaryDirectory } from '../src/util/temporary.js';
-import { BPFTRACE_CSV_HEADER, readBpftraceCsv } from './bpftrace-csv.js';
 import { BlockPlan, BlockReading } from './futex-index.js';
 import type { FutexIndex } from './futex-index.js';
+import { BPFTRACE_CSV_HEADER, ffPrefixOf, isPlashLine, tidOfFfFile } from './formats.js';
 import { readLineBatches } from './lines.js';
 import { DecompressError, compressionOf } from './source.js';
 import type { ByteCounter, Follow } from './lines.js';
-import { isPlashLine, readPlashLog } from './plash.js';
-import { ffPrefixOf, readStraceFf, tidOfFfFile } from './strace-ff.js';
 import { parseStraceLine } from './strace-line.js';
 import { readStraceLog } from './strace.js';
 import type { StraceReadOptions } from './strace.js';
@@ -194,7 +192,9 @@ async function hasPlashSections(file: string): Promise<boolean> {
 
 async function spoolStdin(): Promise<string> {
   if (stdinSpool) return stdinSpool;
-  // Removed however the process ends, also on a signal while stdin is still being read.
+  // Removed however the process ends, also on a signal while stdin is still being read. (Loaded
+  // here: the exit handlers are not needed to read files.)
+  const { temporaryDirectory } = await import('../src/util/temporary.js');
   const file = join(temporaryDirectory('forkscope-stdin-').path, 'stdin');
   await pipeline(process.stdin, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   stdinSpool = file;
@@ -242,7 +242,7 @@ export async function* readTraceBatches(sources: TraceSource[], stats: InputStat
     const check = new SourceCheck(source);
     const batches =
       source.format === 'bpftrace-csv'
-        ? oneByOne(readBpftraceCsv(source, stats[i]!, newStream(), options.follow, options.counter))
+        ? readBpftraceSource(source, stats[i]!, newStream(), options)
         : readStraceSource(source, stats[i]!, newStream, options);
     for await (const batch of batches) {
       for (const event of batch) {
@@ -256,9 +256,10 @@ export async function* readTraceBatches(sources: TraceSource[], stats: InputStat
   }
 }
 
-/** A reader of single events as batches of one. */
-async function* oneByOne(events: AsyncIterable<TraceEvent>): AsyncGenerator<TraceEvent[]> {
-  for await (const event of events) yield [event];
+/** The bpftrace CSV reader's single events as batches of one. */
+async function* readBpftraceSource(source: TraceSource, stats: InputStats, stream: number, options: ReadTraceOptions): AsyncGenerator<TraceEvent[]> {
+  const { readBpftraceCsv } = await import('./bpftrace-csv.js');
+  for await (const event of readBpftraceCsv(source, stats, stream, options.follow, options.counter)) yield [event];
 }
 
 /** Whether a source can answer anything: it gave events, and its calls are system calls. */
@@ -308,15 +309,17 @@ const shownPath = (source: TraceSource) => (source.path === '-' ? '- (stdin)' : 
 async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, options: ReadTraceOptions): AsyncGenerator<TraceEvent[]> {
   const { calls, counter, index, blocks } = options;
   if (source.format === 'strace-ff') {
+    const { readStraceFf } = await import('./strace-ff.js');
     yield* readStraceFf(source.files, stats, newStream, { calls, counter, index, blocks });
     return;
   }
+  // PlashGlibc logs are read whole both times (their sections are streams of their own: simpler so, and they are small).
+  if (source.format === 'plash') {
+    const { readPlashLog } = await import('./plash.js');
+    for (const file of source.files) yield* readPlashLog(file, stats, newStream, counter);
+    return;
+  }
   for (const file of source.files) {
-    // PlashGlibc logs are read whole both times (their sections are streams of their own: simpler so, and they are small).
-    if (source.format === 'plash') {
-      yield* readPlashLog(file, stats, newStream, counter);
-      continue;
-    }
     const stream = newStream();
     const read: StraceReadOptions = { follow: options.follow, calls, counter };
     // A compressed file is decompressed from its start only: it gets no index, and is read whole again.

@@ -16,19 +16,14 @@
 
 import type { Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink } from './assemble.js';
+import { PLASH_LEVEL } from './formats.js';
 import { readLineBatches } from './lines.js';
 import type { ByteCounter } from './lines.js';
 import { parseStraceLine } from './strace-line.js';
 import { firstTaskOf } from './strace.js';
 import type { InputStats } from './types.js';
 
-const LEVEL = /^cloned (\d+): /;
 const STARTED = /^started pid (\d+)\s*$/;
-
-/** Whether a line looks like a PlashGlibc log line (for format detection). */
-export function isPlashLine(text: string): boolean {
-  return LEVEL.test(text);
-}
 
 interface Section {
   tid: number | null;
@@ -47,7 +42,7 @@ export async function* readPlashLog(file: string, stats: InputStats, newStream: 
       const where = { file, line: line.line, offset: line.offset };
       const path: string[] = [];
       let text = line.text;
-      for (let m = LEVEL.exec(text); m; m = LEVEL.exec(text)) {
+      for (let m = PLASH_LEVEL.exec(text); m; m = PLASH_LEVEL.exec(text)) {
         path.push(m[1]!);
         text = text.slice(m[0].length);
       }

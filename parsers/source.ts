@@ -4,13 +4,12 @@
 // (concatenated members too), zstd through
 // fzstd (pure JavaScript: no native build, no process to start or stop; it cannot decode frames
 // with windows over 32 MB, i.e. levels 20+ on large files). Decompression is sequential: the
-// reader asks for the next bytes, never for a position it passed.
+// reader asks for the next bytes, never for a position it passed. Each decompressor is loaded
+// when a file needs it: a plain trace is read without them.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
 
 export type Compression = 'gzip' | 'zstd';
 
@@ -153,11 +152,14 @@ interface Decoder {
 }
 
 function gzipDecoder(): Decoder {
-  const gunzip = createGunzip();
   let output: Buffer[] = [];
   let failure: Error | null = null;
-  gunzip.on('data', (chunk: Buffer) => output.push(chunk));
-  gunzip.on('error', (error) => (failure = error));
+  const gunzip = import('node:zlib').then(({ createGunzip }) => {
+    const stream = createGunzip();
+    stream.on('data', (chunk: Buffer) => output.push(chunk));
+    stream.on('error', (error) => (failure = error));
+    return stream;
+  });
   const take = () => {
     if (failure) throw failure;
     const out = output;
@@ -165,30 +167,37 @@ function gzipDecoder(): Decoder {
     return out;
   };
   return {
-    push: (compressed) =>
-      new Promise((resolve, reject) => {
-        // Copied: the caller reuses its buffer for the next read.
-        gunzip.write(Buffer.from(compressed), () => {
+    push: async (compressed) => {
+      // Copied: the caller reuses its buffer for the next read.
+      const input = Buffer.from(compressed);
+      const stream = await gunzip;
+      return new Promise((resolve, reject) => {
+        stream.write(input, () => {
           try {
             resolve(take());
           } catch (error) {
             reject(error);
           }
         });
-      }),
-    end: () =>
-      new Promise((resolve, reject) => {
-        gunzip.once('end', () => resolve(take()));
-        gunzip.once('error', reject);
-        gunzip.end();
-      }),
-    dispose: () => gunzip.destroy(),
+      });
+    },
+    end: async () => {
+      const stream = await gunzip;
+      return new Promise((resolve, reject) => {
+        stream.once('end', () => resolve(take()));
+        stream.once('error', reject);
+        stream.end();
+      });
+    },
+    dispose: () => void gunzip.then((stream) => stream.destroy()),
   };
 }
 
 function zstdDecoder(): Decoder {
   let output: Buffer[] = [];
-  const decoder = new ZstdDecompress((chunk) => output.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+  const decoder = import('fzstd').then(
+    ({ Decompress }) => new Decompress((chunk) => output.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))),
+  );
   const take = () => {
     const out = output;
     output = [];
@@ -196,11 +205,13 @@ function zstdDecoder(): Decoder {
   };
   return {
     push: async (compressed) => {
-      decoder.push(new Uint8Array(compressed));
+      // Copied: the caller reuses its buffer for the next read.
+      const input = new Uint8Array(compressed);
+      (await decoder).push(input);
       return take();
     },
     end: async () => {
-      decoder.push(new Uint8Array(0), true);
+      (await decoder).push(new Uint8Array(0), true);
       return take();
     },
     dispose: () => undefined,

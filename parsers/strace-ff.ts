@@ -10,25 +10,12 @@ import { MinHeap } from '../src/util/heap.js';
 import { TraceClock } from './assemble.js';
 import { BlockReading } from './futex-index.js';
 import type { FutexIndex } from './futex-index.js';
+import { tidOfFfFile } from './formats.js';
 import { DEFAULT_CHUNK_BYTES } from './lines.js';
 import { compressionOf } from './source.js';
 import { readStraceLog } from './strace.js';
 import type { StraceReadOptions } from './strace.js';
 import type { InputStats } from './types.js';
-
-/** `PREFIX.TID`, also compressed (`PREFIX.TID.gz`, `.zst`). */
-const FF_NAME = /^(.*)\.(\d+)(?:\.gz|\.zst)?$/;
-
-/** The tid in a `-ff` file name, or null. */
-export function tidOfFfFile(file: string): number | null {
-  const m = FF_NAME.exec(file);
-  return m ? Number(m[2]) : null;
-}
-
-/** The `-o PREFIX` of a `-ff` file name (the name itself when it is not one). */
-export function ffPrefixOf(file: string): string {
-  return FF_NAME.exec(file)?.[1] ?? file;
-}
 
 /** Bytes of all files read ahead at once: the merge's memory stays bounded however many threads ran. */
 const READ_AHEAD_BUDGET = 8 << 20;

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// forkscope's command line. Each command lives in src/commands/ and registers itself here.
+// forkscope's command line. Each command registers its options and help from src/commands/<name>.ts;
+// its code (src/commands/<name>-run.ts) is loaded only when it runs, so that starting forkscope loads
+// commander and the chosen command alone.
 
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';

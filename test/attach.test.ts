@@ -172,6 +172,24 @@ describe('forkscope attach', () => {
     assert.equal(finding.holderTid, null);
   });
 
+  it("reads no __owner after glibc's own locks (bare words): the child on syslog_lock names the lock, not a holder", async () => {
+    const printed = join(work, 'syslog.out');
+    program = await startHung([buildSample('c-syslog-lock', work)], env, 800, printed);
+    const children = [...readFileSync(printed, 'utf8').matchAll(/^child (\d+)$/gm)].map((m) => Number(m[1]));
+    const run = await forkscope(['attach', '--json', String(program.pid)], env);
+    assert.equal(run.code, 1, run.stderr);
+    const [finding] = analysisDocument<Doc & { findings: { lock: { symbol: string } | null }[] }>(run.stdout).findings;
+    assert.ok(finding);
+    assert.equal(finding.pid, children.at(-1), 'the last worker the program started');
+    assert.equal(finding.lock?.symbol, 'syslog_lock');
+    // The bytes after syslog_lock in libc's .bss are syslog's other state: read as a mutex's
+    // __owner they named a thread that never existed.
+    assert.equal(finding.holderTid, null);
+    assert.equal(finding.confidence, 'possible');
+    assert.match(finding.explanation, /cannot show who held it/);
+    assert.doesNotMatch(finding.explanation, /__owner/);
+  });
+
   it('finds the two hung workers of the multiprocessing pool and not the busy parent', async () => {
     program = await startHung([PYTHON, repoPath('samples/python-mp-fork-pool/pool.py')], env, 2500);
     const run = await forkscope(['attach', '--json', String(program.pid)], env);

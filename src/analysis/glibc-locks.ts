@@ -10,6 +10,8 @@ export interface GlibcLock {
   usedBy: string;
   /** glibc's fork resets (or reinitialises) it in the child, so a child cannot inherit it locked. */
   resetInChild: boolean;
+  /** A pthread mutex, with an __owner field; glibc's other locks are a bare word (an lll lock, _IO_lock_t). */
+  mutex?: true;
 }
 
 const GLIBC_LOCKS: Record<string, GlibcLock> = {
@@ -22,7 +24,7 @@ const GLIBC_LOCKS: Record<string, GlibcLock> = {
   _IO_stdfile_1_lock: { usedBy: 'stdio on stdout (printf, puts)', resetInChild: true },
   _IO_stdfile_2_lock: { usedBy: 'stdio on stderr', resetInChild: true },
   list_all_lock: { usedBy: 'stdio (the list of open FILEs: fopen, fclose, fflush(NULL))', resetInChild: true },
-  _dl_load_lock: { usedBy: 'the dynamic loader (dlopen, dlclose)', resetInChild: true },
+  _dl_load_lock: { usedBy: 'the dynamic loader (dlopen, dlclose)', resetInChild: true, mutex: true },
 };
 
 /** A finding's `glibc` for a symbol of `object`: null when the object is not glibc. */
@@ -30,6 +32,15 @@ export function glibcLockOf(object: string, symbol: string): LockName['glibc'] {
   if (!isGlibcObject(object)) return null;
   const known = Object.hasOwn(GLIBC_LOCKS, symbol) ? GLIBC_LOCKS[symbol]! : null;
   return { usedBy: known?.usedBy ?? null, resetInChild: known?.resetInChild ?? null };
+}
+
+/**
+ * Whether a lock is one of glibc's bare words: what lies after it is other data, not a mutex's
+ * __owner (an unknown symbol of glibc counts as one: glibc's internal locks are bare words).
+ */
+export function isBareGlibcWord(lock: LockName | null): boolean {
+  if (!lock?.glibc) return false;
+  return !(Object.hasOwn(GLIBC_LOCKS, lock.symbol) && GLIBC_LOCKS[lock.symbol]!.mutex);
 }
 
 /** Whether an object is the C library (or its dynamic loader), by its file name. */

@@ -1,20 +1,12 @@
 // `forkscope analyze TRACE...`: the text report, or the versioned JSON document with --json.
-// Exit code: 0 no hang found, 1 hang(s) found, 2 error.
+// Exit code: 0 no hang found, 1 hang(s) found, 2 error. The command runs in analyze-run.ts.
 
 import type { Command } from 'commander';
-import { mergeSnapshot } from '../analysis/proc-findings.js';
-import { analyzeSources } from '../pipeline.js';
-import { writeChunks } from '../util/output.js';
-import { jsonChunks } from '../views/json.js';
-import { ReadProgress, withProgress } from '../views/progress.js';
-import { wantsColor } from '../views/style.js';
-import { textChunks } from '../views/text.js';
-import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
-import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
+import { runCommand, withTraceInputs } from './inputs.js';
 import type { InputOptions } from './inputs.js';
-import { recordedSnapshot } from './recording.js';
+import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 
-interface AnalyzeOptions extends InputOptions {
+export interface AnalyzeOptions extends InputOptions {
   json?: boolean;
   color: boolean;
 }
@@ -35,20 +27,5 @@ export function registerAnalyze(program: Command): void {
         ANALYSIS_EXIT_CODES,
       ),
     )
-    .action((paths: string[], options: AnalyzeOptions) =>
-      runCommand(async () => {
-        const recorded = recordedSnapshot(paths);
-        const sources = await loadSources(paths, options);
-        const clock = traceClock(sources);
-        const progress = new ReadProgress(sources);
-        const analyze = () =>
-          analyzeSources(sources, { onEvent: (event) => clock.observe(event), objectDirs: options.objects, counter: progress.counter, onSecondRead: () => progress.secondRead() });
-        // --json is read by programs: nothing on stderr that a program did not ask for.
-        const { analysis, tree } = options.json ? await analyze() : await withProgress(progress, analyze);
-        if (recorded) mergeSnapshot(analysis, recorded.snapshot, tree, `The /proc snapshot in ${recorded.path} (taken ${recorded.snapshot.takenAt})`);
-        const color = options.color && wantsColor(process.stdout);
-        await writeChunks(options.json ? jsonChunks(analysis, clock) : textChunks(analysis, { color, clock }));
-        return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
-      }),
-    );
+    .action((paths: string[], options: AnalyzeOptions) => runCommand(async () => (await import('./analyze-run.js')).run(paths, options)));
 }

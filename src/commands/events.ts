@@ -1,20 +1,14 @@
 // `forkscope events TRACE... --jsonl`: the parsed model, one event per line, for scripts
-// (docs/events.md). Each event is written as it is read.
+// (docs/events.md). The command runs in events-run.ts.
 
 import type { Command } from 'commander';
-import { analyzeSources } from '../pipeline.js';
-import { writeOutSync } from '../util/output.js';
-import { eventLine, eventsEnd, eventsHeader } from '../views/events-jsonl.js';
-import { EXIT_HANG, EXIT_OK, loadSources, runCommand, withTraceInputs } from './inputs.js';
-import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
+import { runCommand, withTraceInputs } from './inputs.js';
 import type { InputOptions } from './inputs.js';
+import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 
-interface EventsOptions extends InputOptions {
+export interface EventsOptions extends InputOptions {
   jsonl?: boolean;
 }
-
-/** Output is handed on in pieces of about this many characters. */
-const CHUNK = 64 << 10;
 
 export function registerEvents(program: Command): void {
   withTraceInputs(program.command('events'))
@@ -30,19 +24,5 @@ export function registerEvents(program: Command): void {
         ANALYSIS_EXIT_CODES,
       ),
     )
-    .action((paths: string[], options: EventsOptions) =>
-      runCommand(async () => {
-        const sources = await loadSources(paths, options);
-        let chunk = eventsHeader();
-        const write = (text: string) => {
-          chunk += text;
-          if (chunk.length < CHUNK) return;
-          writeOutSync(chunk);
-          chunk = '';
-        };
-        const { analysis } = await analyzeSources(sources, { onEvent: (event) => write(eventLine(event)) });
-        writeOutSync(chunk + eventsEnd(analysis.inputs));
-        return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
-      }),
-    );
+    .action((paths: string[], options: EventsOptions) => runCommand(async () => (await import('./events-run.js')).run(paths, options)));
 }

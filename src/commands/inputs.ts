@@ -1,15 +1,12 @@
-// What every command that reads a trace shares: the TRACE arguments, --format, and turning a
-// failure into a clear message and exit code 2 (1 is reserved for "hang found").
+// What every command that reads a trace shares on its command line: the TRACE arguments, --format,
+// and turning a failure into a clear message and exit code 2 (1 is reserved for "hang found"). Only
+// what registering the commands needs: reading the traces is in sources.ts, loaded when one runs.
 
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { resolveInputs } from '../../parsers/index.js';
 import { TRACE_FORMATS } from '../../parsers/types.js';
-import type { TraceFormat, TraceSource } from '../../parsers/types.js';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import type { TraceFormat } from '../../parsers/types.js';
 import { sayOnStderr } from '../util/output.js';
-import { TraceClock, wallOffsetOf } from '../views/times.js';
 
 export const EXIT_OK = 0;
 export const EXIT_HANG = 1;
@@ -37,27 +34,6 @@ export function withTraceInputs(command: Command, { stdin = true, formatFlag = '
       (dir: string, dirs: string[]) => [...dirs, dir],
       [],
     );
-}
-
-export async function loadSources(paths: string[], options: Pick<InputOptions, 'format'>): Promise<TraceSource[]> {
-  return resolveInputs(paths, { format: options.format, onNote: (note) => process.stderr.write(`forkscope: ${note}\n`) });
-}
-
-/**
- * How the views show the sources' times: a bpftrace recording's monotonic nanoseconds as wall time
- * when the meta.json `record` wrote next to it has the clock pair, else as seconds from its start.
- */
-export function traceClock(sources: TraceSource[]): TraceClock {
-  const [source] = sources;
-  const file = sources.length === 1 && source?.path !== '-' ? source?.files[0] : undefined;
-  if (file === undefined) return TraceClock.for(sources);
-  let offset: bigint | null = null;
-  try {
-    offset = wallOffsetOf((JSON.parse(readFileSync(join(dirname(file), 'meta.json'), 'utf8')) as { clock?: unknown }).clock);
-  } catch {
-    // No meta.json, or not one of record's: relative times.
-  }
-  return TraceClock.for(sources, offset);
 }
 
 /** Runs a command body; an error becomes `forkscope: message` and exit code 2. */

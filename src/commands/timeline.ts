@@ -1,16 +1,12 @@
 // `forkscope timeline TRACE... [--pid N] [--all]`: the per-process timeline in PlashGlibc's style.
+// The command runs in timeline-run.ts.
 
 import type { Command } from 'commander';
-import { analyzeSources } from '../pipeline.js';
-import { TimelineSpool } from '../views/timeline.js';
-import { ReadProgress, withProgress } from '../views/progress.js';
-import { wantsColor } from '../views/style.js';
-import { EXIT_HANG, EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
-import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
+import { runCommand, withTraceInputs } from './inputs.js';
 import type { InputOptions } from './inputs.js';
-import { writeOut } from '../util/output.js';
+import { ANALYSIS_EXIT_CODES, helpFooter } from './usage.js';
 
-interface TimelineCommandOptions extends InputOptions {
+export interface TimelineCommandOptions extends InputOptions {
   pid?: string;
   all?: boolean;
   color: boolean;
@@ -32,28 +28,5 @@ export function registerTimeline(program: Command): void {
         ANALYSIS_EXIT_CODES,
       ),
     )
-    .action((paths: string[], options: TimelineCommandOptions) =>
-      runCommand(async () => {
-        const pid = options.pid === undefined ? undefined : Number(options.pid);
-        if (pid !== undefined && !Number.isInteger(pid)) throw new Error(`--pid takes a number, not '${options.pid}'`);
-        const color = options.color && wantsColor(process.stdout);
-        const sources = await loadSources(paths, options);
-        const clock = traceClock(sources);
-        const timeline = new TimelineSpool({ pid, all: Boolean(options.all), color, clock });
-        const progress = new ReadProgress(sources);
-        const { analysis, tree } = await withProgress(progress, () =>
-          analyzeSources(sources, {
-            onEvent: (event, tree) => {
-              clock.observe(event);
-              timeline.observe(event, tree);
-            },
-            objectDirs: options.objects,
-            counter: progress.counter,
-            onSecondRead: () => progress.secondRead(),
-          }),
-        );
-        await timeline.write(analysis, tree, writeOut);
-        return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
-      }),
-    );
+    .action((paths: string[], options: TimelineCommandOptions) => runCommand(async () => (await import('./timeline-run.js')).run(paths, options)));
 }

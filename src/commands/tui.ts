@@ -1,12 +1,12 @@
-// `forkscope tui TRACE...`: the interactive view of a recorded trace (docs/tui.md).
+// `forkscope tui TRACE...`: the interactive view of a recorded trace (docs/tui.md). The command
+// runs in tui-run.ts.
 
 import type { Command } from 'commander';
-import { loadTui, noTerminal } from '../tui/load.js';
-import { EXIT_OK, loadSources, runCommand, traceClock, withTraceInputs } from './inputs.js';
-import { helpFooter } from './usage.js';
+import { runCommand, withTraceInputs } from './inputs.js';
 import type { InputOptions } from './inputs.js';
+import { helpFooter } from './usage.js';
 
-interface TuiCommandOptions extends InputOptions {
+export interface TuiCommandOptions extends InputOptions {
   color: boolean;
 }
 
@@ -27,14 +27,5 @@ export function registerTui(program: Command): void {
         ],
       ),
     )
-    .action((paths: string[], options: TuiCommandOptions) =>
-      runCommand(async () => {
-        const why = noTerminal(paths.includes('-'));
-        if (why) throw new Error(`tui needs a terminal (${why}); for a report on a pipe or file use: forkscope analyze ${paths.join(' ')}`);
-        const sources = await loadSources(paths, options);
-        const { runTui } = await loadTui();
-        await runTui(sources, { color: options.color && !process.env.NO_COLOR, objectDirs: options.objects, clock: traceClock(sources) });
-        return EXIT_OK;
-      }),
-    );
+    .action((paths: string[], options: TuiCommandOptions) => runCommand(async () => (await import('./tui-run.js')).run(paths, options)));
 }

@@ -77,6 +77,9 @@ const CLONE_FLAGS: [number, string][] = [
 ];
 export const CLONE_THREAD = 0x10000;
 
+/** The highest pid_max the kernel accepts on 64-bit (PID_MAX_LIMIT, include/linux/threads.h): no TID is larger. */
+export const PID_MAX_LIMIT = 4 * 1024 * 1024;
+
 /** Clone flags by name as strace prints them, the exit signal (low byte) last: `CLONE_VM|...|SIGCHLD`. */
 export function cloneFlagNames(flags: bigint): string[] {
   const names = CLONE_FLAGS.filter(([bit]) => (flags & BigInt(bit)) !== 0n).map(([, name]) => name);

@@ -8,7 +8,8 @@
 import type { LockName } from '../analysis/types.js';
 import type { TaskEvent } from '../model/events.js';
 import { decodeFutexOp, futexOpName, isFutexWait } from '../model/futex.js';
-import { syscallName } from '../linux/abi.js';
+import { PID_MAX_LIMIT, syscallName } from '../linux/abi.js';
+import { isBareGlibcWord } from '../analysis/glibc-locks.js';
 import { readDescriptors, untimedWaitOf } from './fds.js';
 import type { Descriptor } from './fds.js';
 import { locateAddress, readMaps, readMemory } from './memory.js';
@@ -165,12 +166,14 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
   const decoded = decodeFutexOp(Number(op & 0xffffffffn));
   const memory = readMemory(pid, uaddr, 20);
   const word = memory ? memory.readInt32LE(0) : null;
-  // Only a word that looks like a locked glibc mutex has a meaningful __owner: waiters wait with
-  // val 2 on a word they set to 2, and __kind holds a mutex type (0-3) plus PI/robust/pshared flags.
-  const kind = memory ? memory.readInt32LE(16) : -1;
-  const mutexLike = memory !== null && val === 2n && (word === 1 || word === 2) && (kind & ~0x3f3) === 0;
-  const owner = mutexLike ? memory.readInt32LE(8) & 0x3fffffff : null;
   const location = locateAddress(pid, uaddr, maps);
+  // Only a word that looks like a locked glibc mutex has a meaningful __owner: waiters wait with
+  // val 2 on a word they set to 2, __kind holds a mutex type (0-3) plus PI/robust/pshared flags,
+  // and the owner is a TID. glibc's own locks (syslog_lock, tzset_lock) are bare words.
+  const kind = memory ? memory.readInt32LE(16) : -1;
+  const mutexLike = memory !== null && val === 2n && (word === 1 || word === 2) && (kind & ~0x3f3) === 0 && !isBareGlibcWord(location?.lock ?? null);
+  const ownerField = mutexLike ? memory.readInt32LE(8) & 0x3fffffff : 0;
+  const owner = ownerField > 0 && ownerField <= PID_MAX_LIMIT ? ownerField : null;
   return {
     address: '0x' + uaddr.toString(16),
     op: futexOpName(decoded),
@@ -178,8 +181,8 @@ function readFutex(pid: number, syscall: SyscallState, maps: ReturnType<typeof r
     timed: isFutexWait(decoded.command) && timeout !== 0n,
     word,
     expected: Number(BigInt.asIntN(32, val)),
-    owner: owner || null,
-    ownerTgid: owner ? tgidOf(owner) : null,
+    owner,
+    ownerTgid: owner === null ? null : tgidOf(owner),
     symbol: location?.text ?? null,
     lock: location?.lock ?? null,
   };

@@ -43,6 +43,14 @@ const REORDER_WINDOW = 50_000;
 /** Output is handed to `write` in chunks of about this many characters. */
 const WRITE_CHUNK = 64 << 10;
 
+/** A line held to be put in start order, as it will be spooled (`row`: a Spooled's fields, tab-separated). */
+interface Held {
+  key: number;
+  order: number;
+  task: Task;
+  row: string;
+}
+
 /** A line as spooled: its place in the trace, whose it is, and its text without the tid column. */
 interface Spooled {
   key: number;
@@ -73,9 +81,9 @@ export interface TimelineOptions {
 export class TimelineSpool {
   private readonly spool = new GroupedSpool<Task>();
   // A call is read when it completes; shown where it started, through a bounded reorder window.
-  private readonly window = new MinHeap<{ task: Task; line: Spooled }>(
-    (a, b) => a.line.key < b.line.key || (a.line.key === b.line.key && a.line.order < b.line.order),
-  );
+  // Each held line is one small object and its row: tens of thousands stay held, and survive
+  // collections.
+  private readonly window = new MinHeap<Held>((a, b) => a.key < b.key || (a.key === b.key && a.order < b.order));
   private order = 0;
   private readonly fileIds = new Map<string, number>();
 
@@ -93,16 +101,10 @@ export class TimelineSpool {
     const shownTime = this.options.clock ? this.options.clock.shown(stamp.text) : stamp.text;
     const time = shownTime ? `${shownTime} ` : '';
     const duration = event.kind === 'syscall' && event.durationUs !== null ? ` <${(event.durationUs / 1e6).toFixed(6)}>` : '';
-    const line: Spooled = {
-      key: stamp.us ?? stamp.seq,
-      order: this.order++,
-      fileId: this.fileId(stamp.where.file),
-      line: stamp.where.line,
-      tid: event.tid,
-      ifQuoted,
-      text: `${time}\t${eventText(event)}${duration}`,
-    };
-    this.window.push({ task, line });
+    const key = stamp.us ?? stamp.seq;
+    const order = this.order++;
+    const row = [key, order, this.fileId(stamp.where.file), stamp.where.line, event.tid, ifQuoted ? 1 : 0, `${time}\t${eventText(event)}${duration}`].join('\t');
+    this.window.push({ key, order, task, row });
     if (this.window.size > REORDER_WINDOW) this.release();
   }
 
@@ -117,8 +119,8 @@ export class TimelineSpool {
   }
 
   private release(): void {
-    const { task, line } = this.window.pop()!;
-    this.spool.add(task, [line.key, line.order, line.fileId, line.line, line.tid, line.ifQuoted ? 1 : 0, line.text].join('\t'));
+    const { task, row } = this.window.pop()!;
+    this.spool.add(task, row);
   }
 
   private fileId(file: string): number {
