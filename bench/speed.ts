@@ -11,12 +11,15 @@
 //
 // --before DIR: also measure the build in DIR (a checkout of another commit, built: DIR/dist/src/cli.js)
 // in the same run, for before/after figures that shared the same load.
+//
+// Then, in this process, analyze's two reads apart (src/pipeline.ts analyzeSources: the first read,
+// then the second that names the holders), CPU seconds each and the bytes the second read read.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeRealisticLog } from './biglog.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -53,6 +56,34 @@ function timed(args: string[]): Run {
   return { seconds: Number(figures[1]) + Number(figures[2]), peakMB: Number(figures[3]) / 1024, status: result.status };
 }
 
+interface Split {
+  first: number;
+  second: number;
+  secondBytes: number;
+}
+
+/** analyzeSources of the build whose CLI is `cli`, in this process: CPU seconds of each read, bytes of the second. */
+async function split(cli: string, log: string): Promise<Split> {
+  const dist = join(cli, '../..');
+  const pipeline = (await import(pathToFileURL(join(dist, 'src/pipeline.js')).href)) as typeof import('../src/pipeline.js');
+  const parsers = (await import(pathToFileURL(join(dist, 'parsers/index.js')).href)) as typeof import('../parsers/index.js');
+  const cpu = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  };
+  const counter = { bytes: 0 };
+  const start = cpu();
+  let second = start;
+  await pipeline.analyzeSources(await parsers.resolveInputs([log]), {
+    counter,
+    onSecondRead: () => {
+      second = cpu();
+      counter.bytes = 0;
+    },
+  });
+  return { first: second - start, second: cpu() - second, secondBytes: counter.bytes };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const before = args.indexOf('--before');
@@ -63,6 +94,7 @@ async function main(): Promise<void> {
   try {
     console.log(`speed: realistic strace -f -tt -T log (bench/biglog.ts), one process each; node ${process.version}, ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
     console.log('build    size     tasks  floor MB/s  analyze MB/s  of floor  analyze RSS  timeline MB/s  of analyze  timeline RSS');
+    const splits: string[] = [];
     for (const megabytes of sizes.length ? sizes : [20, 200]) {
       const log = join(directory, `trace-${megabytes}.log`);
       const { tasks } = await writeRealisticLog(log, megabytes);
@@ -78,9 +110,17 @@ async function main(): Promise<void> {
             ` ${`${((100 * speed(analyze)) / speed(floorRun)).toFixed(0)} %`.padStart(9)} ${`${analyze.peakMB.toFixed(0)} MiB`.padStart(12)}` +
             ` ${speed(timeline).toFixed(1).padStart(14)} ${`${((100 * speed(timeline)) / speed(analyze)).toFixed(0)} %`.padStart(11)} ${`${timeline.peakMB.toFixed(0)} MiB`.padStart(13)}`,
         );
+        const { first, second, secondBytes } = await split(cli, log);
+        splits.push(
+          `${label.padEnd(6)} ${megabytes.toFixed(0).padStart(5)} MB ${first.toFixed(2).padStart(12)} ${second.toFixed(2).padStart(13)}` +
+            ` ${(secondBytes / 1e6).toFixed(1).padStart(12)} ${`${((100 * second) / (first + second)).toFixed(0)} %`.padStart(17)}`,
+        );
       }
       rmSync(log);
     }
+    console.log('\nin this process, CPU seconds of analyze\'s two reads');
+    console.log('build    size     first read   second read   MB read again   second of both');
+    for (const line of splits) console.log(line);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

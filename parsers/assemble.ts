@@ -6,6 +6,7 @@
 import type { SourceLine, Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
 import type { LineBody, LineTime } from './strace-line.js';
 import { decodeClone, decodeExec, decodeExitCode, decodeFutex, decodeWait } from './strace-line.js';
+import type { FileFutexIndex } from './futex-index.js';
 import type { InputStats } from './types.js';
 
 /** Collects the events of a batch of lines, counting warnings into the input's stats. */
@@ -13,11 +14,20 @@ export class EventSink {
   private events: TraceEvent[] = [];
   /** Calls emitted so far (a reader leaves no call out before a source's first calls were checked). */
   calls = 0;
+  /** The offset of the line being read (null once the input ended), for `index`. */
+  at: number | null = null;
 
-  constructor(private readonly stats: InputStats) {}
+  /** `index`: told of every futex call emitted, and the line that ended it, for a later read of parts of the file. */
+  constructor(
+    private readonly stats: InputStats,
+    private readonly index: FileFutexIndex | null = null,
+  ) {}
 
   emit(event: TraceEvent): void {
-    if (event.kind === 'syscall') this.calls++;
+    if (event.kind === 'syscall') {
+      this.calls++;
+      if (event.futex && this.index) this.index.noteCall(event, this.at);
+    }
     this.events.push(event);
   }
 
@@ -126,6 +136,11 @@ export class CallAssembler {
     }
   }
 
+  /** Forgets the unfinished calls `keep` does not keep (a read that skips the lines where they end). */
+  dropPending(keep: (start: Stamp) => boolean): void {
+    for (const [tid, call] of this.pending) if (!keep(call.start)) this.pending.delete(tid);
+  }
+
   /** The end of the input: the held call, then every call still unfinished (they never returned). */
   finish(): void {
     this.release();
@@ -187,6 +202,11 @@ export function buildCall(
 
 const DAY_US = 86_400e6;
 
+export interface ClockState {
+  last: number | null;
+  relativeSum: number;
+}
+
 /**
  * Absolute times for the lines of one trace (one log, or every file of one `-ff` trace).
  * `-t`/`-tt` times of day are put on the day that brings them nearest to the last time read, so a
@@ -201,6 +221,16 @@ export class TraceClock {
   deltasDropped = false;
 
   constructor(private readonly sumsDeltas: boolean) {}
+
+  /** Where the clock stands, to read a later part of the trace as if read from the start (`restore`). */
+  state(): ClockState {
+    return { last: this.last, relativeSum: this.relativeSum };
+  }
+
+  restore(state: ClockState): void {
+    this.last = state.last;
+    this.relativeSum = state.relativeSum;
+  }
 
   /** What `absolute` would give for `time`, without moving the clock. */
   peek(time: Pick<LineTime, 'us' | 'relative'> | null): number | null {

@@ -8,14 +8,17 @@ import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FutexCallQuery, TraceEvent } from '../src/model/events.js';
+import type { FutexCallQuery, SyscallEvent, TraceEvent } from '../src/model/events.js';
 import { isSyscallName } from '../src/linux/abi.js';
+import { BlockPlan, BlockReading } from './futex-index.js';
+import type { FutexIndex } from './futex-index.js';
 import { BPFTRACE_CSV_HEADER, ffPrefixOf, isPlashLine, tidOfFfFile } from './formats.js';
 import { readLineBatches } from './lines.js';
-import { DecompressError } from './source.js';
+import { DecompressError, compressionOf } from './source.js';
 import type { ByteCounter, Follow } from './lines.js';
 import { parseStraceLine } from './strace-line.js';
 import { readStraceLog } from './strace.js';
+import type { StraceReadOptions } from './strace.js';
 import { CALLS_TO_CHECK } from './types.js';
 import type { CallSelection, InputStats, TraceFormat, TraceSource } from './types.js';
 
@@ -212,6 +215,12 @@ export interface ReadTraceOptions {
   calls?: CallSelection;
   /** Counts the bytes read, for progress. */
   counter?: ByteCounter;
+  /** Filled with where each strace file's futex calls are, for `readFutexCalls` to read parts of the files. */
+  index?: FutexIndex;
+  /** Read only these blocks of each strace file (a file not in it: none); see `index`. */
+  blocks?: ReadonlyMap<string, BlockReading>;
+  /** The first stream id (a read of one source of several numbers its streams as a read of them all did). */
+  firstStream?: number;
 }
 
 /**
@@ -225,9 +234,10 @@ export async function* readTrace(sources: TraceSource[], stats: InputStats[], op
 
 /** The events of `readTrace` a batch at a time: one await per chunk of the file, not per event. */
 export async function* readTraceBatches(sources: TraceSource[], stats: InputStats[], options: ReadTraceOptions = {}): AsyncGenerator<TraceEvent[]> {
-  let nextStream = 0;
+  let nextStream = options.firstStream ?? 0;
   const newStream = () => nextStream++;
   for (const [i, source] of sources.entries()) {
+    options.index?.beginSource(nextStream);
     const fromStdin = source.path === '-';
     const check = new SourceCheck(source);
     const batches =
@@ -297,28 +307,85 @@ function emptyMessage(name: string): string {
 const shownPath = (source: TraceSource) => (source.path === '-' ? '- (stdin)' : source.path);
 
 async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, options: ReadTraceOptions): AsyncGenerator<TraceEvent[]> {
+  const { calls, counter, index, blocks } = options;
   if (source.format === 'strace-ff') {
     const { readStraceFf } = await import('./strace-ff.js');
-    yield* readStraceFf(source.files, stats, newStream, { calls: options.calls, counter: options.counter });
+    yield* readStraceFf(source.files, stats, newStream, { calls, counter, index, blocks });
     return;
   }
+  // PlashGlibc logs are read whole both times (their sections are streams of their own: simpler so, and they are small).
   if (source.format === 'plash') {
     const { readPlashLog } = await import('./plash.js');
-    for (const file of source.files) yield* readPlashLog(file, stats, newStream, options.counter);
+    for (const file of source.files) yield* readPlashLog(file, stats, newStream, counter);
     return;
   }
-  for (const file of source.files) yield* readStraceLog(file, stats, newStream(), { follow: options.follow, calls: options.calls, counter: options.counter });
+  for (const file of source.files) {
+    const stream = newStream();
+    const read: StraceReadOptions = { follow: options.follow, calls, counter };
+    // A compressed file is decompressed from its start only: it gets no index, and is read whole again.
+    if (index && compressionOf(file) === null) read.index = index.add(file, stream);
+    if (blocks) read.blocks = blocks.get(file) ?? new BlockReading([], null);
+    yield* readStraceLog(file, stats, stream, read);
+  }
 }
+
+export interface FutexReadOptions {
+  counter?: ByteCounter;
+  /** The first read's index: with it and the query's windows, only the blocks of the files that hold the calls asked for are read. */
+  index?: FutexIndex;
+}
+
+/** Calls buffered while a source's blocks are read outward from the fork; past this the source is read whole instead. */
+const MAX_BUFFERED_CALLS = 100_000;
 
 /**
  * The futex calls of `query` read again from the sources (for the analysis's second question, once
- * the first read is done). Their stamps are those of the first read.
+ * the first read is done). Their stamps are those of the first read. With the first read's index
+ * and the query's windows, a strace source is read a few blocks at a time, outward from each fork,
+ * until the windows hold their calls (parsers/futex-index.ts). stdin was spooled to a file, so it is
+ * read so too. PlashGlibc logs, bpftrace CSVs and compressed files (which have no index: they are
+ * not read from an offset) are read whole.
  */
-export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery, counter?: ByteCounter): AsyncGenerator<TraceEvent> {
+export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQuery, options: FutexReadOptions = {}): AsyncGenerator<TraceEvent> {
+  const { counter, index } = options;
+  const asked = (event: TraceEvent): event is SyscallEvent =>
+    event.kind === 'syscall' && event.futex !== undefined && query.tids.has(event.tid) && query.words.has(event.futex.address);
   // A source with no futex call gives nothing: that is no error here.
-  for await (const batch of readTraceBatches(sources, emptyStats(sources), { calls: 'futex', mayBeEmpty: true, counter })) {
-    for (const event of batch) {
-      if (event.kind === 'syscall' && event.futex && query.tids.has(event.tid) && query.words.has(event.futex.address)) yield event;
+  const read = (from: TraceSource[], firstStream: number, blocks?: ReadonlyMap<string, BlockReading>) =>
+    readTraceBatches(from, emptyStats(from), { calls: 'futex', mayBeEmpty: true, counter, firstStream, blocks });
+  async function* whole(from: TraceSource[], firstStream: number): AsyncGenerator<SyscallEvent> {
+    for await (const batch of read(from, firstStream)) for (const event of batch) if (asked(event)) yield event;
+  }
+  if (!index || !query.around) {
+    yield* whole(sources, 0);
+    return;
+  }
+  for (const [i, source] of sources.entries()) {
+    const indexed = index.source(i);
+    if (!indexed) throw new Error(`${source.path}: the first read did not reach this source`);
+    if (source.format !== 'strace' && source.format !== 'strace-ff') {
+      yield* whole([source], indexed.firstStream);
+      continue;
+    }
+    if (source.files.some((file) => !indexed.files.has(file))) {
+      yield* whole([source], indexed.firstStream);
+      continue;
+    }
+    const plan = new BlockPlan(indexed.files, query.around);
+    for (;;) {
+      const calls: SyscallEvent[] = [];
+      for await (const batch of read([source], indexed.firstStream, plan.reading())) {
+        for (const event of batch) if (asked(event)) calls.push(event);
+        if (calls.length > MAX_BUFFERED_CALLS) break;
+      }
+      if (calls.length > MAX_BUFFERED_CALLS) {
+        yield* whole([source], indexed.firstStream);
+        break;
+      }
+      if (!plan.grow(calls)) {
+        yield* calls;
+        break;
+      }
     }
   }
 }

@@ -30,6 +30,8 @@ export interface ReadLinesOptions {
   /** Byte offset to start at (must be a line start); line numbers then start at `firstLine`. */
   start?: number;
   firstLine?: number;
+  /** Byte offset to stop at (a line start, or past the end): the lines before it only. */
+  end?: number;
   /** Bytes read at a time: smaller when many files are read side by side. */
   chunkBytes?: number;
   /** Open the file for each chunk (read synchronously: a small read, no descriptor held between chunks). */
@@ -96,7 +98,7 @@ export async function* readLineBatches(path: string, options: ReadLinesOptions =
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const reader = openByteSource(path, { reopen: options.reopen });
   try {
-    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.firstLine ?? 1, options.follow, options.counter);
+    yield* splitLines(reader, chunkBytes, options.start ?? 0, options.end ?? Infinity, options.firstLine ?? 1, options.follow, options.counter);
   } finally {
     await reader.close();
   }
@@ -106,6 +108,7 @@ async function* splitLines(
   reader: ByteSource,
   chunkBytes: number,
   start: number,
+  end: number,
   firstLine: number,
   follow: Follow | undefined,
   counter: ByteCounter | undefined,
@@ -145,7 +148,7 @@ async function* splitLines(
   };
 
   const readAhead = (into: Buffer) => {
-    const read = reader.read(into, position);
+    const read = position >= end ? Promise.resolve(0) : reader.read(end - position < into.length ? into.subarray(0, end - position) : into, position);
     // Not awaited if the caller stops early: its failure must not go unhandled.
     read.catch(() => undefined);
     return read;

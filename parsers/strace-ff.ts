@@ -8,8 +8,11 @@
 import type { TraceEvent } from '../src/model/events.js';
 import { MinHeap } from '../src/util/heap.js';
 import { TraceClock } from './assemble.js';
+import { BlockReading } from './futex-index.js';
+import type { FutexIndex } from './futex-index.js';
 import { tidOfFfFile } from './formats.js';
 import { DEFAULT_CHUNK_BYTES } from './lines.js';
+import { compressionOf } from './source.js';
 import { readStraceLog } from './strace.js';
 import type { StraceReadOptions } from './strace.js';
 import type { InputStats } from './types.js';
@@ -21,12 +24,14 @@ const MAX_HELD_FILES = 200;
 /** Events handed on together. */
 const OUTPUT_BATCH = 4096;
 
-export async function* readStraceFf(
-  files: string[],
-  stats: InputStats,
-  newStream: () => number,
-  options: Pick<StraceReadOptions, 'calls' | 'counter'> = {},
-): AsyncGenerator<TraceEvent[]> {
+export interface FfReadOptions extends Pick<StraceReadOptions, 'calls' | 'counter'> {
+  /** Filled with each file's index (a compressed file gets none: it is read from its start only). */
+  index?: FutexIndex;
+  /** Read only these blocks of each file (a file not in it: none). */
+  blocks?: ReadonlyMap<string, BlockReading>;
+}
+
+export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number, options: FfReadOptions = {}): AsyncGenerator<TraceEvent[]> {
   const cursors: EventCursor[] = [];
   try {
     yield* merge(files, stats, newStream, cursors, options);
@@ -41,14 +46,19 @@ async function* merge(
   stats: InputStats,
   newStream: () => number,
   cursors: EventCursor[],
-  { calls, counter }: Pick<StraceReadOptions, 'calls' | 'counter'>,
+  { calls, counter, index, blocks }: FfReadOptions,
 ): AsyncGenerator<TraceEvent[]> {
   const clock = new TraceClock(false);
   const chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.min(DEFAULT_CHUNK_BYTES, Math.floor(READ_AHEAD_BUDGET / Math.max(1, files.length))));
   // Beyond a few hundred files, keeping each open could exhaust the descriptors a process may hold.
   const reopen = files.length > MAX_HELD_FILES;
   for (const file of files) {
-    cursors.push(new EventCursor(readStraceLog(file, stats, newStream(), { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen, calls, counter })));
+    // Each file is its own stream, and has its own index of offsets.
+    const stream = newStream();
+    const options: StraceReadOptions = { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen, calls, counter };
+    if (index && compressionOf(file) === null) options.index = index.add(file, stream);
+    if (blocks) options.blocks = blocks.get(file) ?? new BlockReading([], null);
+    cursors.push(new EventCursor(readStraceLog(file, stats, stream, options)));
   }
   // One file at a time: thousands of files are never all opened at once.
   const heads: (TraceEvent | null)[] = [];

@@ -16,6 +16,8 @@
 import { FUTEX_CALLS } from '../src/model/calls.js';
 import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
+import type { ClockState } from './assemble.js';
+import type { BlockReading, BlockStart, FileFutexIndex } from './futex-index.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLine, ReadLinesOptions } from './lines.js';
 import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, scanWholeCall } from './strace-line.js';
@@ -45,6 +47,20 @@ export interface StraceReadOptions {
   follow?: ReadLinesOptions['follow'];
   calls?: CallSelection;
   counter?: ReadLinesOptions['counter'];
+  /** Filled while the file is read: where its futex calls are, and where reading may restart (parsers/futex-index.ts). */
+  index?: FileFutexIndex;
+  /** Read these blocks only, each run from what the index kept at its first line (a read of the file checked it already). */
+  blocks?: BlockReading;
+}
+
+/** What the reader knows at a line that a read starting there needs, to give the events a read from the start gives. */
+export interface StraceResume {
+  clock: ClockState;
+  timesBroken: boolean;
+  lastTime: { us: number; line: number; text: string };
+  freeSince: { us: number; line: number } | null;
+  unprefixedTid: number | null;
+  ownerDetached: boolean;
 }
 
 /** The events of one log, a batch per chunk of lines read. */
@@ -54,7 +70,8 @@ export async function* readStraceLog(
   stream: number,
   options: StraceReadOptions = {},
 ): AsyncGenerator<TraceEvent[]> {
-  const sink = new EventSink(stats);
+  const index = options.index ?? null;
+  const sink = new EventSink(stats, index);
   const assembler = new CallAssembler(sink);
   const clock = options.clock ?? new TraceClock(true);
   const withPid = options.tid === undefined;
@@ -79,6 +96,8 @@ export async function* readStraceLog(
     // Frames, messages and blank lines belong to no task of their own: no need to find one.
     if (tid === null) tid = ownsNoTask(body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
     const stamp: Stamp = { us: timeOf(parsed, where), text: parsed.time?.text ?? null, stream, seq: where.line, where };
+    if (stamp.us !== null) latestEnd = Math.max(latestEnd, stamp.us + (body.kind === 'call' ? (body.durationUs ?? 0) : 0));
+    sink.at = where.offset ?? null;
     assembler.feed(tid, body, stamp);
   };
   /** The last time read in this file (line 0: none yet), to see the clock step back; its text is sliced only when said. */
@@ -97,6 +116,8 @@ export async function* readStraceLog(
    */
   let freeSince: { us: number; line: number } | null = null;
   let timesBroken = false;
+  /** The latest end (start plus -T duration) of a call read, to place another file's fork among this file's blocks. */
+  let latestEnd = -Infinity;
   // A file's times only go forward: one that goes back (the clock was set, or logs were joined)
   // is said once, and from there on this file's times order nothing (its lines keep their order).
   // So is a thread's file whose next call starts far later than its last one ended: the clock
@@ -143,11 +164,53 @@ export async function* readStraceLog(
     if (us !== null && !timesBroken) setLastTime(us, line.line, line.text, call.timeStart, call.timeEnd);
     return true;
   };
-  for await (const batch of readLineBatches(file, { chunkBytes: options.chunkBytes, reopen: options.reopen, follow: options.follow, counter: options.counter })) {
-    for (let index = 0; index < batch.length; index++) {
-      const line = batch[index]!;
-      const next = batch[index + 1];
+  const blockStart = (line: ReadLine): BlockStart => ({
+    offset: line.offset,
+    line: line.line,
+    us: timesBroken ? null : lastTime.line > 0 ? lastTime.us : -Infinity,
+    endUs: latestEnd,
+    state: {
+      clock: clock.state(),
+      timesBroken,
+      lastTime: { us: lastTime.us, line: lastTime.line, text: lastTime.source.slice(lastTime.start, lastTime.end) },
+      freeSince,
+      unprefixedTid,
+      ownerDetached,
+    },
+  });
+  const resume = ({ state }: BlockStart) => {
+    clock.restore(state.clock);
+    timesBroken = state.timesBroken;
+    setLastTime(state.lastTime.us, state.lastTime.line, state.lastTime.text, 0, state.lastTime.text.length);
+    freeSince = state.freeSince;
+    unprefixedTid = state.unprefixedTid;
+    ownerDetached = state.ownerDetached;
+  };
+  const read = { chunkBytes: options.chunkBytes, reopen: options.reopen, counter: options.counter };
+  const blocks = options.blocks;
+  async function* lineBatches(): AsyncGenerator<ReadLine[]> {
+    if (!blocks) {
+      yield* readLineBatches(file, { ...read, follow: options.follow });
+      return;
+    }
+    // The first read checked that the file's calls are system calls.
+    sink.calls = Math.max(sink.calls, CALLS_TO_CHECK);
+    for (const [i, run] of blocks.runs.entries()) {
+      resume(run.start);
+      yield* readLineBatches(file, { ...read, start: run.start.offset, firstLine: run.start.line, end: run.end });
+      // A call whose rest is in blocks not read would come out as never returned.
+      assembler.dropPending((start) => blocks.continues(start.where.offset, i));
+    }
+  }
+  for await (const batch of lineBatches()) {
+    for (let i = 0; i < batch.length; i++) {
+      const line = batch[i]!;
+      const next = batch[i + 1];
       stats.lines++;
+      // A block starts where nothing read carries over to the line (no cut line, no -k frame of the call before).
+      if (index !== null && line.offset >= index.nextBlockAt && cutLine === null && cutCall === null && !isFrameLine(line.text)) {
+        index.startBlock(blockStart(line));
+      }
       if (selection !== 'all' && next && cutLine === null && cutCall === null && !line.truncated && sink.calls >= CALLS_TO_CHECK && leftOut(line, next)) {
         continue;
       }
@@ -197,6 +260,7 @@ export async function* readStraceLog(
   }
   // A log that ends inside a call (strace killed, a -ff file) ends so: no rest to wait for.
   if (cutCall !== null) await feed(cutCall.parsed, cutCall.where);
+  sink.at = null;
   assembler.finish();
   const events = sink.take();
   if (events.length > 0) yield events;
@@ -208,6 +272,12 @@ function ownsNoTask(body: LineBody): boolean {
 
 const SPACE = 0x20;
 const GREATER = 0x3e;
+
+/** A -k stack frame (` > /lib/libc.so.6(...)`), which belongs to the call before it. */
+function isFrameLine(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return first === SPACE || first === GREATER;
+}
 
 /** Lines (program output, say) a cut call's rest may come after before the call counts as cut for good. */
 const MAX_LINES_INTO_CUT_CALL = 4;

@@ -4,6 +4,7 @@
 // ELF files the trace maps, read here (LocalObjectFiles) for the analysis to name locks.
 
 import { dirname } from 'node:path';
+import { FutexIndex } from '../parsers/futex-index.js';
 import { emptyStats, readFutexCalls, readTraceBatches } from '../parsers/index.js';
 import type { ByteCounter, Follow } from '../parsers/lines.js';
 import type { TraceSource } from '../parsers/types.js';
@@ -29,6 +30,8 @@ export interface PipelineOptions {
   objectDirs?: string[];
   /** Counts the bytes each read has read (for progress; reset it in `onSecondRead`). */
   counter?: ByteCounter;
+  /** The size of the blocks the first read notes the futex calls by, for the second to read only some (tests make it small). */
+  blockBytes?: number;
 }
 
 /** Reads the sources once into the analysis (and `onEvent`), then lets it finish. */
@@ -45,13 +48,16 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
   // With /proc's tree known first (attach's watch), a watch log where nothing happened still answers.
   // Every call: the threads alive at a fork are told by the call each was in, and a lock is named
   // from the mappings and file sizes (mmap, fstat, brk).
-  for await (const batch of readTraceBatches(sources, inputs, { follow: options.follow, mayBeEmpty: options.prelude !== undefined, counter: options.counter })) {
+  // Where each futex word's calls are, so the second read visits only the blocks it needs.
+  const index = new FutexIndex(options.blockBytes);
+  const read = { follow: options.follow, mayBeEmpty: options.prelude !== undefined, counter: options.counter, index };
+  for await (const batch of readTraceBatches(sources, inputs, read)) {
     for (const event of batch) feed(event);
   }
   return analysis.finish({
     futexCalls: (query) => {
       options.onSecondRead?.();
-      return readFutexCalls(sources, query, options.counter);
+      return readFutexCalls(sources, query, { counter: options.counter, index });
     },
   });
 }

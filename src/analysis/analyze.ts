@@ -99,11 +99,7 @@ export class ForkHangAnalysis {
       .filter((c) => !locks.threadOfTidWord(c.child, c.wait.address) && !locks.heldInProcess(c.child, c.wait.address, c.task));
     const collector = new HolderCollector(candidates);
     if (candidates.length > 0) {
-      const query = {
-        tids: new Set(candidates.flatMap((c) => c.parent.threads.map((t) => t.tid))),
-        words: new Set(candidates.map((c) => c.wait.address)),
-      };
-      for await (const event of calls.futexCalls(query)) collector.observe(event);
+      for await (const event of calls.futexCalls(collector.query())) collector.observe(event);
     }
     const inherited = collector.histories.map((history) => {
       const ranked = rankHolders(history, this.forkThreads.snapshotOf(history.candidate.child), inferHolder(history));

@@ -9,7 +9,7 @@
 // without that order, `possible` when the parent shows nothing.
 
 import { compareStamps, returned } from '../model/events.js';
-import type { Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
+import type { FutexCallQuery, Stamp, SyscallEvent, TraceEvent } from '../model/events.js';
 import { isFutexWait, isFutexWake } from '../model/futex.js';
 import { isSleepCall } from '../linux/abi.js';
 import type { HangCandidate } from './blocked.js';
@@ -99,6 +99,20 @@ export class HolderCollector {
         else byTid.set(tid, [history]);
       }
     }
+  }
+
+  /** The calls to ask the trace for: the parent's threads' calls on each word, `WINDOW` of them each side of each fork. */
+  query(): FutexCallQuery {
+    const around = this.histories.map(({ candidate }) => {
+      const fork = candidate.child.forkCall;
+      return {
+        word: candidate.wait.address,
+        tids: new Set(candidate.parent.threads.map((t) => t.tid)),
+        fork: fork ? { start: fork.start, end: fork.end ?? fork.start } : null,
+        calls: WINDOW,
+      };
+    });
+    return { tids: new Set(around.flatMap((w) => [...w.tids])), words: new Set(around.map((w) => w.word)), around };
   }
 
   observe(event: TraceEvent): void {

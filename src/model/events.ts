@@ -189,8 +189,25 @@ export function returned(call: SyscallEvent): boolean {
   return call.result !== null && call.result.value !== null;
 }
 
-/** Which futex calls a question wants from a trace: those of these threads on these words. */
+/**
+ * Which futex calls a question wants from a trace: those of these threads on these words. Without
+ * `around`, all of them; with it, a reader that can read parts of a trace may give only, for each
+ * window, each thread's calls on the word from its `calls`-th last that ended before the fork to its
+ * `calls`-th first that started after it (all of them when their order to the fork is unknown),
+ * each in the order a whole read gives them.
+ */
 export interface FutexCallQuery {
   tids: ReadonlySet<number>;
   words: ReadonlySet<string>;
+  around?: FutexCallWindow[];
+}
+
+/** The calls of some threads on one word around one fork. */
+export interface FutexCallWindow {
+  word: string;
+  tids: ReadonlySet<number>;
+  /** The fork's start and end (null: no fork seen, every call is wanted). */
+  fork: { start: Stamp; end: Stamp } | null;
+  /** How many calls of each thread are wanted on each side of the fork. */
+  calls: number;
 }

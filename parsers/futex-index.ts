@@ -1,0 +1,343 @@
+// Where each futex word's calls are in a trace file, noted while the file is first read, so that
+// the analysis's second question (a few threads' calls on a few words around a fork: FutexCallQuery)
+// is answered by reading the blocks of the file that hold them, outward from the fork, instead of
+// the whole file again.
+//
+// The file is cut into blocks of about `blockBytes` at line starts. For each block the reader keeps
+// what it knew at its first line (parsers/strace.ts StraceResume: the clock, whose the unprefixed
+// lines are), so a read that starts there gives the same events, stamps included, as a read from
+// the start. Per futex word the index keeps the blocks holding a line of a call on it (its start,
+// its end, or the line that ended it unreturned), the calls whose lines are in two blocks (an
+// unfinished half and its resumed half, or a call that never returned), and per thread its first and
+// last block: memory grows with the words, threads and the log's size / blockBytes, not its lines.
+//
+// Why a partial read gives each thread's calls as the whole read does: a thread is in one call at a
+// time, so its calls on a word come in the order of their last lines; all calls of the word in the
+// blocks of a range are read, and the calls of the word with lines in two blocks that touch the range
+// are read whole (both blocks, also out of the range: a call in progress across the whole range, e.g.
+// a wait across the fork, is read too). The range grows from the fork until each thread shows `calls`
+// calls ending before the fork and `calls` starting after it, or holds all its calls; calls read
+// beyond the range are on its outer side, so they are among the ones the analysis drops. A call of
+// which a read saw one half only gives nothing: an unfinished half whose rest is not read is dropped
+// where the read skips blocks (BlockReading.continues), and a resumed half alone carries no futex
+// word (strace prints the arguments in the first half), so it is no futex call asked for.
+
+import { compareStamps } from '../src/model/events.js';
+import type { FutexCallWindow, Stamp, SyscallEvent } from '../src/model/events.js';
+import type { StraceResume } from './strace.js';
+
+/** Block size when the caller does not say: about 80 blocks for a 20 MB log. */
+export const DEFAULT_BLOCK_BYTES = 256 << 10;
+
+/** The last block of a call that never ended: the reader gives it at the end of its read. */
+const NEVER = Infinity;
+
+/** Where a block starts, and what the reader knew there. */
+export interface BlockStart {
+  offset: number;
+  line: number;
+  /** The latest start time read before the block (-Infinity: none yet), null when the file's times do not order its lines. */
+  us: number | null;
+  /** The latest end time (start plus -T duration) read before the block. */
+  endUs: number;
+  state: StraceResume;
+}
+
+/** Lines to read: from a block's start to `end` (a later block's start, or Infinity for the file's end). */
+export interface BlockRun {
+  start: BlockStart;
+  end: number;
+  /** The blocks read, first to last. */
+  first: number;
+  last: number;
+}
+
+/** The blocks of one file a read reads, in runs of consecutive blocks. */
+export class BlockReading {
+  constructor(
+    readonly runs: BlockRun[],
+    private readonly index: FileFutexIndex | null,
+  ) {}
+
+  /**
+   * Whether a call still unfinished at the end of run `run` (started at `startOffset`) ends in a
+   * later run, or never: else its rest is not read, and it is dropped, not given as never returned.
+   */
+  continues(startOffset: number | undefined, run: number): boolean {
+    const last = startOffset === undefined ? undefined : this.index?.lastBlockOf(startOffset);
+    if (last === undefined) return false;
+    return last === NEVER || this.runs.some((r, i) => i > run && r.first <= last && last <= r.last);
+  }
+}
+
+/** The calls on one word in one file, by block. */
+class WordCalls {
+  /** Blocks holding a line of a call on the word, ascending. */
+  readonly blocks: number[] = [];
+  /** Calls whose lines are in two blocks, as pairs [first, last] (last NEVER when it never ended). */
+  readonly spans: number[] = [];
+  /** Each thread's first and last block (the start of a call that never ended counts as its last). */
+  readonly threads = new Map<number, { first: number; last: number }>();
+
+  mark(block: number): void {
+    const { blocks } = this;
+    // Lines come in order: a call's end is in the last block; its start may be in an earlier one.
+    let i = blocks.length;
+    while (i > 0 && blocks[i - 1]! > block) i--;
+    if (blocks[i - 1] !== block) blocks.splice(i, 0, block);
+  }
+
+  /** The marked blocks in [from, to]. */
+  *within(from: number, to: number): Generator<number> {
+    let low = 0;
+    let high = this.blocks.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.blocks[middle]! < from) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < this.blocks.length && this.blocks[i]! <= to; i++) yield this.blocks[i]!;
+  }
+}
+
+/** One file's index, filled by its reader during the first read. */
+export class FileFutexIndex {
+  readonly blocks: BlockStart[] = [];
+  readonly words = new Map<string, WordCalls>();
+  /** The offset from which the next line starts a block. */
+  nextBlockAt = 0;
+  /** A futex call without a time was read: this file's calls cannot be placed against another file's fork by time. */
+  private untimed = false;
+  /** The last block of each futex call with lines in two blocks, by the offset of its first line. */
+  private readonly lastBlocks = new Map<number, number>();
+
+  constructor(
+    readonly stream: number,
+    private readonly blockBytes: number,
+  ) {}
+
+  /** A block starts at this line (the reader calls it at a line with offset >= nextBlockAt where it can restart). */
+  startBlock(block: BlockStart): void {
+    this.blocks.push(block);
+    this.nextBlockAt = block.offset + this.blockBytes;
+  }
+
+  blockOf(offset: number): number {
+    const { blocks } = this;
+    let low = 0;
+    let high = blocks.length - 1;
+    if (high >= 0 && offset >= blocks[high]!.offset) return high;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (blocks[middle]!.offset <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  /** A futex call was emitted; `emittedAt`: the line being read then (null at the end of the file). */
+  noteCall(call: SyscallEvent, emittedAt: number | null): void {
+    const address = call.futex!.address;
+    if (call.start.us === null) this.untimed = true;
+    let word = this.words.get(address);
+    if (!word) this.words.set(address, (word = new WordCalls()));
+    const first = this.blockOf(call.start.where.offset ?? 0);
+    // A call that never returned ends at the line that said so (the task's exit), or never.
+    const endAt = call.end ? call.end.where.offset : emittedAt;
+    const last = endAt === null || endAt === undefined ? NEVER : this.blockOf(endAt);
+    word.mark(first);
+    if (last !== NEVER) word.mark(last);
+    if (last !== first) {
+      word.spans.push(first, last);
+      if (call.start.where.offset !== undefined) this.lastBlocks.set(call.start.where.offset, last);
+    }
+    const reach = word.threads.get(call.tid);
+    const lastSeen = last === NEVER ? first : last;
+    if (!reach) word.threads.set(call.tid, { first, last: lastSeen });
+    else {
+      reach.first = Math.min(reach.first, first);
+      reach.last = Math.max(reach.last, lastSeen);
+    }
+  }
+
+  /** The last block of the futex call whose first line is at `offset`, when it is not its first block. */
+  lastBlockOf(offset: number): number | undefined {
+    return this.lastBlocks.get(offset);
+  }
+
+  /** The blocks around a fork: by its lines in this file's stream, else by time; null when the file cannot place it. */
+  forkBlocks(fork: { start: Stamp; end: Stamp }): [number, number] | null {
+    const { start, end } = fork;
+    if (start.stream === this.stream) {
+      if (start.where.offset === undefined || end.where.offset === undefined) return null;
+      return [this.blockOf(start.where.offset), this.blockOf(end.where.offset)];
+    }
+    if (this.untimed || start.us === null || end.us === null || this.blocks.some((b) => b.us === null)) return null;
+    // A call ending after the fork began has its line in a block after which the latest end read passed it.
+    const afterEnd = this.blocks.findIndex((b) => b.endUs > start.us!);
+    const from = afterEnd < 0 ? this.blocks.length - 1 : Math.max(0, afterEnd - 1);
+    // A call ending before it, in a block whose lines started before it.
+    const startedAfter = this.blocks.findIndex((b) => b.us! > end.us!);
+    const to = startedAfter < 0 ? this.blocks.length - 1 : Math.max(from, startedAfter - 1);
+    return [from, to];
+  }
+}
+
+/** The indexes of a trace's files, filled during the first read, source by source. */
+export class FutexIndex {
+  private readonly sources: SourceIndex[] = [];
+
+  constructor(readonly blockBytes = DEFAULT_BLOCK_BYTES) {}
+
+  /** The next source is read, its first stream numbered `firstStream`. */
+  beginSource(firstStream: number): void {
+    this.sources.push({ firstStream, files: new Map() });
+  }
+
+  /** A new index for `file` of the current source, read as `stream`. */
+  add(file: string, stream: number): FileFutexIndex {
+    const index = new FileFutexIndex(stream, this.blockBytes);
+    this.sources.at(-1)?.files.set(file, index);
+    return index;
+  }
+
+  /** The `i`th source's indexes, by file. */
+  source(i: number): SourceIndex | undefined {
+    return this.sources[i];
+  }
+}
+
+export interface SourceIndex {
+  firstStream: number;
+  files: Map<string, FileFutexIndex>;
+}
+
+/** One window's range of blocks in one file. */
+interface Part {
+  index: FileFutexIndex;
+  window: FutexCallWindow;
+  word: WordCalls;
+  /** The threads' first and last blocks. */
+  reach: { first: number; last: number };
+  fork: [number, number] | null;
+  from: number;
+  to: number;
+}
+
+/**
+ * Which blocks of a source's files to read for some windows: first the fork's blocks, then, after
+ * each read (`grow`), further out where a thread has not shown enough calls. Each widening doubles
+ * a side and is read afresh (one read in file order keeps a thread's calls in order), so all reads
+ * together read about twice the last. A window whose fork a file cannot place (untimed `-ff` files,
+ * a fork not in the trace) reads all of its threads' calls on the word there.
+ */
+export class BlockPlan {
+  private readonly parts: Part[] = [];
+
+  constructor(
+    private readonly files: Map<string, FileFutexIndex>,
+    windows: FutexCallWindow[],
+  ) {
+    for (const index of files.values()) {
+      for (const window of windows) {
+        const word = index.words.get(window.word);
+        const reaches = [...window.tids].flatMap((tid) => word?.threads.get(tid) ?? []);
+        if (!word || reaches.length === 0) continue;
+        const reach = { first: Math.min(...reaches.map((r) => r.first)), last: Math.max(...reaches.map((r) => r.last)) };
+        const fork = window.fork && index.forkBlocks(window.fork);
+        const [from, to] = fork ?? [reach.first, reach.last];
+        this.parts.push({ index, window, word, reach, fork, from, to });
+      }
+    }
+  }
+
+  /** The blocks to read in each file. */
+  reading(): Map<string, BlockReading> {
+    const readings = new Map<string, BlockReading>();
+    for (const [file, index] of this.files) {
+      const selected = new Set<number>();
+      const add = (block: number) => {
+        if (block !== NEVER) selected.add(block);
+      };
+      for (const part of this.parts) {
+        if (part.index !== index) continue;
+        for (const block of part.word.within(part.from, part.to)) selected.add(block);
+        // A call of the word in progress over the range (a wait across the fork) is read whole.
+        forEachSpan(part.word, (first, last) => {
+          if (first <= part.to && last >= part.from) {
+            add(first);
+            add(last);
+          }
+        });
+      }
+      readings.set(file, new BlockReading(toRuns(index, [...selected].sort((a, b) => a - b)), index));
+    }
+    return readings;
+  }
+
+  /**
+   * After a read of `reading()` gave `calls` (those asked for): widens each range where a thread
+   * showed fewer than its window's calls on a side and has more there, or, when a call's order to
+   * the fork is unknown, to all of the threads' calls. False when nothing more is to be read.
+   */
+  grow(calls: SyscallEvent[]): boolean {
+    let grown = false;
+    for (const part of this.parts) {
+      const { index, window, fork, reach } = part;
+      if (!fork || !window.fork || (part.from <= reach.first && part.to >= reach.last)) continue;
+      const before = new Map<number, number>();
+      const after = new Map<number, number>();
+      let unordered = false;
+      for (const call of calls) {
+        if (call.start.stream !== index.stream || call.futex!.address !== window.word || !window.tids.has(call.tid)) continue;
+        const { start, end } = window.fork;
+        const orders = [compareStamps(call.start, start), compareStamps(call.start, end)];
+        if (call.end) orders.push(compareStamps(call.end, start), compareStamps(call.end, end));
+        if (orders.includes(null)) {
+          unordered = true;
+          break;
+        }
+        const first = index.blockOf(call.start.where.offset ?? 0);
+        const last = call.end ? index.blockOf(call.end.where.offset ?? 0) : first;
+        if (call.end && orders[2]! < 0 && last >= part.from && last <= part.to) before.set(call.tid, (before.get(call.tid) ?? 0) + 1);
+        if (orders[1]! > 0 && first >= part.from && first <= part.to) after.set(call.tid, (after.get(call.tid) ?? 0) + 1);
+      }
+      if (unordered) {
+        part.from = reach.first;
+        part.to = reach.last;
+        grown = true;
+        continue;
+      }
+      let back = part.from;
+      let forward = part.to;
+      for (const tid of window.tids) {
+        const own = part.word.threads.get(tid);
+        if (!own) continue;
+        if ((before.get(tid) ?? 0) < window.calls && part.from > own.first) back = Math.min(back, Math.max(own.first, part.from - (fork[0] - part.from + 1)));
+        if ((after.get(tid) ?? 0) < window.calls && part.to < own.last) forward = Math.max(forward, Math.min(own.last, part.to + (part.to - fork[1] + 1)));
+      }
+      if (back !== part.from || forward !== part.to) {
+        part.from = back;
+        part.to = forward;
+        grown = true;
+      }
+    }
+    return grown;
+  }
+}
+
+function forEachSpan(word: WordCalls, visit: (first: number, last: number) => void): void {
+  for (let i = 0; i < word.spans.length; i += 2) visit(word.spans[i]!, word.spans[i + 1]!);
+}
+
+/** Sorted blocks as runs of consecutive ones. */
+function toRuns(index: FileFutexIndex, blocks: number[]): BlockRun[] {
+  const runs: BlockRun[] = [];
+  for (let i = 0; i < blocks.length; ) {
+    let j = i;
+    while (j + 1 < blocks.length && blocks[j + 1] === blocks[j]! + 1) j++;
+    runs.push({ start: index.blocks[blocks[i]!]!, end: index.blocks[blocks[j]! + 1]?.offset ?? Infinity, first: blocks[i]!, last: blocks[j]! });
+    i = j + 1;
+  }
+  return runs;
+}
