@@ -187,6 +187,10 @@ export class TaskTree {
   /** Resolves tasks into processes; call once the whole trace has been observed. */
   finish(): void {
     this.foldReapedChildren();
+    // What folding needed while reading.
+    this.positions.clear();
+    this.creators.clear();
+    this.reaped.clear();
     const processOf = new Map<Task, Process>();
     const resolving = new Set<Task>();
     const orphanGroups = this.groupOrphans();
