@@ -93,12 +93,11 @@ export class TaskTree {
   /** Every process in order (a folded one by its number), once finished. */
   private processOrder: (Process | number)[] = [];
   private readonly foldReaped: boolean;
-  /** While folding: the tasks that made a task (never folded), the reaped ones not yet folded, the ones to fold. */
-  private readonly creators = new Set<Task>();
+  /** While folding: where each task that may still be folded is in `all` (not one that made a task). */
+  private readonly positions = new Map<Task, number>();
+  /** While folding: the reaped tasks not yet folded, and the ones to fold. */
   private readonly reaped = new Set<Task>();
   private readonly toFold: Task[] = [];
-  /** While folding: where each task not folded is in `all`. */
-  private readonly positions = new Map<Task, number>();
   /** The folded children's columns, one entry each; their creators' tasks and commands numbered. */
   private readonly folded = { tid: new IntColumn(), creator: new IntColumn(), exitCode: new IntColumn(), command: new IntColumn() };
   private readonly foldedCreators = new InternTable<Task>();
@@ -134,7 +133,7 @@ export class TaskTree {
         if (event.creatorTid !== null && task.creatorTid === null) {
           task.creatorTid = event.creatorTid;
           task.creator = this.current.get(event.creatorTid) ?? null;
-          if (this.foldReaped && task.creator) this.creators.add(task.creator);
+          if (task.creator) this.positions.delete(task.creator);
         }
         if (event.creatorLabel) task.creatorLabel ??= event.creatorLabel;
         if (event.tgid !== undefined) task.tgid = event.tgid;
@@ -189,7 +188,6 @@ export class TaskTree {
     this.foldReapedChildren();
     // What folding needed while reading.
     this.positions.clear();
-    this.creators.clear();
     this.reaped.clear();
     const processOf = new Map<Task, Process>();
     const resolving = new Set<Task>();
@@ -312,7 +310,7 @@ export class TaskTree {
     child.creatorLabel = null;
     child.createdAs = call.clone!.creates ?? (call.clone!.syscall === 'fork' || call.clone!.syscall === 'vfork' ? 'process' : null);
     child.creation = call;
-    if (this.foldReaped) this.creators.add(creator);
+    this.positions.delete(creator);
   }
 
   /** Folds the children reaped after they exited by themselves that made no task (see TaskTreeOptions). */
@@ -320,11 +318,9 @@ export class TaskTree {
     for (const task of this.toFold) {
       this.reaped.delete(task);
       const { creator, exit } = task;
-      const foldable =
-        creator !== null && task.createdAs === 'process' && task.tgid === null && task.creatorLabel === null && !this.creators.has(task) && exit !== null && 'code' in exit;
-      if (!foldable || this.current.get(task.tid) !== task) continue;
       const index = this.positions.get(task);
-      if (index === undefined) continue;
+      const foldable = creator !== null && task.createdAs === 'process' && task.tgid === null && task.creatorLabel === null && exit !== null && 'code' in exit;
+      if (index === undefined || !foldable || this.current.get(task.tid) !== task) continue;
       this.positions.delete(task);
       const { folded } = this;
       this.all[index] = folded.tid.push(task.tid);
