@@ -6,6 +6,9 @@
 // threads strace attached to) are grouped into address spaces at the end: a private futex can only
 // be woken from inside one address space, so a task whose FUTEX_WAKE_PRIVATE woke a waiter on a
 // word that another such task waited on shares its address space.
+//
+// For a report, the tree can fold the children a fork-heavy program makes by the million (forked,
+// exited, reaped, having made nothing) into integer columns instead of objects (TaskTreeOptions).
 
 import { isFutexWait, isFutexWake } from './futex.js';
 import type { CloneCall, ExitStatus, Stamp, SyscallEvent, TraceEvent } from './events.js';
