@@ -40,7 +40,7 @@ export function registerEvents(program: Command): void {
           writeOutSync(chunk);
           chunk = '';
         };
-        const { analysis } = await analyzeSources(sources, { onEvent: (event) => write(eventLine(event)) });
+        const { analysis } = await analyzeSources(sources, { onEvent: (event) => write(eventLine(event)), foldReaped: true });
         writeOutSync(chunk + eventsEnd(analysis.inputs));
         return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
       }),

@@ -262,7 +262,7 @@ async function record(argv: string[], options: RecordCliOptions): Promise<number
       await live.quit();
       live = null;
     } else {
-      const traced = await analyzeSources(sources, { onEvent: (event) => clock.observe(event) });
+      const traced = await analyzeSources(sources, { onEvent: (event) => clock.observe(event), foldReaped: true });
       analysis = traced.analysis;
       complete(analysis, traced.tree);
     }
