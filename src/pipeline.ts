@@ -32,6 +32,11 @@ export interface PipelineOptions {
   counter?: ByteCounter;
   /** The size of the blocks the first read notes the futex calls by, for the second to read only some (tests make it small). */
   blockBytes?: number;
+  /**
+   * Keep no object for a child reaped after it exited by itself (TaskTreeOptions): for a report,
+   * not for a view that follows the tree's tasks by their objects.
+   */
+  foldReaped?: boolean;
 }
 
 /** Reads the sources once into the analysis (and `onEvent`), then lets it finish. */
@@ -39,7 +44,7 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
   const inputs = emptyStats(sources);
   // A program run as `./prog` is found beside its trace, where it is often recorded.
   const besideTraces = new Set(sources.flatMap((s) => s.files.filter((f) => f !== '-').map((f) => dirname(f))));
-  const analysis = new ForkHangAnalysis(inputs, new LocalObjectFiles([...(options.objectDirs ?? []), ...besideTraces]));
+  const analysis = new ForkHangAnalysis(inputs, new LocalObjectFiles([...(options.objectDirs ?? []), ...besideTraces]), { foldReaped: options.foldReaped });
   const feed = (event: TraceEvent) => {
     analysis.observe(event);
     options.onEvent?.(event, analysis.tree);
@@ -62,7 +67,7 @@ export async function analyzeSources(sources: TraceSource[], options: PipelineOp
   });
 }
 
-/** The report alone. */
+/** The report alone (folding reaped children, unless told not to). */
 export async function analyzeTrace(sources: TraceSource[], options: PipelineOptions = {}): Promise<Analysis> {
-  return (await analyzeSources(sources, options)).analysis;
+  return (await analyzeSources(sources, { foldReaped: true, ...options })).analysis;
 }

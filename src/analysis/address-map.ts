@@ -113,6 +113,11 @@ export class AddressMap {
     if (event.kind !== 'syscall' || !returned(event) || event.result!.value! < 0) return;
     if (event.exec) return this.exec(event);
     if (CLONES.has(event.name)) return this.clone(event);
+    // A reaped process is gone (its clone was seen: it is in its parent's stream, before the wait).
+    if (event.wait?.status && event.result!.value! > 0) {
+      this.spaces.delete(event.result!.value!);
+      return;
+    }
     switch (event.name) {
       case 'open':
       case 'openat':

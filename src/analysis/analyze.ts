@@ -14,7 +14,7 @@ import { returned } from '../model/events.js';
 import type { FutexCallQuery, TraceEvent } from '../model/events.js';
 import { futexOpName } from '../model/futex.js';
 import { TaskTree } from '../model/tree.js';
-import type { Process } from '../model/tree.js';
+import type { FoldedProcess, Process, TaskTreeOptions } from '../model/tree.js';
 import { BlockWatcher } from './blocked.js';
 import type { HangCandidate } from './blocked.js';
 import { waitChain } from './chain.js';
@@ -45,9 +45,9 @@ export interface TraceAnalysis {
 }
 
 export class ForkHangAnalysis {
-  readonly tree = new TaskTree();
-  private readonly watcher = new BlockWatcher(this.tree);
-  private readonly forkThreads = new ForkThreads(this.tree);
+  readonly tree: TaskTree;
+  private readonly watcher: BlockWatcher;
+  private readonly forkThreads: ForkThreads;
   private readonly locks = new LockTracker();
   private readonly pipes = new PipeTracker();
   private readonly warnings: Warning[] = [];
@@ -56,12 +56,18 @@ export class ForkHangAnalysis {
 
   /**
    * `inputs`: the counts the reader fills in while it reads (reported as the analysis's inputs);
-   * `objects`: the files the trace maps, to name the locks by their symbols.
+   * `objects`: the files the trace maps, to name the locks by their symbols; `tree`: how the task
+   * tree keeps its tasks.
    */
   constructor(
     private readonly inputs: InputStats[],
     private readonly objects: ObjectFiles,
-  ) {}
+    tree: TaskTreeOptions = {},
+  ) {
+    this.tree = new TaskTree(tree);
+    this.watcher = new BlockWatcher(this.tree);
+    this.forkThreads = new ForkThreads(this.tree);
+  }
 
   observe(event: TraceEvent): void {
     if (event.kind === 'warning') {
@@ -177,17 +183,23 @@ function buildFinding(candidate: HangCandidate, ranked: RankedHolders, watcher: 
 }
 
 function summarizeProcesses(tree: TaskTree, watcher: BlockWatcher): ProcessSummary[] {
-  return tree.processes().map((process) => ({
-    pid: process.pid,
-    parentPid: process.parent?.pid ?? null,
-    threads: process.threads.map((t) => t.tid),
-    command: process.command,
-    exit: process.exit,
-    state: processState(process, watcher),
-  }));
+  const summaries: ProcessSummary[] = [];
+  for (const process of tree.everyProcess()) {
+    summaries.push({
+      pid: process.pid,
+      parentPid: process.parent?.pid ?? null,
+      threads: 'folded' in process ? [process.pid] : process.threads.map((t) => t.tid),
+      command: process.command,
+      exit: process.exit,
+      state: processState(process, watcher),
+    });
+  }
+  return summaries;
 }
 
-function processState(process: Process, watcher: BlockWatcher): ProcessState {
+function processState(process: Process | FoldedProcess, watcher: BlockWatcher): ProcessState {
+  // A folded child exited by itself and was reaped.
+  if ('folded' in process) return 'exited';
   if (process.exit && 'signal' in process.exit) return 'killed';
   const live = process.threads.filter((t) => !t.exited && !t.exit);
   if (live.length === 0) return process.exit ? 'exited' : 'unknown';
@@ -206,12 +218,14 @@ function unseenChildrenWarning(tree: TaskTree): Warning | null {
   const forked = tree.processes().filter((p) => p.forkCall !== null);
   const unseen = forked.filter((p) => p.threads.every((t) => !t.hasLines));
   if (unseen.length === 0) return null;
+  // A folded child was forked, and seen: it has its exit line.
+  const forkedCount = forked.length + tree.foldedCount;
   const where = unseen[0]!.forkCall!.start.where;
   const one = unseen.length === 1;
   const which = `${one ? 'child' : 'children'} ${listed(unseen.map((p) => String(p.pid)))}`;
   const why = `no line of ${one ? 'its' : 'their'} own (strace ran without -f, or its -e filter kept none of ${one ? 'its' : 'their'} calls)`;
   const advice = `whether ${one ? 'it' : 'they'} hung cannot be told; record with: strace -f -tt -T -o trace.log PROGRAM`;
-  if (unseen.length === forked.length) {
+  if (unseen.length === forkedCount) {
     throw new Error(`${where.file}: the trace cannot show the forked ${which}: ${one ? 'it has' : 'they have'} ${why}, so ${advice}`);
   }
   return { ...where, message: `forked ${which} ${one ? 'has' : 'have'} ${why}: ${advice}` };
@@ -225,6 +239,8 @@ function listed(pids: string[], max = 8): string {
 /** Several tasks and not one clone/fork: the trace was filtered (`-e trace=`) without them. */
 function missingCreationWarning(tree: TaskTree, inputs: InputStats[]): Warning | null {
   const tasks = tree.tasks();
+  // A folded child's fork is in the trace.
+  if (tree.foldedCount > 0) return null;
   if (tasks.length < 2 || tasks.some((t) => t.creation !== null || t.creatorTid !== null || t.tgid !== null)) return null;
   return {
     file: inputs[0]?.path ?? '-',

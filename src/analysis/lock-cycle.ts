@@ -54,6 +54,7 @@ export class LockTracker {
   private readonly tidWords = new Map<number, string>();
 
   observe(event: TraceEvent): void {
+    if (event.kind === 'exit' && event.supersededBy === undefined) this.tidWords.delete(event.tid);
     if (event.kind !== 'syscall') return;
     const futex = event.futex;
     if (futex) {

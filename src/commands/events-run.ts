@@ -19,7 +19,7 @@ export async function run(paths: string[], options: EventsOptions): Promise<numb
     writeOutSync(chunk);
     chunk = '';
   };
-  const { analysis } = await analyzeSources(sources, { onEvent: (event) => write(eventLine(event)) });
+  const { analysis } = await analyzeSources(sources, { onEvent: (event) => write(eventLine(event)), foldReaped: true });
   writeOutSync(chunk + eventsEnd(analysis.inputs));
   return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
 }

@@ -227,7 +227,12 @@ export async function run(argv: string[], options: RecordCliOptions): Promise<nu
     } else {
       const progress = new ReadProgress(sources);
       activity = () => progress.describe();
-      const traced = await analyzeSources(sources, { onEvent: (event) => clock.observe(event), counter: progress.counter, onSecondRead: () => progress.secondRead() });
+      const traced = await analyzeSources(sources, {
+        onEvent: (event) => clock.observe(event),
+        counter: progress.counter,
+        onSecondRead: () => progress.secondRead(),
+        foldReaped: true,
+      });
       analysis = traced.analysis;
       complete(analysis, traced.tree);
     }

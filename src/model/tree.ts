@@ -6,10 +6,14 @@
 // threads strace attached to) are grouped into address spaces at the end: a private futex can only
 // be woken from inside one address space, so a task whose FUTEX_WAKE_PRIVATE woke a waiter on a
 // word that another such task waited on shares its address space.
+//
+// For a report, the tree can fold the children a fork-heavy program makes by the million (forked,
+// exited, reaped, having made nothing) into integer columns instead of objects (TaskTreeOptions).
 
 import { isFutexWait, isFutexWake } from './futex.js';
 import type { CloneCall, ExitStatus, Stamp, SyscallEvent, TraceEvent } from './events.js';
 import { returned } from './events.js';
+import { IntColumn, InternTable } from '../util/int-column.js';
 
 export interface Task {
   tid: number;
@@ -41,6 +45,7 @@ export interface Process {
   key: string;
   threads: Task[];
   parent: Process | null;
+  /** Its children, but those a tree that folds reaped children folded (see TaskTreeOptions). */
   children: Process[];
   /** The parent's thread that forked it, and the call, when the log shows them. */
   forkTid: number | null;
@@ -49,6 +54,29 @@ export interface Process {
   exit: ExitStatus | null;
   /** How this process's membership was inferred, when it was (shown in reports). */
   inference: string | null;
+}
+
+/**
+ * A child the tree folded (see TaskTreeOptions): a process of one task that its parent forked and
+ * reaped after it exited by itself, and that made no task. Made when asked for, from the tree's columns.
+ */
+export interface FoldedProcess {
+  folded: true;
+  pid: number;
+  parent: Process;
+  command: string | null;
+  exit: { code: number };
+}
+
+export interface TaskTreeOptions {
+  /**
+   * Keep no `Task` or `Process` object for a folded child (FoldedProcess): tasks() and processes()
+   * leave it out, everyProcess() gives it in its place. A report only lists such a child, and a
+   * trace of a million of them then takes a few numbers each; views that follow every task by its
+   * object (the timeline, the TUI, the Chrome trace) keep them all. A trace without `+++ exited`
+   * lines (strace -qq) folds none: a line of a child's tid after its reaping could be its own.
+   */
+  foldReaped?: boolean;
 }
 
 interface PrivateFutexUse {
@@ -61,12 +89,31 @@ interface PrivateFutexUse {
 export class TaskTree {
   /** The current task of each tid (a tid can be reused after its task exits). */
   private readonly current = new Map<number, Task>();
-  private readonly all: Task[] = [];
+  /** Every task in the order first seen: a folded one by its number in the folded columns. */
+  private readonly all: (Task | number)[] = [];
   private readonly privateFutexUse = new Map<string, PrivateFutexUse>();
   private processList: Process[] = [];
+  /** Every process in order (a folded one by its number), once finished. */
+  private processOrder: (Process | number)[] = [];
+  private readonly foldReaped: boolean;
+  /** While folding: where each task that may still be folded is in `all` (not one that made a task). */
+  private readonly positions = new Map<Task, number>();
+  /** While folding: the reaped tasks not yet folded, and the ones to fold. */
+  private readonly reaped = new Set<Task>();
+  private readonly toFold: Task[] = [];
+  /** The folded children's columns, one entry each; their creators' tasks and commands numbered. */
+  private readonly folded = { tid: new IntColumn(), creator: new IntColumn(), exitCode: new IntColumn(), command: new IntColumn() };
+  private readonly foldedCreators = new InternTable<Task>();
+  private readonly foldedCommands = new InternTable<string>();
+
+  constructor(options: TaskTreeOptions = {}) {
+    this.foldReaped = options.foldReaped ?? false;
+  }
 
   observe(event: TraceEvent): void {
     if (event.kind === 'warning') return;
+    // Folded only now, so that whoever observes an event after the tree still finds its tasks.
+    this.foldReapedChildren();
     const task = this.taskFor(event.tid);
     task.hasLines = true;
     switch (event.kind) {
@@ -83,11 +130,13 @@ export class TaskTree {
         }
         task.exited = true;
         if (event.status) task.exit = event.status;
+        if (this.reaped.has(task)) this.toFold.push(task);
         break;
       case 'task':
         if (event.creatorTid !== null && task.creatorTid === null) {
           task.creatorTid = event.creatorTid;
           task.creator = this.current.get(event.creatorTid) ?? null;
+          if (task.creator) this.positions.delete(task.creator);
         }
         if (event.creatorLabel) task.creatorLabel ??= event.creatorLabel;
         if (event.tgid !== undefined) task.tgid = event.tgid;
@@ -103,16 +152,46 @@ export class TaskTree {
     return this.current.get(tid);
   }
 
+  /** Every task, but the folded ones. */
   tasks(): readonly Task[] {
-    return this.all;
+    return this.all.filter((t): t is Task => typeof t !== 'number');
   }
 
+  /** Every process, but the folded ones. */
   processes(): readonly Process[] {
     return this.processList;
   }
 
+  /** How many children were folded (each is one task and one process). */
+  get foldedCount(): number {
+    return this.folded.tid.length;
+  }
+
+  /** Every process in order, a folded one made from its columns (not kept: one at a time). */
+  *everyProcess(): Generator<Process | FoldedProcess> {
+    const exits = new Map<number, { code: number }>();
+    for (const process of this.processOrder) {
+      if (typeof process !== 'number') {
+        yield process;
+        continue;
+      }
+      const { tid, creator, exitCode, command } = this.folded;
+      const parent = this.foldedCreators.valueNumbered(creator.at(process)).process!;
+      const code = exitCode.at(process);
+      // One object for each exit code, shared by the summaries that hold it.
+      const exit = exits.get(code) ?? { code };
+      exits.set(code, exit);
+      const own = command.at(process);
+      yield { folded: true, pid: tid.at(process), parent, command: own < 0 ? parent.command : this.foldedCommands.valueNumbered(own), exit };
+    }
+  }
+
   /** Resolves tasks into processes; call once the whole trace has been observed. */
   finish(): void {
+    this.foldReapedChildren();
+    // What folding needed while reading.
+    this.positions.clear();
+    this.reaped.clear();
     const processOf = new Map<Task, Process>();
     const resolving = new Set<Task>();
     const orphanGroups = this.groupOrphans();
@@ -161,7 +240,8 @@ export class TaskTree {
       addTo(process.threads, task, (list) => (process.threads = list));
       return process;
     };
-    for (const task of this.all) {
+    for (const entry of this.all) {
+      const task = typeof entry === 'number' ? this.foldedCreators.valueNumbered(this.folded.creator.at(entry)) : entry;
       // Ancestors first, so that resolving a task never recurses down a long line of creators.
       const line: Task[] = [];
       const onLine = new Set<Task>();
@@ -170,6 +250,8 @@ export class TaskTree {
         onLine.add(t);
       }
       for (const t of line.reverse()) resolve(t);
+      // A folded child comes after its parent, where it would have been made.
+      if (typeof entry === 'number') this.processOrder.push(entry);
     }
     for (const process of this.processList) {
       const leader = process.threads.find((t) => t.tid === process.pid) ?? process.threads[0];
@@ -206,6 +288,10 @@ export class TaskTree {
         // A reaped process is gone with all its threads: no finding will quote how it was made,
         // so only where and when is kept (a fork-heavy trace keeps a million of these).
         if (reaped.creation) reaped.creation = placeOfCall(reaped.creation);
+        if (this.foldReaped) {
+          if (reaped.exited) this.toFold.push(reaped);
+          else this.reaped.add(reaped);
+        }
       }
     } else if (call.futex?.private && returned(call)) {
       this.recordPrivateFutex(task, call);
@@ -227,6 +313,26 @@ export class TaskTree {
     child.creatorLabel = null;
     child.createdAs = call.clone!.creates ?? (call.clone!.syscall === 'fork' || call.clone!.syscall === 'vfork' ? 'process' : null);
     child.creation = call;
+    this.positions.delete(creator);
+  }
+
+  /** Folds the children reaped after they exited by themselves that made no task (see TaskTreeOptions). */
+  private foldReapedChildren(): void {
+    for (const task of this.toFold) {
+      this.reaped.delete(task);
+      const { creator, exit } = task;
+      const index = this.positions.get(task);
+      const foldable = creator !== null && task.createdAs === 'process' && task.tgid === null && task.creatorLabel === null && exit !== null && 'code' in exit;
+      if (index === undefined || !foldable || this.current.get(task.tid) !== task) continue;
+      this.positions.delete(task);
+      const { folded } = this;
+      this.all[index] = folded.tid.push(task.tid);
+      folded.creator.push(this.foldedCreators.numberOf(creator));
+      folded.exitCode.push(exit.code);
+      folded.command.push(task.command === null ? -1 : this.foldedCommands.numberOf(task.command));
+      this.current.delete(task.tid);
+    }
+    this.toFold.length = 0;
   }
 
   private recordPrivateFutex(task: Task, call: SyscallEvent): void {
@@ -244,7 +350,7 @@ export class TaskTree {
 
   /** Tasks with no known creation, grouped by shared address space (union-find over futex evidence). */
   private groupOrphans(): Map<Task, Task[]> {
-    const orphans = this.all.filter((t) => t.creatorTid === null && t.createdAs === null && t.tgid === null);
+    const orphans = this.tasks().filter((t) => t.creatorTid === null && t.createdAs === null && t.tgid === null);
     const parent = new Map<Task, Task>(orphans.map((t) => [t, t]));
     const find = (t: Task): Task => {
       while (parent.get(t) !== t) t = parent.get(t)!;
@@ -252,7 +358,7 @@ export class TaskTree {
     };
     const threadsCreatedBy = new Map<number, number[]>();
     for (const t of this.all) {
-      if (t.creatorTid === null || t.createdAs !== 'thread') continue;
+      if (typeof t === 'number' || t.creatorTid === null || t.createdAs !== 'thread') continue;
       const siblings = threadsCreatedBy.get(t.creatorTid);
       if (siblings) siblings.push(t.tid);
       else threadsCreatedBy.set(t.creatorTid, [t.tid]);
@@ -286,7 +392,7 @@ export class TaskTree {
   private newProcess(pid: number | null, parent: Process | null): Process {
     const process: Process = {
       pid,
-      key: pid === null ? `unknown-${this.processList.length}` : `${pid}#${this.processList.length}`,
+      key: pid === null ? `unknown-${this.processOrder.length}` : `${pid}#${this.processOrder.length}`,
       threads: [],
       parent,
       children: [],
@@ -298,6 +404,7 @@ export class TaskTree {
     };
     if (parent) addTo(parent.children, process, (list) => (parent.children = list));
     this.processList.push(process);
+    this.processOrder.push(process);
     return process;
   }
 
@@ -319,6 +426,7 @@ export class TaskTree {
       process: null,
     };
     this.current.set(tid, task);
+    if (this.foldReaped) this.positions.set(task, this.all.length);
     this.all.push(task);
     return task;
   }

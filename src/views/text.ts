@@ -107,19 +107,20 @@ function treeLine(processes: ProcessSummary[], findings: Finding[]): string {
   const threads = processes.reduce((n, p) => n + p.threads.length, 0);
   const hung = new Set(findings.filter((f) => findingLabel(f) === 'HUNG').map((f) => f.pid));
   const parts = [`${counted(processes.length, 'process', 'processes')}, ${counted(threads, 'thread')}`];
-  if (hung.size) parts.push(`hung: ${listed([...hung].map(String))}`);
+  if (hung.size) parts.push(`hung: ${listed([...hung], String)}`);
   const ended = processes.filter((p) => p.exit && !hung.has(p.pid ?? NaN));
-  if (ended.length) parts.push(`ended: ${listed(ended.map((p) => `${processLabel(p)} ${exitText(p.exit!)}`))}`);
+  if (ended.length) parts.push(`ended: ${listed(ended, (p) => `${processLabel(p)} ${exitText(p.exit!)}`)}`);
   const waiting = processes.filter((p) => p.state === 'waiting-child');
-  if (waiting.length) parts.push(`waiting for children: ${listed(waiting.map(processLabel))}`);
+  if (waiting.length) parts.push(`waiting for children: ${listed(waiting, processLabel)}`);
   return `Tree: ${parts.join('; ')}`;
 }
 
-/** A list for the one-line summary: its first and last few items, with how many are left out. */
-function listed(items: string[], ends = 6): string {
+/** A list for the one-line summary: its first and last few items, with how many are left out (only those labelled: a million ended children). */
+function listed<T>(items: readonly T[], label: (item: T) => string, ends = 6): string {
   const shown = headAndTail(items, ends);
-  if (shown.omitted === 0) return shown.head.join(', ');
-  return `${shown.head.slice(0, ends).join(', ')}, ... ${shown.omitted} more ..., ${shown.head.slice(ends).join(', ')}`;
+  const labels = shown.head.map((item) => label(item));
+  if (shown.omitted === 0) return labels.join(', ');
+  return `${labels.slice(0, ends).join(', ')}, ... ${shown.omitted} more ..., ${labels.slice(ends).join(', ')}`;
 }
 
 function renderWarnings(analysis: Analysis, style: Style, max: number): string[] {
