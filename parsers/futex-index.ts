@@ -255,19 +255,24 @@ export class BlockPlan {
   reading(): Map<string, BlockReading> {
     const readings = new Map<string, BlockReading>();
     for (const [file, index] of this.files) {
-      const selected = new Set<number>();
-      const add = (block: number) => {
-        if (block !== NEVER) selected.add(block);
-      };
+      // A word's ranges merged first: its calls are visited once however many forks ask for it
+      // (a parent that forked 100,000 children that hang on one word asks 100,000 times).
+      const ranges = new Map<WordCalls, [number, number][]>();
       for (const part of this.parts) {
         if (part.index !== index) continue;
-        for (const block of part.word.within(part.from, part.to)) selected.add(block);
-        // A call of the word in progress over the range (a wait across the fork) is read whole.
-        forEachSpan(part.word, (first, last) => {
-          if (first <= part.to && last >= part.from) {
-            add(first);
-            add(last);
-          }
+        const list = ranges.get(part.word);
+        if (list) list.push([part.from, part.to]);
+        else ranges.set(part.word, [[part.from, part.to]]);
+      }
+      const selected = new Set<number>();
+      for (const [word, list] of ranges) {
+        const merged = mergeRanges(list);
+        for (const [from, to] of merged) for (const block of word.within(from, to)) selected.add(block);
+        // A call of the word in progress over a range (a wait across the fork) is read whole.
+        forEachSpan(word, (first, last) => {
+          if (!overlapsAny(merged, first, last)) return;
+          selected.add(first);
+          if (last !== NEVER) selected.add(last);
         });
       }
       readings.set(file, new BlockReading(toRuns(index, [...selected].sort((a, b) => a - b)), index));
@@ -324,6 +329,31 @@ export class BlockPlan {
     }
     return grown;
   }
+}
+
+/** Ranges [from, to] of blocks, sorted and joined where they overlap or touch. */
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of sorted) {
+    const last = merged.at(-1);
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
+}
+
+/** Whether [first, last] meets one of the sorted, disjoint `ranges`. */
+function overlapsAny(ranges: [number, number][], first: number, last: number): boolean {
+  // The first range that does not end before `first`.
+  let low = 0;
+  let high = ranges.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (ranges[middle]![1] < first) low = middle + 1;
+    else high = middle;
+  }
+  return low < ranges.length && ranges[low]![0] <= last;
 }
 
 function forEachSpan(word: WordCalls, visit: (first: number, last: number) => void): void {

@@ -221,6 +221,8 @@ export interface ReadTraceOptions {
   blocks?: ReadonlyMap<string, BlockReading>;
   /** The first stream id (a read of one source of several numbers its streams as a read of them all did). */
   firstStream?: number;
+  /** With `calls: 'futex'`: the tasks whose calls are asked for (see StraceReadOptions). */
+  tids?: ReadonlySet<number>;
 }
 
 /**
@@ -307,7 +309,7 @@ function emptyMessage(name: string): string {
 const shownPath = (source: TraceSource) => (source.path === '-' ? '- (stdin)' : source.path);
 
 async function* readStraceSource(source: TraceSource, stats: InputStats, newStream: () => number, options: ReadTraceOptions): AsyncGenerator<TraceEvent[]> {
-  const { calls, counter, index, blocks } = options;
+  const { calls, counter, index, blocks, tids } = options;
   if (source.format === 'strace-ff') {
     const { readStraceFf } = await import('./strace-ff.js');
     yield* readStraceFf(source.files, stats, newStream, { calls, counter, index, blocks });
@@ -321,7 +323,7 @@ async function* readStraceSource(source: TraceSource, stats: InputStats, newStre
   }
   for (const file of source.files) {
     const stream = newStream();
-    const read: StraceReadOptions = { follow: options.follow, calls, counter };
+    const read: StraceReadOptions = { follow: options.follow, calls, tids, counter };
     // A compressed file is decompressed from its start only: it gets no index, and is read whole again.
     if (index && compressionOf(file) === null) read.index = index.add(file, stream);
     if (blocks) read.blocks = blocks.get(file) ?? new BlockReading([], null);
@@ -352,7 +354,7 @@ export async function* readFutexCalls(sources: TraceSource[], query: FutexCallQu
     event.kind === 'syscall' && event.futex !== undefined && query.tids.has(event.tid) && query.words.has(event.futex.address);
   // A source with no futex call gives nothing: that is no error here.
   const read = (from: TraceSource[], firstStream: number, blocks?: ReadonlyMap<string, BlockReading>) =>
-    readTraceBatches(from, emptyStats(from), { calls: 'futex', mayBeEmpty: true, counter, firstStream, blocks });
+    readTraceBatches(from, emptyStats(from), { calls: 'futex', tids: query.tids, mayBeEmpty: true, counter, firstStream, blocks });
   async function* whole(from: TraceSource[], firstStream: number): AsyncGenerator<SyscallEvent> {
     for await (const batch of read(from, firstStream)) for (const event of batch) if (asked(event)) yield event;
   }

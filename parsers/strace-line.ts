@@ -194,6 +194,24 @@ export function scanWholeCall(text: string, withPid: boolean, wanted: (name: str
   return wholeCall;
 }
 
+/** A line's pid column and time, as `scanWholeCall` reads them, for any line; the object is reused by the next call. */
+export function scanLead(text: string, withPid: boolean): { pid: number | null; time: Pick<LineTime, 'us' | 'relative'> | null; timeStart: number; timeEnd: number } {
+  scanPrefix(text, withPid);
+  lead.pid = layout.pid;
+  lead.timeStart = layout.timeStart;
+  lead.timeEnd = layout.timeEnd;
+  if (layout.timeEnd < 0) lead.time = null;
+  else {
+    leadTime.us = layout.timeUs;
+    leadTime.relative = layout.timeRelative;
+    lead.time = leadTime;
+  }
+  return lead;
+}
+
+const leadTime = { us: 0, relative: false };
+const lead: ReturnType<typeof scanLead> = { pid: null, time: null, timeStart: -1, timeEnd: -1 };
+
 /** Reads a time at `start` into `layout` (timeUs, timeRelative): its end, or -1 if there is none. */
 function scanTime(text: string, start: number): number {
   const integerEnd = digitsEnd(text, start);

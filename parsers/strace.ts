@@ -20,8 +20,8 @@ import type { ClockState } from './assemble.js';
 import type { BlockReading, BlockStart, FileFutexIndex } from './futex-index.js';
 import { readLineBatches } from './lines.js';
 import type { ReadLine, ReadLinesOptions } from './lines.js';
-import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, scanWholeCall } from './strace-line.js';
-import type { LineBody, LineParse, ParsedLine } from './strace-line.js';
+import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, scanLead, scanWholeCall } from './strace-line.js';
+import type { LineBody, LineParse, LineTime, ParsedLine } from './strace-line.js';
 import { CALLS_TO_CHECK } from './types.js';
 import type { CallSelection, InputStats } from './types.js';
 
@@ -46,6 +46,8 @@ export interface StraceReadOptions {
   reopen?: ReadLinesOptions['reopen'];
   follow?: ReadLinesOptions['follow'];
   calls?: CallSelection;
+  /** With `calls: 'futex'`: the tasks whose calls are asked for; other tasks' lines (in a log with a pid column) are left out. */
+  tids?: ReadonlySet<number>;
   counter?: ReadLinesOptions['counter'];
   /** Filled while the file is read: where its futex calls are, and where reading may restart (parsers/futex-index.ts). */
   index?: FileFutexIndex;
@@ -156,12 +158,21 @@ export async function* readStraceLog(
     // -k frames belong to the call before them.
     const nextFirst = next.text.charCodeAt(0);
     if (nextFirst === SPACE || nextFirst === GREATER) return false;
+    // Another task's line, whatever it is: a parent that forked 100,000 children asks for none of theirs.
+    const tids = options.tids;
+    if (tids) {
+      const { pid, time, timeStart, timeEnd } = scanLead(line.text, withPid);
+      if (pid !== null && !tids.has(pid)) return passTime(line, time, timeStart, timeEnd);
+    }
     const call = scanWholeCall(line.text, withPid, (name) => !FUTEX_CALLS.has(name));
-    if (call === null) return false;
-    const us = clock.peek(call.time);
+    return call !== null && passTime(line, call.time, call.timeStart, call.timeEnd);
+  };
+  /** A line left out still moves the clock; false (read it) when its time goes back, to say so. */
+  const passTime = (line: ReadLine, time: Pick<LineTime, 'us' | 'relative'> | null, timeStart: number, timeEnd: number): boolean => {
+    const us = clock.peek(time);
     if (us !== null && !timesBroken && lastTime.line > 0 && us < lastTime.us) return false;
-    clock.absolute(call.time);
-    if (us !== null && !timesBroken) setLastTime(us, line.line, line.text, call.timeStart, call.timeEnd);
+    clock.absolute(time);
+    if (us !== null && !timesBroken) setLastTime(us, line.line, line.text, timeStart, timeEnd);
     return true;
   };
   const blockStart = (line: ReadLine): BlockStart => ({
