@@ -54,7 +54,9 @@ export class LockTracker {
   private readonly tidWords = new Map<number, string>();
 
   observe(event: TraceEvent): void {
-    if (event.kind === 'exit' && event.supersededBy === undefined) this.tidWords.delete(event.tid);
+    // A thread that exited by itself has no TID word left to wait on (a million of them keep none);
+    // one killed, as the whole tree is when record stops it, is still what its joiner waited for.
+    if (event.kind === 'exit' && event.status !== null && 'code' in event.status) this.tidWords.delete(event.tid);
     if (event.kind !== 'syscall') return;
     const futex = event.futex;
     if (futex) {
