@@ -14,8 +14,22 @@ const LOCK = '0x55d0c0a4e040';
 const THREAD_FLAGS =
   'CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID';
 
+/**
+ * A deterministic pseudo-random sequence (mulberry32), so every run writes the same log: a number
+ * in [0, n) at each call.
+ */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+}
+
 /** `-tt` wall-clock time of `us` microseconds: HH:MM:SS.uuuuuu. */
-function time(us: number): string {
+export function time(us: number): string {
   const s = Math.floor(us / 1e6);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(Math.floor(s / 3600) % 24)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String(us % 1e6).padStart(6, '0')}`;
@@ -71,14 +85,7 @@ export async function writeRealisticLog(path: string, megabytes: number): Promis
   };
   const workers = Array.from({ length: 8 }, (_, i) => MAIN + 1 + i);
   const locks = Array.from({ length: 16 }, (_, i) => `0x55d0c0a4${(0xe040 + i * 0x40).toString(16)}`);
-  /** A deterministic pseudo-random sequence (mulberry32), so every run writes the same log. */
-  let seed = 12345;
-  const random = (n: number) => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const random = seededRandom(12345);
   await line(MAIN, 'execve("./server", ["./server", "--workers", "8"], 0x7ffd2c1e8f18 /* 12 vars */) = 0 <0.000300>');
   for (const tid of workers) {
     await line(MAIN, `clone3({flags=${THREAD_FLAGS}, exit_signal=0, stack=0x7f0e299ff000, stack_size=0x7fff00} => {parent_tid=[${tid}]}, 88) = ${tid} <0.000060>`);

@@ -11,6 +11,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom, time } from './biglog.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const MAIN = 1000;
@@ -23,13 +24,6 @@ const NOISE = [
   'close(9) = 0 <0.000006>',
   'fstat(28, {st_mode=S_IFREG|0644, st_size=90441, ...}) = 0 <0.000005>',
 ];
-
-/** `-tt` time of `us` microseconds. */
-function time(us: number): string {
-  const s = Math.floor(us / 1e6);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(s / 3600) % 24)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String(us % 1e6).padStart(6, '0')}`;
-}
 
 /** Writes DIR/trace-f.log and DIR/ff/trace.TID with the same lines. */
 function writeTrace(dir: string, threads: number, lines: number): void {
@@ -55,14 +49,7 @@ function writeTrace(dir: string, threads: number, lines: number): void {
     perThread.set(tid, (perThread.get(tid) ?? '') + stamped);
     if (mergedText.length > 1 << 16) flush();
   };
-  // mulberry32: every run writes the same trace.
-  let seed = 11;
-  const random = (n: number) => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const random = seededRandom(11);
   line(MAIN, 'execve("./server", ["./server"], 0x7ffd2c1e8f18 /* 12 vars */) = 0 <0.000300>');
   const tids = Array.from({ length: threads }, (_, i) => MAIN + 1 + i);
   for (const tid of tids) line(MAIN, `clone3({flags=${THREAD_FLAGS}, exit_signal=0, stack=0x7f0e299ff000, stack_size=0x7fff00} => {parent_tid=[${tid}]}, 88) = ${tid} <0.000060>`);

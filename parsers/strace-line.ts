@@ -150,22 +150,49 @@ function scanPrefix(text: string, withPid: boolean): void {
   layout.bodyStart = i;
 }
 
-/** A whole call's line as `scanWholeCall` read it, without its arguments or result decoded. */
-export interface WholeCallLine {
+/** A line's pid column and time as the scans read them (the time's text is only sliced when said). */
+export interface LineLead {
+  pid: number | null;
   /** The time's value (for the trace's clock), or null when the line has none. */
   time: Pick<LineTime, 'us' | 'relative'> | null;
   /** Where the time's text is in the line. */
   timeStart: number;
   timeEnd: number;
+}
+
+/** A whole call's line as `scanWholeCall` read it, without its arguments or result decoded. */
+export interface WholeCallLine extends LineLead {
   name: string;
 }
 
+const lead: LineLead = { pid: null, time: null, timeStart: -1, timeEnd: -1 };
+const leadTime = { us: 0, relative: false };
+const wholeCall: WholeCallLine = { pid: null, time: null, timeStart: -1, timeEnd: -1, name: '' };
 const wholeCallTime = { us: 0, relative: false };
-const wholeCall: WholeCallLine = { time: null, timeStart: -1, timeEnd: -1, name: '' };
+
+/** Copies what `scanPrefix` found of the line's lead into `into`, its time into `time` (both reused). */
+function copyLead<T extends LineLead>(into: T, time: { us: number; relative: boolean }): T {
+  into.pid = layout.pid;
+  into.timeStart = layout.timeStart;
+  into.timeEnd = layout.timeEnd;
+  if (layout.timeEnd < 0) into.time = null;
+  else {
+    time.us = layout.timeUs;
+    time.relative = layout.timeRelative;
+    into.time = time;
+  }
+  return into;
+}
+
+/** Any line's pid column and time; the object returned is reused by the next call. */
+export function scanLead(text: string, withPid: boolean): LineLead {
+  scanPrefix(text, withPid);
+  return copyLead(lead, leadTime);
+}
 
 /**
  * A line that `parseStraceLine` would read as a whole call (`name(args) = result`), read only for
- * its time and name, when `wanted` says its name is of interest (asked before the rest of the line
+ * its lead and name, when `wanted` says its name is of interest (asked before the rest of the line
  * is looked at); null for any other line. The object returned is reused by the next call.
  */
 export function scanWholeCall(text: string, withPid: boolean, wanted: (name: string) => boolean): WholeCallLine | null {
@@ -182,35 +209,9 @@ export function scanWholeCall(text: string, withPid: boolean, wanted: (name: str
   const equals = skipSpaces(text, close + 1);
   if (equals >= end || text.charCodeAt(equals) !== EQUALS) return null;
   if (skipSpaces(text, equals + 1) >= end) return null;
-  wholeCall.timeStart = layout.timeStart;
-  wholeCall.timeEnd = layout.timeEnd;
-  if (layout.timeEnd < 0) wholeCall.time = null;
-  else {
-    wholeCallTime.us = layout.timeUs;
-    wholeCallTime.relative = layout.timeRelative;
-    wholeCall.time = wholeCallTime;
-  }
   wholeCall.name = name;
-  return wholeCall;
+  return copyLead(wholeCall, wholeCallTime);
 }
-
-/** A line's pid column and time, as `scanWholeCall` reads them, for any line; the object is reused by the next call. */
-export function scanLead(text: string, withPid: boolean): { pid: number | null; time: Pick<LineTime, 'us' | 'relative'> | null; timeStart: number; timeEnd: number } {
-  scanPrefix(text, withPid);
-  lead.pid = layout.pid;
-  lead.timeStart = layout.timeStart;
-  lead.timeEnd = layout.timeEnd;
-  if (layout.timeEnd < 0) lead.time = null;
-  else {
-    leadTime.us = layout.timeUs;
-    leadTime.relative = layout.timeRelative;
-    lead.time = leadTime;
-  }
-  return lead;
-}
-
-const leadTime = { us: 0, relative: false };
-const lead: ReturnType<typeof scanLead> = { pid: null, time: null, timeStart: -1, timeEnd: -1 };
 
 /** Reads a time at `start` into `layout` (timeUs, timeRelative): its end, or -1 if there is none. */
 function scanTime(text: string, start: number): number {
