@@ -12,6 +12,8 @@
 //            on a lock its first ancestor's thread held (one finding with a wait chain N long);
 //   fan:N    one parent forks N children while a thread holds a lock, every child hangs on it
 //            (N findings), the parent sits in wait4(-1);
+//   busyfan:N fan:N whose holder thread also wakes the lock after each fork (its calls on the word
+//            interleave the forks, as a worker's do that keeps using the lock);
 //   pids:N   one parent forks N children that exit and are reaped (N distinct pids), then one more
 //            that hangs.
 
@@ -32,7 +34,7 @@ const THREAD_FLAGS =
 const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0e2a200a10)';
 const BLOCKED = `futex(${LOCK}, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>`;
 
-type Shape = 'chain' | 'fan' | 'pids';
+type Shape = 'chain' | 'fan' | 'busyfan' | 'pids';
 
 /** `-tt` wall-clock time of `us` microseconds: HH:MM:SS.uuuuuu. */
 function time(us: number): string {
@@ -70,10 +72,12 @@ async function writeScaleLog(path: string, shape: Shape, n: number): Promise<voi
       break;
     }
     case 'fan':
+    case 'busyfan':
       for (let i = 0; i < n; i++) {
         const child = FIRST_CHILD + i;
         await line(ROOT, `${FORK} = ${child} <0.000100>`);
         await line(child, BLOCKED);
+        if (shape === 'busyfan') await line(HOLDER, `futex(${LOCK}, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000010>`);
       }
       await line(ROOT, 'wait4(-1,  <unfinished ...>');
       break;
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
   const cases = process.argv.slice(2);
   const runs = (cases.length ? cases : ['chain:10000', 'chain:100000', 'chain:200000', 'fan:10000', 'fan:100000', 'pids:1000000']).map((c) => {
     const [shape = '', count] = c.split(':');
-    if (!['chain', 'fan', 'pids'].includes(shape) || !(Number(count) > 0)) throw new Error(`not SHAPE:N: ${c}`);
+    if (!['chain', 'fan', 'busyfan', 'pids'].includes(shape) || !(Number(count) > 0)) throw new Error(`not SHAPE:N: ${c}`);
     return { shape: shape as Shape, n: Number(count) };
   });
   const directory = mkdtempSync(join(tmpdir(), 'forkscope-bench-scale-'));
