@@ -173,12 +173,14 @@ export class FileFutexIndex {
       return [this.blockOf(start.where.offset), this.blockOf(end.where.offset)];
     }
     if (this.untimed || start.us === null || end.us === null || this.blocks.some((b) => b.us === null)) return null;
+    // Both times only grow from block to block.
+    const { blocks } = this;
     // A call ending after the fork began has its line in a block after which the latest end read passed it.
-    const afterEnd = this.blocks.findIndex((b) => b.endUs > start.us!);
-    const from = afterEnd < 0 ? this.blocks.length - 1 : Math.max(0, afterEnd - 1);
+    const afterEnd = firstIndex(blocks.length, (i) => blocks[i]!.endUs > start.us!);
+    const from = afterEnd === blocks.length ? blocks.length - 1 : Math.max(0, afterEnd - 1);
     // A call ending before it, in a block whose lines started before it.
-    const startedAfter = this.blocks.findIndex((b) => b.us! > end.us!);
-    const to = startedAfter < 0 ? this.blocks.length - 1 : Math.max(from, startedAfter - 1);
+    const startedAfter = firstIndex(blocks.length, (i) => blocks[i]!.us! > end.us!);
+    const to = startedAfter === blocks.length ? blocks.length - 1 : Math.max(from, startedAfter - 1);
     return [from, to];
   }
 }
@@ -232,21 +234,37 @@ interface Part {
  * a fork not in the trace) reads all of its threads' calls on the word there.
  */
 export class BlockPlan {
-  private readonly parts: Part[] = [];
+  /** Each file's parts. */
+  private readonly parts = new Map<FileFutexIndex, Part[]>();
 
   constructor(
     private readonly files: Map<string, FileFutexIndex>,
     windows: FutexCallWindow[],
   ) {
+    // The files where each thread called on each word: a window looks only there (a -ff set of
+    // 100,000 hung children's files asks for the parent's one or two).
+    const holding = new Map<string, Set<FileFutexIndex>>();
     for (const index of files.values()) {
-      for (const window of windows) {
-        const word = index.words.get(window.word);
-        const reaches = [...window.tids].flatMap((tid) => word?.threads.get(tid) ?? []);
-        if (!word || reaches.length === 0) continue;
+      this.parts.set(index, []);
+      for (const [address, word] of index.words) {
+        for (const tid of word.threads.keys()) {
+          const key = wordAndTid(address, tid);
+          const set = holding.get(key);
+          if (set) set.add(index);
+          else holding.set(key, new Set([index]));
+        }
+      }
+    }
+    for (const window of windows) {
+      const indexes = new Set<FileFutexIndex>();
+      for (const tid of window.tids) for (const index of holding.get(wordAndTid(window.word, tid)) ?? []) indexes.add(index);
+      for (const index of indexes) {
+        const word = index.words.get(window.word)!;
+        const reaches = [...window.tids].flatMap((tid) => word.threads.get(tid) ?? []);
         const reach = { first: Math.min(...reaches.map((r) => r.first)), last: Math.max(...reaches.map((r) => r.last)) };
         const fork = window.fork && index.forkBlocks(window.fork);
         const [from, to] = fork ?? [reach.first, reach.last];
-        this.parts.push({ index, window, word, reach, fork, from, to });
+        this.parts.get(index)!.push({ index, window, word, reach, fork, from, to });
       }
     }
   }
@@ -258,8 +276,7 @@ export class BlockPlan {
       // A word's ranges merged first: its calls are visited once however many forks ask for it
       // (a parent that forked 100,000 children that hang on one word asks 100,000 times).
       const ranges = new Map<WordCalls, [number, number][]>();
-      for (const part of this.parts) {
-        if (part.index !== index) continue;
+      for (const part of this.parts.get(index) ?? []) {
         const list = ranges.get(part.word);
         if (list) list.push([part.from, part.to]);
         else ranges.set(part.word, [[part.from, part.to]]);
@@ -286,49 +303,145 @@ export class BlockPlan {
    * the fork is unknown, to all of the threads' calls. False when nothing more is to be read.
    */
   grow(calls: SyscallEvent[]): boolean {
+    const read = new Map<string, ReadCalls>();
+    for (const call of calls) {
+      const key = `${call.start.stream} ${wordAndTid(call.futex!.address, call.tid)}`;
+      const own = read.get(key);
+      if (own) own.calls.push(call);
+      else read.set(key, new ReadCalls(call));
+    }
     let grown = false;
-    for (const part of this.parts) {
-      const { index, window, fork, reach } = part;
-      if (!fork || !window.fork || (part.from <= reach.first && part.to >= reach.last)) continue;
-      const before = new Map<number, number>();
-      const after = new Map<number, number>();
-      let unordered = false;
-      for (const call of calls) {
-        if (call.start.stream !== index.stream || call.futex!.address !== window.word || !window.tids.has(call.tid)) continue;
-        const { start, end } = window.fork;
-        const orders = [compareStamps(call.start, start), compareStamps(call.start, end)];
-        if (call.end) orders.push(compareStamps(call.end, start), compareStamps(call.end, end));
-        if (orders.includes(null)) {
-          unordered = true;
-          break;
+    for (const parts of this.parts.values()) {
+      for (const part of parts) {
+        const { index, window, fork, reach } = part;
+        if (!fork || !window.fork || (part.from <= reach.first && part.to >= reach.last)) continue;
+        const counts = new Map<number, { before: number; after: number }>();
+        let unordered = false;
+        for (const tid of window.tids) {
+          const own = read.get(`${index.stream} ${wordAndTid(window.word, tid)}`);
+          if (!own) continue;
+          if (own.unorderedAgainst(window.fork)) {
+            unordered = true;
+            break;
+          }
+          counts.set(tid, own.count(window.fork, part, index));
         }
-        const first = index.blockOf(call.start.where.offset ?? 0);
-        const last = call.end ? index.blockOf(call.end.where.offset ?? 0) : first;
-        if (call.end && orders[2]! < 0 && last >= part.from && last <= part.to) before.set(call.tid, (before.get(call.tid) ?? 0) + 1);
-        if (orders[1]! > 0 && first >= part.from && first <= part.to) after.set(call.tid, (after.get(call.tid) ?? 0) + 1);
-      }
-      if (unordered) {
-        part.from = reach.first;
-        part.to = reach.last;
-        grown = true;
-        continue;
-      }
-      let back = part.from;
-      let forward = part.to;
-      for (const tid of window.tids) {
-        const own = part.word.threads.get(tid);
-        if (!own) continue;
-        if ((before.get(tid) ?? 0) < window.calls && part.from > own.first) back = Math.min(back, Math.max(own.first, part.from - (fork[0] - part.from + 1)));
-        if ((after.get(tid) ?? 0) < window.calls && part.to < own.last) forward = Math.max(forward, Math.min(own.last, part.to + (part.to - fork[1] + 1)));
-      }
-      if (back !== part.from || forward !== part.to) {
-        part.from = back;
-        part.to = forward;
-        grown = true;
+        if (unordered) {
+          part.from = reach.first;
+          part.to = reach.last;
+          grown = true;
+          continue;
+        }
+        let back = part.from;
+        let forward = part.to;
+        for (const tid of window.tids) {
+          const own = part.word.threads.get(tid);
+          if (!own) continue;
+          const { before, after } = counts.get(tid) ?? { before: 0, after: 0 };
+          if (before < window.calls && part.from > own.first) back = Math.min(back, Math.max(own.first, part.from - (fork[0] - part.from + 1)));
+          if (after < window.calls && part.to < own.last) forward = Math.max(forward, Math.min(own.last, part.to + (part.to - fork[1] + 1)));
+        }
+        if (back !== part.from || forward !== part.to) {
+          part.from = back;
+          part.to = forward;
+          grown = true;
+        }
       }
     }
     return grown;
   }
+}
+
+const wordAndTid = (word: string, tid: number) => `${word} ${tid}`;
+
+/** The first i in [0, length) for which `past(i)`, when it is false up to some i and true from there (length: none). */
+function firstIndex(length: number, past: (i: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (past(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/**
+ * The calls a read gave of one thread on one word in one file, in the order read. A thread is in
+ * one call at a time and a file's times only go forward, so their starts, ends and blocks only grow
+ * and a fork's window is counted by binary search (a window per fork of a parent whose thread keeps
+ * using the lock would otherwise visit every call of every fork).
+ */
+class ReadCalls {
+  readonly calls: SyscallEvent[];
+  /** The times of the calls' starts and ends, null when one has none. */
+  private times: Set<number> | null | undefined;
+  private blocks: CallBlocks | undefined;
+
+  constructor(first: SyscallEvent) {
+    this.calls = [first];
+  }
+
+  /** Whether a call's order to the fork is unknown (times missing or equal, in another stream). */
+  unorderedAgainst(fork: { start: Stamp; end: Stamp }): boolean {
+    if (this.calls[0]!.start.stream === fork.start.stream) return false;
+    if (this.times === undefined) {
+      const times = new Set<number>();
+      for (const call of this.calls) for (const { us } of call.end ? [call.start, call.end] : [call.start]) if (us !== null) times.add(us);
+      const untimed = this.calls.some((call) => call.start.us === null || call.end?.us === null);
+      this.times = untimed ? null : times;
+    }
+    return fork.start.us === null || fork.end.us === null || this.times === null || this.times.has(fork.start.us) || this.times.has(fork.end.us);
+  }
+
+  /** The calls ending before the fork with their last line in the part's blocks, and starting after it with their first. */
+  count(fork: { start: Stamp; end: Stamp }, part: Part, index: FileFutexIndex): { before: number; after: number } {
+    const blocks = (this.blocks ??= new CallBlocks(this.calls, index));
+    const { ended, lastBlocks, firstBlocks } = blocks;
+    const inPart = (block: number) => block >= part.from && block <= part.to;
+    if (!(fork.start.stream === this.calls[0]!.start.stream ? blocks.bySeq : blocks.byUs)) {
+      let before = 0;
+      let after = 0;
+      for (const [i, call] of ended.entries()) if (compareStamps(call.end!, fork.start)! < 0 && inPart(lastBlocks[i]!)) before++;
+      for (const [i, call] of this.calls.entries()) if (compareStamps(call.start, fork.end)! > 0 && inPart(firstBlocks[i]!)) after++;
+      return { before, after };
+    }
+    const endedBefore = firstIndex(ended.length, (i) => compareStamps(ended[i]!.end!, fork.start)! >= 0);
+    const lastFrom = firstIndex(lastBlocks.length, (i) => lastBlocks[i]! >= part.from);
+    const lastTo = firstIndex(lastBlocks.length, (i) => lastBlocks[i]! > part.to);
+    const startedAfter = firstIndex(this.calls.length, (i) => compareStamps(this.calls[i]!.start, fork.end)! > 0);
+    const firstFrom = firstIndex(firstBlocks.length, (i) => firstBlocks[i]! >= part.from);
+    const firstTo = firstIndex(firstBlocks.length, (i) => firstBlocks[i]! > part.to);
+    return {
+      before: Math.max(0, Math.min(endedBefore, lastTo) - lastFrom),
+      after: Math.max(0, firstTo - Math.max(startedAfter, firstFrom)),
+    };
+  }
+}
+
+/** One thread's calls' blocks, and whether their places only grow in the order read (else they are counted one by one). */
+class CallBlocks {
+  readonly ended: SyscallEvent[];
+  readonly firstBlocks: number[];
+  readonly lastBlocks: number[];
+  /** Starts and ends grow by line (placed against a fork in their stream)... */
+  readonly bySeq: boolean;
+  /** ...and by time (against a fork in another stream). */
+  readonly byUs: boolean;
+
+  constructor(calls: SyscallEvent[], index: FileFutexIndex) {
+    this.ended = calls.filter((call) => call.end);
+    this.firstBlocks = calls.map((call) => index.blockOf(call.start.where.offset ?? 0));
+    this.lastBlocks = this.ended.map((call) => index.blockOf(call.end!.where.offset ?? 0));
+    const blocksGrow = grows(this.firstBlocks) && grows(this.lastBlocks);
+    this.bySeq = blocksGrow && grows(calls.map((c) => c.start.seq)) && grows(this.ended.map((c) => c.end!.seq));
+    this.byUs = blocksGrow && grows(calls.map((c) => c.start.us)) && grows(this.ended.map((c) => c.end!.us));
+  }
+}
+
+/** Whether the values never fall (none missing). */
+function grows(values: (number | null)[]): boolean {
+  return values.every((v, i) => v !== null && (i === 0 || v >= values[i - 1]!));
 }
 
 /** Ranges [from, to] of blocks, sorted and joined where they overlap or touch. */

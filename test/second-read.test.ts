@@ -63,7 +63,7 @@ async function holderHistories(path: string, blockBytes: number) {
     every.set(key(event), event);
   }
   const unlike = read.filter((event) => !isDeepStrictEqual(event, every.get(key(event))));
-  return { fromBlocks: fromBlocks.histories, fromAll: fromAll.histories, bytes: counter.bytes, unlike };
+  return { fromBlocks: fromBlocks.finish(), fromAll: fromAll.finish(), bytes: counter.bytes, unlike };
 }
 
 const inheritedLock = (findings: { kind: string }[]) => findings.find((f): f is InheritedLockFinding => f.kind === 'inherited-lock');

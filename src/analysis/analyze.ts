@@ -107,7 +107,7 @@ export class ForkHangAnalysis {
     if (candidates.length > 0) {
       for await (const event of calls.futexCalls(collector.query())) collector.observe(event);
     }
-    const inherited = collector.histories.map((history) => {
+    const inherited = collector.finish().map((history) => {
       const ranked = rankHolders(history, this.forkThreads.snapshotOf(history.candidate.child), inferHolder(history));
       return buildFinding(history.candidate, ranked, watcher);
     });

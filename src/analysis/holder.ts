@@ -21,59 +21,55 @@ const WINDOW = 16;
 
 type Side = 'before' | 'after' | 'across' | 'unordered';
 
-/** One thread's calls on the word, bounded: the last ones before the fork, the first ones after. */
-class ThreadLockHistory {
-  readonly before: SyscallEvent[] = [];
-  readonly after: SyscallEvent[] = [];
-  readonly across: SyscallEvent[] = [];
-  readonly unorderedHead: SyscallEvent[] = [];
-  readonly unorderedTail: SyscallEvent[] = [];
+/** Bounded lists of calls (or anything placed by them) on each side of one fork. */
+class SideWindows<T> {
+  readonly before: T[] = [];
+  readonly after: T[] = [];
+  readonly across: T[] = [];
+  readonly unorderedHead: T[] = [];
+  readonly unorderedTail: T[] = [];
 
-  add(call: SyscallEvent, side: Side): void {
+  add(item: T, side: Side): void {
     switch (side) {
       case 'before':
-        pushRing(this.before, call);
+        pushRing(this.before, item);
         break;
       case 'after':
-        if (this.after.length < WINDOW) this.after.push(call);
+        if (this.after.length < WINDOW) this.after.push(item);
         break;
       case 'across':
-        if (this.across.length < WINDOW) this.across.push(call);
+        if (this.across.length < WINDOW) this.across.push(item);
         break;
       case 'unordered':
-        if (this.unorderedHead.length < WINDOW) this.unorderedHead.push(call);
-        else pushRing(this.unorderedTail, call);
+        if (this.unorderedHead.length < WINDOW) this.unorderedHead.push(item);
+        else pushRing(this.unorderedTail, item);
     }
   }
 
-  unordered(): SyscallEvent[] {
+  unordered(): T[] {
     return [...this.unorderedHead, ...this.unorderedTail];
   }
 }
 
-function pushRing(list: SyscallEvent[], call: SyscallEvent): void {
-  list.push(call);
+/** One thread's calls on the word, bounded: the last ones before the fork, the first ones after. */
+export type ThreadLockHistory = SideWindows<SyscallEvent>;
+
+function pushRing<T>(list: T[], item: T): void {
+  list.push(item);
   if (list.length > WINDOW) list.shift();
 }
 
-/** The parent's calls on the blocked word, for one candidate. */
+/** The parent's calls on the blocked word, for one candidate (filled by `HolderCollector.finish`). */
 export class LockHistory {
+  /** By thread, in the order of each thread's first call on the word. */
   readonly threads = new Map<number, ThreadLockHistory>();
 
   constructor(readonly candidate: HangCandidate) {}
-
-  /** A call of a parent thread on the word. */
-  observe(call: SyscallEvent): void {
-    const fork = this.candidate.child.forkCall;
-    let history = this.threads.get(call.tid);
-    if (!history) this.threads.set(call.tid, (history = new ThreadLockHistory()));
-    history.add(call, fork ? sideOf(call, fork) : 'unordered');
-  }
 }
 
 function sideOf(call: SyscallEvent, fork: SyscallEvent): Side {
   const forkEnd = fork.end ?? fork.start;
-  if (call.end && order(call.end, fork.start) === -1) return 'before';
+  if (isBefore(call, fork)) return 'before';
   if (order(call.start, forkEnd) === 1) return 'after';
   // A call that never ended is still going on after the fork.
   const endedAfter = call.end ? order(call.end, forkEnd) === 1 : true;
@@ -81,10 +77,153 @@ function sideOf(call: SyscallEvent, fork: SyscallEvent): Side {
   return 'unordered';
 }
 
+const isBefore = (call: SyscallEvent, fork: SyscallEvent) => call.end !== null && order(call.end, fork.start) === -1;
+
+/** A call and its place in the order the read gave the calls (to merge what two streams kept). */
+interface Arrival {
+  at: number;
+  call: SyscallEvent;
+}
+
+/** How a fork is placed against a stream's calls: by line in its own stream, by time in another, or not at all. */
+type Placing = 'line' | 'time' | 'none';
+
+/** One history following one thread's calls on its word in one stream. */
+class Follower {
+  readonly windows = new SideWindows<Arrival>();
+
+  constructor(
+    readonly history: LockHistory,
+    readonly fork: SyscallEvent | null,
+    readonly placing: Placing,
+  ) {}
+}
+
+/** What a history kept of one stream: the calls with their side, to be merged in arrival order. */
+interface Kept extends Arrival {
+  side: Side;
+}
+
+/**
+ * One parent thread's calls on one word in one stream (file), offered to every history that asks
+ * for them in one sweep, in time linear in calls and histories (a parent that forks 100,000
+ * children that hang on a lock its threads keep using asks 100,000 times).
+ *
+ * A thread is in one call at a time and a file's times only go forward (the reader drops them from
+ * where they go back), so against a fork its calls come as: those before it, then a few around it
+ * (across it, or not ordered against it), then those after it, and, against a fork in another
+ * stream, any whose times were dropped. A history therefore follows the calls only from the first
+ * that is not before its fork (its `before` is the last `WINDOW` calls then) until it has `WINDOW`
+ * calls after the fork. Calls without a time, which cannot be placed against a fork in another
+ * stream, it takes at the end from two bounded lists: the untimed calls, and all of them.
+ */
+class ThreadWordSweep {
+  private readonly recent: Arrival[] = [];
+  /** Histories whose fork no call has passed yet, in the fork's order: by line in this stream, by time in another. */
+  private readonly byLine: Follower[];
+  private nextByLine = 0;
+  private readonly byTime: Follower[];
+  private nextByTime = 0;
+  private readonly following = new Set<Follower>();
+  private readonly all = new SideWindows<Arrival>();
+  private readonly untimed = new SideWindows<Arrival>();
+  private timesEnded = false;
+  readonly followers: Follower[];
+
+  constructor(
+    readonly tid: number,
+    stream: number,
+    histories: LockHistory[],
+  ) {
+    this.followers = histories.map((history) => {
+      const fork = history.candidate.child.forkCall;
+      const placing: Placing = !fork
+        ? 'none'
+        : fork.start.stream === stream
+          ? 'line'
+          : fork.start.us === null && (fork.end ?? fork.start).us === null
+            ? 'none'
+            : 'time';
+      return new Follower(history, fork, placing);
+    });
+    const forkOf = (f: Follower) => f.fork!.start;
+    this.byLine = this.followers.filter((f) => f.placing === 'line').sort((a, b) => forkOf(a).seq - forkOf(b).seq);
+    // A fork without a start time has no call before it: it is followed from the first call.
+    const startUs = (f: Follower) => forkOf(f).us ?? -Infinity;
+    this.byTime = this.followers.filter((f) => f.placing === 'time').sort((a, b) => startUs(a) - startUs(b));
+  }
+
+  offer(arrival: Arrival): void {
+    const { call } = arrival;
+    this.all.add(arrival, 'unordered');
+    if (call.start.us === null) {
+      // From here on no call of this stream is placed against a fork in another stream by time.
+      if (!this.timesEnded) {
+        this.timesEnded = true;
+        this.nextByTime = this.startFollowing(this.byTime, this.nextByTime, this.byTime.length, false);
+        for (const follower of this.following) if (follower.placing === 'time') this.following.delete(follower);
+      }
+      this.untimed.add(arrival, 'unordered');
+    }
+    this.nextByLine = this.startFollowing(this.byLine, this.nextByLine, this.firstNotBefore(this.byLine, this.nextByLine, call), true);
+    if (!this.timesEnded) {
+      this.nextByTime = this.startFollowing(this.byTime, this.nextByTime, this.firstNotBefore(this.byTime, this.nextByTime, call), true);
+    }
+    for (const follower of this.following) {
+      const { windows } = follower;
+      windows.add(arrival, sideOf(call, follower.fork!));
+      if (windows.after.length >= WINDOW) this.following.delete(follower);
+    }
+    pushRing(this.recent, arrival);
+  }
+
+  /** The first of `queue` from `next` whose fork `call` is not before (the queue is sorted so that it is before all later ones). */
+  private firstNotBefore(queue: Follower[], next: number, call: SyscallEvent): number {
+    let end = next;
+    while (end < queue.length && !isBefore(call, queue[end]!.fork!)) end++;
+    return end;
+  }
+
+  /** Histories `queue[from, to)` saw only calls before their fork so far: the last of them are their `before`. */
+  private startFollowing(queue: Follower[], from: number, to: number, follow: boolean): number {
+    for (let i = from; i < to; i++) {
+      const follower = queue[i]!;
+      for (const arrival of this.recent) follower.windows.add(arrival, 'before');
+      if (follow) this.following.add(follower);
+    }
+    return to;
+  }
+
+  /** After the last call: what each history kept, with the calls it takes from the bounded lists. */
+  finish(): Map<Follower, Kept[]> {
+    this.nextByLine = this.startFollowing(this.byLine, this.nextByLine, this.byLine.length, false);
+    this.nextByTime = this.startFollowing(this.byTime, this.nextByTime, this.byTime.length, false);
+    const kept = new Map<Follower, Kept[]>();
+    for (const follower of this.followers) {
+      const { windows, placing } = follower;
+      const list: Kept[] = [];
+      const take = (arrivals: Arrival[], side: Side) => {
+        for (const arrival of arrivals) list.push({ ...arrival, side });
+      };
+      take(windows.before, 'before');
+      take(windows.after, 'after');
+      take(windows.across, 'across');
+      take(windows.unordered(), 'unordered');
+      if (placing === 'none') take(this.all.unordered(), 'unordered');
+      else if (placing === 'time') take(this.untimed.unordered(), 'unordered');
+      kept.set(follower, list);
+    }
+    return kept;
+  }
+}
+
 /** Collects, in one more read of the trace, the parent's calls on each candidate's word. */
 export class HolderCollector {
   /** The histories a call goes to, by word and by parent thread (so a call is only shown to its own). */
   private readonly byWordAndTid = new Map<string, Map<number, LockHistory[]>>();
+  /** The sweeps by word, thread and stream, in the order of their first call. */
+  private readonly sweeps = new Map<string, ThreadWordSweep>();
+  private arrivals = 0;
   readonly histories: LockHistory[];
 
   constructor(candidates: HangCandidate[]) {
@@ -117,7 +256,36 @@ export class HolderCollector {
 
   observe(event: TraceEvent): void {
     if (event.kind !== 'syscall' || !event.futex) return;
-    for (const history of this.byWordAndTid.get(event.futex.address)?.get(event.tid) ?? []) history.observe(event);
+    const { address } = event.futex;
+    const histories = this.byWordAndTid.get(address)?.get(event.tid);
+    if (!histories) return;
+    const key = `${address} ${event.tid} ${event.start.stream}`;
+    let sweep = this.sweeps.get(key);
+    if (!sweep) this.sweeps.set(key, (sweep = new ThreadWordSweep(event.tid, event.start.stream, histories)));
+    sweep.offer({ at: this.arrivals++, call: event });
+  }
+
+  /** After the last call: each history's threads' calls on its word, in the order of each thread's first call. */
+  finish(): LockHistory[] {
+    const kept = new Map<LockHistory, Map<number, Kept[]>>();
+    for (const sweep of this.sweeps.values()) {
+      for (const [{ history }, list] of sweep.finish()) {
+        let byTid = kept.get(history);
+        if (!byTid) kept.set(history, (byTid = new Map()));
+        const own = byTid.get(sweep.tid);
+        if (own) own.push(...list);
+        else byTid.set(sweep.tid, list);
+      }
+    }
+    for (const [history, byTid] of kept) {
+      for (const [tid, list] of byTid) {
+        // Each side's calls in the order read: what two streams kept merges into what one list would have kept.
+        const windows = new SideWindows<SyscallEvent>();
+        for (const { call, side } of list.sort((a, b) => a.at - b.at)) windows.add(call, side);
+        history.threads.set(tid, windows);
+      }
+    }
+    return this.histories;
   }
 }
 
