@@ -99,11 +99,6 @@ class Follower {
   ) {}
 }
 
-/** What a history kept of one stream: the calls with their side, to be merged in arrival order. */
-interface Kept extends Arrival {
-  side: Side;
-}
-
 /**
  * One parent thread's calls on one word in one stream (file), offered to every history that asks
  * for them in one sweep, in time linear in calls and histories (a parent that forks 100,000
@@ -194,24 +189,16 @@ class ThreadWordSweep {
     return to;
   }
 
-  /** After the last call: what each history kept, with the calls it takes from the bounded lists. */
-  finish(): Map<Follower, Kept[]> {
+  /** After the last call: what each history kept, with the calls it takes from the bounded lists (those come after). */
+  finish(): Map<Follower, { windows: SideWindows<Arrival>; later: Arrival[] }> {
     this.nextByLine = this.startFollowing(this.byLine, this.nextByLine, this.byLine.length, false);
     this.nextByTime = this.startFollowing(this.byTime, this.nextByTime, this.byTime.length, false);
-    const kept = new Map<Follower, Kept[]>();
+    const all = this.all.unordered();
+    const untimed = this.untimed.unordered();
+    const kept = new Map<Follower, { windows: SideWindows<Arrival>; later: Arrival[] }>();
     for (const follower of this.followers) {
       const { windows, placing } = follower;
-      const list: Kept[] = [];
-      const take = (arrivals: Arrival[], side: Side) => {
-        for (const arrival of arrivals) list.push({ ...arrival, side });
-      };
-      take(windows.before, 'before');
-      take(windows.after, 'after');
-      take(windows.across, 'across');
-      take(windows.unordered(), 'unordered');
-      if (placing === 'none') take(this.all.unordered(), 'unordered');
-      else if (placing === 'time') take(this.untimed.unordered(), 'unordered');
-      kept.set(follower, list);
+      kept.set(follower, { windows, later: placing === 'none' ? all : placing === 'time' ? untimed : [] });
     }
     return kept;
   }
@@ -267,26 +254,43 @@ export class HolderCollector {
 
   /** After the last call: each history's threads' calls on its word, in the order of each thread's first call. */
   finish(): LockHistory[] {
-    const kept = new Map<LockHistory, Map<number, Kept[]>>();
+    const kept = new Map<LockHistory, Map<number, { windows: SideWindows<Arrival>; later: Arrival[] }[]>>();
     for (const sweep of this.sweeps.values()) {
-      for (const [{ history }, list] of sweep.finish()) {
+      for (const [{ history }, part] of sweep.finish()) {
         let byTid = kept.get(history);
         if (!byTid) kept.set(history, (byTid = new Map()));
-        const own = byTid.get(sweep.tid);
-        if (own) own.push(...list);
-        else byTid.set(sweep.tid, list);
+        const parts = byTid.get(sweep.tid);
+        if (parts) parts.push(part);
+        else byTid.set(sweep.tid, [part]);
       }
     }
-    for (const [history, byTid] of kept) {
-      for (const [tid, list] of byTid) {
-        // Each side's calls in the order read: what two streams kept merges into what one list would have kept.
-        const windows = new SideWindows<SyscallEvent>();
-        for (const { call, side } of list.sort((a, b) => a.at - b.at)) windows.add(call, side);
-        history.threads.set(tid, windows);
-      }
-    }
+    this.sweeps.clear();
+    for (const [history, byTid] of kept) for (const [tid, parts] of byTid) history.threads.set(tid, merged(parts));
     return this.histories;
   }
+}
+
+/**
+ * One thread's calls kept for one history, from each stream it had calls in. Each side's calls are
+ * added in the order read, so what two streams kept merges into what one list would have kept.
+ */
+function merged(parts: { windows: SideWindows<Arrival>; later: Arrival[] }[]): ThreadLockHistory {
+  const sided: { arrival: Arrival; side: Side }[] = [];
+  for (const { windows, later } of parts) {
+    const take = (arrivals: Arrival[], side: Side) => {
+      for (const arrival of arrivals) sided.push({ arrival, side });
+    };
+    take(windows.before, 'before');
+    take(windows.after, 'after');
+    take(windows.across, 'across');
+    take(windows.unordered(), 'unordered');
+    take(later, 'unordered');
+  }
+  // One stream (the usual case) gives each side in order already.
+  if (parts.length > 1) sided.sort((a, b) => a.arrival.at - b.arrival.at);
+  const windows = new SideWindows<SyscallEvent>();
+  for (const { arrival, side } of sided) windows.add(arrival.call, side);
+  return windows;
 }
 
 export interface QuotedCall {
