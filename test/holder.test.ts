@@ -195,3 +195,37 @@ describe('fork-threads: what is kept', () => {
     }
   });
 });
+
+// Two workers keep trading one mutex while main forks 12 children 7 ms apart; each child printed
+// whether its copy of the mutex was locked and by whom (the mutex's __owner field). Every fork is a
+// window of the second read over the same word, which the workers' calls fill between the forks.
+describe('c-busy-lock-fan: twelve forks while two workers keep trading the mutex', () => {
+  const sample = 'c-busy-lock-fan';
+  for (const [trace, out] of [
+    ['trace-f.log', 'trace-f.out'],
+    ['ff', 'ff.out'],
+  ] as const) {
+    it(`${trace}: each child that found the mutex locked is reported with the worker that held it`, async () => {
+      const text = readFileSync(repoPath('samples', sample, out), 'utf8');
+      const forked = [...text.matchAll(/^main (\d+) forked (\d+)$/gm)].map((m) => Number(m[2]));
+      const inherited = [...text.matchAll(/^child (\d+) inherited mutex (0x[0-9a-f]+) locked by (\d+)$/gm)].map((m) => ({
+        pid: Number(m[1]),
+        futex: m[2]!,
+        holderTid: Number(m[3]),
+      }));
+      const main = Number(/^main (\d+) forked/m.exec(text)![1]);
+      assert.equal(forked.length, 12);
+      assert.ok(inherited.length >= 2, `${out}: several children found it locked`);
+      const path = repoPath('samples', sample, trace);
+      for (const blockBytes of [Number.MAX_SAFE_INTEGER, 1024]) {
+        const analysis = await analyzeTrace(await resolveInputs([path], {}), { blockBytes });
+        const found = analysis.findings.filter((f): f is InheritedLockFinding => f.kind === 'inherited-lock');
+        assert.deepEqual(
+          found.map(({ pid, futex, holderTid, confidence, parentPid }) => ({ pid, futex, holderTid, confidence, parentPid })),
+          inherited.map((child) => ({ ...child, confidence: 'confirmed', parentPid: main })),
+          `${trace}, blocks of ${blockBytes} bytes`,
+        );
+      }
+    });
+  }
+});
