@@ -399,49 +399,85 @@ class ReadCalls {
     const blocks = (this.blocks ??= new CallBlocks(this.calls, index));
     const { ended, lastBlocks, firstBlocks } = blocks;
     const inPart = (block: number) => block >= part.from && block <= part.to;
-    if (!(fork.start.stream === this.calls[0]!.start.stream ? blocks.bySeq : blocks.byUs)) {
+    if (!blocks.inOrder) {
       let before = 0;
       let after = 0;
       for (const [i, call] of ended.entries()) if (compareStamps(call.end!, fork.start)! < 0 && inPart(lastBlocks[i]!)) before++;
       for (const [i, call] of this.calls.entries()) if (compareStamps(call.start, fork.end)! > 0 && inPart(firstBlocks[i]!)) after++;
       return { before, after };
     }
-    const endedBefore = firstIndex(ended.length, (i) => compareStamps(ended[i]!.end!, fork.start)! >= 0);
+    // In the fork's stream stamps compare by line, in another by time (unorderedAgainst: no time missing or equal).
+    const byLine = fork.start.stream === this.calls[0]!.start.stream;
+    const key = (stamp: Stamp) => (byLine ? stamp.seq : stamp.us!);
     const lastFrom = firstIndex(lastBlocks.length, (i) => lastBlocks[i]! >= part.from);
     const lastTo = firstIndex(lastBlocks.length, (i) => lastBlocks[i]! > part.to);
-    const startedAfter = firstIndex(this.calls.length, (i) => compareStamps(this.calls[i]!.start, fork.end)! > 0);
     const firstFrom = firstIndex(firstBlocks.length, (i) => firstBlocks[i]! >= part.from);
     const firstTo = firstIndex(firstBlocks.length, (i) => firstBlocks[i]! > part.to);
-    return {
-      before: Math.max(0, Math.min(endedBefore, lastTo) - lastFrom),
-      after: Math.max(0, firstTo - Math.max(startedAfter, firstFrom)),
-    };
+    const ends = byLine ? blocks.endLines : blocks.endTimes;
+    const starts = byLine ? blocks.startLines : blocks.startTimes;
+    const startsByFork = firstTo - firstFrom - starts.countBelow(firstFrom, firstTo, key(fork.end), true);
+    return { before: ends.countBelow(lastFrom, lastTo, key(fork.start), false), after: Math.max(0, startsByFork) };
   }
 }
 
-/** One thread's calls' blocks, and whether their places only grow in the order read (else they are counted one by one). */
+/** One thread's calls' blocks and places, and whether their blocks only grow in the order read (else they are counted one by one). */
 class CallBlocks {
   readonly ended: SyscallEvent[];
   readonly firstBlocks: number[];
   readonly lastBlocks: number[];
-  /** Starts and ends grow by line (placed against a fork in their stream)... */
-  readonly bySeq: boolean;
-  /** ...and by time (against a fork in another stream). */
-  readonly byUs: boolean;
+  readonly inOrder: boolean;
+  readonly startLines: NearlySorted;
+  readonly endLines: NearlySorted;
+  readonly startTimes: NearlySorted;
+  readonly endTimes: NearlySorted;
 
   constructor(calls: SyscallEvent[], index: FileFutexIndex) {
     this.ended = calls.filter((call) => call.end);
     this.firstBlocks = calls.map((call) => index.blockOf(call.start.where.offset ?? 0));
     this.lastBlocks = this.ended.map((call) => index.blockOf(call.end!.where.offset ?? 0));
-    const blocksGrow = grows(this.firstBlocks) && grows(this.lastBlocks);
-    this.bySeq = blocksGrow && grows(calls.map((c) => c.start.seq)) && grows(this.ended.map((c) => c.end!.seq));
-    this.byUs = blocksGrow && grows(calls.map((c) => c.start.us)) && grows(this.ended.map((c) => c.end!.us));
+    this.inOrder = grows(this.firstBlocks) && grows(this.lastBlocks);
+    this.startLines = new NearlySorted(calls.map((c) => c.start.seq));
+    this.endLines = new NearlySorted(this.ended.map((c) => c.end!.seq));
+    // Times are only compared against a fork in another stream, where none is missing (a missing one makes the calls unordered).
+    this.startTimes = new NearlySorted(calls.map((c) => c.start.us ?? -Infinity));
+    this.endTimes = new NearlySorted(this.ended.map((c) => c.end!.us ?? -Infinity));
   }
 }
 
-/** Whether the values never fall (none missing). */
-function grows(values: (number | null)[]): boolean {
-  return values.every((v, i) => v !== null && (i === 0 || v >= values[i - 1]!));
+/**
+ * Numbers in nearly ascending order: a call's end time is its start plus its -T duration, which can
+ * pass the next call's start by a few microseconds. Counts those below a value in a range by binary
+ * search on the running maximum and the running minimum from the end, visiting one by one only the
+ * few between, where values above and below the bound are mixed.
+ */
+class NearlySorted {
+  private readonly maxSoFar: Float64Array;
+  private readonly minFrom: Float64Array;
+
+  constructor(private readonly values: number[]) {
+    const n = values.length;
+    this.maxSoFar = new Float64Array(n);
+    this.minFrom = new Float64Array(n);
+    for (let i = 0, max = -Infinity; i < n; i++) this.maxSoFar[i] = max = Math.max(max, values[i]!);
+    for (let i = n - 1, min = Infinity; i >= 0; i--) this.minFrom[i] = min = Math.min(min, values[i]!);
+  }
+
+  /** How many of values[from, to) are below `bound` (or equal to it, when `orEqual`). */
+  countBelow(from: number, to: number, bound: number, orEqual: boolean): number {
+    const reaches = (v: number) => (orEqual ? v > bound : v >= bound);
+    const n = this.values.length;
+    // Before `mixed` every value is below; from `above` on none is.
+    const mixed = firstIndex(n, (i) => reaches(this.maxSoFar[i]!));
+    const above = firstIndex(n, (i) => reaches(this.minFrom[i]!));
+    let count = Math.max(0, Math.min(to, mixed) - from);
+    for (let i = Math.max(from, mixed); i < Math.min(to, above); i++) if (!reaches(this.values[i]!)) count++;
+    return count;
+  }
+}
+
+/** Whether the values never fall. */
+function grows(values: number[]): boolean {
+  return values.every((v, i) => i === 0 || v >= values[i - 1]!);
 }
 
 /** Ranges [from, to] of blocks, sorted and joined where they overlap or touch. */

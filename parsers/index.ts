@@ -96,9 +96,10 @@ async function sourcesInDirectory(directory: string, { format, onNote }: Resolve
     .map((name) => join(directory, name))
     .filter((file) => statSync(file).isFile());
   const numbered = files.filter((f) => tidOfFfFile(f) !== null);
+  const isNumbered = new Set(numbered);
   const traces: TraceSource[] = [];
   for (const file of files) {
-    if (numbered.includes(file)) continue;
+    if (isNumbered.has(file)) continue;
     const detected = format ?? (await detectFormat(file).catch(() => null));
     if (detected) traces.push({ path: file, format: detected, files: [file] });
   }
@@ -107,12 +108,14 @@ async function sourcesInDirectory(directory: string, { format, onNote }: Resolve
     if (traces.length > 1) onNote?.(`${directory}: read ${traces.length} traces as one: ${traces.map((t) => basename(t.path)).join(', ')}`);
     return traces;
   }
-  const prefixes = new Set(numbered.map((f) => ffPrefixOf(f)));
-  const ffSets = [...prefixes].map((prefix) => ({
-    path: prefix,
-    format: format ?? 'strace-ff',
-    files: numbered.filter((f) => ffPrefixOf(f) === prefix).sort(byTid),
-  }));
+  const byPrefix = new Map<string, string[]>();
+  for (const file of numbered) {
+    const prefix = ffPrefixOf(file);
+    const set = byPrefix.get(prefix);
+    if (set) set.push(file);
+    else byPrefix.set(prefix, [file]);
+  }
+  const ffSets = [...byPrefix].map(([prefix, set]) => ({ path: prefix, format: format ?? 'strace-ff', files: set.sort(byTid) }));
   if (traces.length > 0 || ffSets.length > 1) {
     const read = ffSets.map((s) => `${basename(s.path)}.* (${s.files.length} strace -ff files)`).join(', ');
     const skipped = traces.length > 0 ? `; not read: ${traces.map((t) => basename(t.path)).join(', ')} (name a file to read it instead)` : '';
