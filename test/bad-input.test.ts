@@ -29,6 +29,14 @@ describe('inputs that broke the analysis', () => {
     assert.match(analysis.warnings.map((w) => `${w.line}: ${w.message}`).join('\n'), /^3: task 1002 starts restart_syscall while futex/m);
     assert.equal(runCli(['analyze', 'test/fixtures/restart-without-resume.log']).status, 1);
   });
+
+  // Found by the fuzz run: 100 forks 200 and 200 "forks" 100 (mangled pids), which made each
+  // process's address space the other's parent; naming the hung child's lock then looped forever.
+  it('two processes that each say they forked the other: the hung grandchild is reported, no lookup loops', async () => {
+    const analysis = await analyze('test/fixtures/clone-cycle.log');
+    const found = analysis.findings.map((f) => (f.kind === 'inherited-lock' ? [f.pid, f.parentPid, f.futex] : [f.kind]));
+    assert.deepEqual(found, [[300, 100, '0x55d0c0a4e040']]);
+  });
 });
 
 describe('deep and wide trees', () => {

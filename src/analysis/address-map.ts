@@ -163,7 +163,8 @@ export class AddressMap {
       this.spaces.set(child, parent);
     } else if (!known) {
       this.spaces.set(child, new AddressSpace(parent));
-    } else if (known.parent === null && known.executable === null) {
+    } else if (known.parent === null && known.executable === null && ![...lineage(parent)].includes(known)) {
+      // A pid reused or mangled could make a space its own ancestor: every lookup would then loop.
       known.parent = parent;
     }
   }
