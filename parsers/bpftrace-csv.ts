@@ -11,7 +11,7 @@
 
 import { Readable } from 'node:stream';
 import type { Stamp, SyscallEvent, SyscallResult, TraceEvent } from '../src/model/events.js';
-import { decodeFutexOp, futexCall, futexOpName, isFutexWait } from '../src/model/futex.js';
+import { decodeFutexOp, futexCall, futexOpName, isFutexWait, normalizeAddress } from '../src/model/futex.js';
 import {
   CLONE_THREAD,
   WAITID_ID_TYPES,
@@ -202,6 +202,9 @@ class CallJoiner {
       case 'enter': {
         const previous = this.pending.get(row.tid);
         if (previous) yield this.warn(previous.row, `${previous.row.call} entered but never returned (lost events?)`);
+        if (row.call === 'futex' && normalizeAddress(row.a[0] ?? '') === null) {
+          yield this.warn(row, `futex word \`${row.a[0] ?? ''}\` is not an address: this call's lock cannot be followed`);
+        }
         this.pending.set(row.tid, { row, start: at });
         return;
       }
@@ -301,11 +304,18 @@ function describeCall(event: SyscallEvent, enter: Row, returnRow: Row | null): v
   switch (enter.call) {
     case 'futex': {
       const decoded = decodeFutexOp(Number(a2));
-      const futex = futexCall(hex(a1), decoded, parseInteger(a3), hex(a4) !== '0x0', hex(a5));
+      const address = normalizeAddress(a1);
+      // A damaged row whose word is no address gives a futex call no analysis follows (as in strace's reader).
+      if (address === null) {
+        event.args = [a1, futexOpName(decoded), a3].join(', ');
+        return;
+      }
+      const timeout = normalizeAddress(a4) ?? a4;
+      const futex = futexCall(address, decoded, parseInteger(a3), timeout !== '0x0', normalizeAddress(a5));
       event.futex = futex;
       const parts = [futex.address, futexOpName(decoded), a3];
-      if (isFutexWait(futex.command)) parts.push(futex.timed ? hex(a4) : 'NULL');
-      if (futex.address2) parts.push(hex(a4), futex.address2);
+      if (isFutexWait(futex.command)) parts.push(futex.timed ? timeout : 'NULL');
+      if (futex.address2) parts.push(timeout, futex.address2);
       event.args = parts.join(', ');
       return;
     }
@@ -381,7 +391,3 @@ function parseFlags(text: string): bigint | null {
   return /^0x[0-9a-f]+$/i.test(text) ? BigInt(text) : null;
 }
 
-/** `0x...` lowercase as the model keeps addresses. */
-function hex(text: string): string {
-  return /^0x[0-9a-f]+$/i.test(text) ? '0x' + BigInt(text).toString(16) : text;
-}

@@ -32,6 +32,17 @@ describe('inputs that broke the analysis', () => {
 
   // Found by the fuzz run: 100 forks 200 and 200 "forks" 100 (mangled pids), which made each
   // process's address space the other's parent; naming the hung child's lock then looped forever.
+  // Found by the fuzz run: a byte flipped in a bpftrace row's futex word (0x560aJ06ee080) reached
+  // the lock naming as an address, whose BigInt threw.
+  it('a bpftrace CSV row whose futex word is no address: a warning at its line, the rest analyzed', async () => {
+    const analysis = await analyze('test/fixtures/bpftrace-bad-word.csv');
+    assert.deepEqual(
+      analysis.warnings.map((w) => [w.line, w.message]),
+      [[16, "futex word `0x560aJ06ee080` is not an address: this call's lock cannot be followed"]],
+    );
+    assert.equal(analysis.processes.length, 2);
+  });
+
   it('two processes that each say they forked the other: the hung grandchild is reported, no lookup loops', async () => {
     const analysis = await analyze('test/fixtures/clone-cycle.log');
     const found = analysis.findings.map((f) => (f.kind === 'inherited-lock' ? [f.pid, f.parentPid, f.futex] : [f.kind]));
