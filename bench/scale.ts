@@ -16,9 +16,12 @@
 //            interleave the forks, as a worker's do that keeps using the lock);
 //   pids:N   one parent forks N children that exit and are reaped (N distinct pids), then one more
 //            that hangs.
+// A shape prefixed `ff-` (`ff-busyfan:20000`) is written as the `strace -ff -tt -T` set of the
+// same lines instead: one file per task, named PREFIX.TID, without the pid column.
 
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +102,21 @@ async function writeScaleLog(path: string, shape: Shape, n: number): Promise<voi
   await new Promise((resolve) => out.end(resolve));
 }
 
+/** Writes the `-f` log at `path` as the `-ff` set of its lines in `directory` (trace.TID files): its path. */
+async function splitIntoFf(path: string, directory: string): Promise<string> {
+  mkdirSync(directory);
+  const files = new Map<string, string[]>();
+  for await (const line of createInterface({ input: createReadStream(path) })) {
+    const [, tid, rest] = /^(\d+) +(.*)$/.exec(line) ?? [];
+    if (tid === undefined || rest === undefined) continue;
+    const lines = files.get(tid);
+    if (lines) lines.push(rest);
+    else files.set(tid, [rest]);
+  }
+  for (const [tid, lines] of files) writeFileSync(join(directory, `trace.${tid}`), `${lines.join('\n')}\n`);
+  return directory;
+}
+
 /**
  * Runs `forkscope analyze [--json] LOG > /dev/null`: wall and CPU (user + system) seconds, peak RSS
  * in MB, exit code, stderr. CPU time is the figure to compare on a shared machine.
@@ -123,27 +141,31 @@ function analyze(log: string, json: boolean): { seconds: number; cpu: number; pe
 async function main(): Promise<void> {
   const cases = process.argv.slice(2);
   const runs = (cases.length ? cases : ['chain:10000', 'chain:100000', 'chain:200000', 'fan:10000', 'fan:100000', 'pids:1000000']).map((c) => {
-    const [shape = '', count] = c.split(':');
-    if (!['chain', 'fan', 'busyfan', 'pids'].includes(shape) || !(Number(count) > 0)) throw new Error(`not SHAPE:N: ${c}`);
-    return { shape: shape as Shape, n: Number(count) };
+    const [name = '', count] = c.split(':');
+    const shape = name.replace(/^ff-/, '');
+    if (!['chain', 'fan', 'busyfan', 'pids'].includes(shape) || !(Number(count) > 0)) throw new Error(`not [ff-]SHAPE:N: ${c}`);
+    return { name, shape: shape as Shape, n: Number(count), ff: name.startsWith('ff-') };
   });
   const directory = mkdtempSync(join(tmpdir(), 'forkscope-bench-scale-'));
   try {
     console.log('scale: forkscope analyze on synthetic trees (text, then --json; output to /dev/null)');
     console.log('case                 log MB   text s (cpu)   text peak   json s (cpu)   json peak  exit');
-    for (const { shape, n } of runs) {
-      const log = join(directory, `${shape}-${n}.log`);
-      await writeScaleLog(log, shape, n);
+    for (const { name, shape, n, ff } of runs) {
+      const written = join(directory, `${shape}-${n}.log`);
+      await writeScaleLog(written, shape, n);
+      const log = ff ? await splitIntoFf(written, join(directory, `${shape}-${n}`)) : written;
+      const bytes = ff ? readdirSync(log).reduce((sum, file) => sum + statSync(join(log, file)).size, 0) : statSync(log).size;
       const text = analyze(log, false);
       const json = analyze(log, true);
-      const mb = (statSync(log).size / (1 << 20)).toFixed(0);
+      const mb = (bytes / (1 << 20)).toFixed(0);
       console.log(
-        `${`${shape}:${n}`.padEnd(18)} ${mb.padStart(8)} ${text.seconds.toFixed(1).padStart(8)} (${text.cpu.toFixed(1).padStart(5)})` +
+        `${`${name}:${n}`.padEnd(18)} ${mb.padStart(8)} ${text.seconds.toFixed(1).padStart(8)} (${text.cpu.toFixed(1).padStart(5)})` +
           ` ${text.peakMB.toFixed(0).padStart(7)} MB ${json.seconds.toFixed(1).padStart(8)} (${json.cpu.toFixed(1).padStart(5)})` +
           ` ${json.peakMB.toFixed(0).padStart(7)} MB  ${text.status}/${json.status}` +
           (text.error || json.error ? `  ${text.error || json.error}` : ''),
       );
-      rmSync(log);
+      rmSync(log, { recursive: true, force: true });
+      rmSync(written, { force: true });
     }
   } finally {
     rmSync(directory, { recursive: true, force: true });
