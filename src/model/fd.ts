@@ -29,6 +29,13 @@ export type FdOp =
 
 const FD_OPS = new Set(['pipe', 'pipe2', 'socketpair', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64', 'close', 'close_range', 'epoll_ctl']);
 
+const PAIR_CALLS = new Set(['pipe', 'pipe2', 'socketpair']);
+
+/** Whether a call made a pipe or socket pair: by its name first, for a question asked of many calls. */
+export function madeFdPair(call: SyscallEvent): boolean {
+  return PAIR_CALLS.has(call.name) && decodeFdOp(call)?.op === 'pair';
+}
+
 /** What a descriptor call did, or null for any other call (or one that failed). */
 export function decodeFdOp(call: SyscallEvent): FdOp | null {
   // Asked of every call of a trace: the name is checked before any text is split.

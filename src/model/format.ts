@@ -20,7 +20,10 @@ export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {
 /** Splits off the first `count` top-level arguments: [arg0, arg1, rest-with-leading-comma]. */
 function splitFirstArgs(args: string, count: number): [string, string, string] | null {
   const cuts: number[] = [];
-  for (let comma = topLevelIndex(args, 0, args.length, COMMA); comma >= 0 && cuts.length < count; comma = topLevelIndex(args, comma + 1, args.length, COMMA)) cuts.push(comma);
+  // Flat arguments (a futex call's, nearly always) have every comma at the top level.
+  const flat = FLAT_ARGS.test(args);
+  const nextComma = (from: number) => (flat ? args.indexOf(',', from) : topLevelIndex(args, from, args.length, COMMA));
+  for (let comma = nextComma(0); comma >= 0 && cuts.length < count; comma = nextComma(comma + 1)) cuts.push(comma);
   if (cuts.length === 0) return null;
   const first = args.slice(0, cuts[0]);
   const second = cuts.length > 1 ? args.slice(cuts[0]! + 1, cuts[1]) : args.slice(cuts[0]! + 1);
