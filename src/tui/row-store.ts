@@ -3,7 +3,9 @@
 // plus the rows of blocks still being filled, so the TUI of a multi-gigabyte log costs megabytes.
 // A process's timeline, its threads' rows in trace order, is not a copy: it stores which thread
 // each row comes from (two bytes a row, on disk) and where each thread stands at each block.
-// A list view asks for the rows it shows and nothing else.
+// A list view asks for the rows it shows and nothing else. A block is stored in columns (binary
+// numbers, then its text): merging reads only the columns of when each row was and whether it is a
+// key row, not the text.
 
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,8 +100,7 @@ export class RowStore {
   }
 
   /** @internal Appends bytes; returns where they are. */
-  write(data: string | Buffer): { offset: number; bytes: number } {
-    const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+  write(buffer: Uint8Array): { offset: number; bytes: number } {
     const offset = this.position;
     writeSync(this.fd, buffer, 0, buffer.length, offset);
     this.position += buffer.length;
@@ -178,11 +179,11 @@ abstract class BlockedTimeline implements Timeline {
     for (let block = 0; block <= this.blocks.length; block++) yield* this.blockRows(block, false);
   }
 
-  protected addBlock(rows: TimelineRow[]): void {
+  protected addBlock(block: BlockInfo): void {
     const previous = this.blocks.at(-1);
     this.rowsBefore.push(previous ? this.rowsBefore.at(-1)! + previous.rows : 0);
     this.keyRowsBefore.push(previous ? this.keyRowsBefore.at(-1)! + previous.keyRows : 0);
-    this.blocks.push({ rows: rows.length, keyRows: rows.filter((r) => r.key).length, lastAt: rows.at(-1)!.at });
+    this.blocks.push(block);
   }
 
   protected filtered(filter: RowFilter, block: number): TimelineRow[] {
@@ -227,7 +228,6 @@ interface RowBlockPlace {
 export class RowStream extends BlockedTimeline {
   private readonly places: RowBlockPlace[] = [];
   private filling: TimelineRow[] = [];
-  private fillingText: string[] = [];
   private fillingBytes = 0;
   private totalRows = 0;
   private totalKeyRows = 0;
@@ -237,14 +237,27 @@ export class RowStream extends BlockedTimeline {
   }
 
   append(row: TimelineRow): void {
-    const text = encodeRow(row);
     this.filling.push(row);
-    this.fillingText.push(text);
     this.totalRows++;
     if (row.key) this.totalKeyRows++;
-    this.fillingBytes += text.length + 1;
-    this.store.noteFilling(this, text.length + 1);
+    // Counted as stored: its numbers and its text.
+    const bytes = ROW_NUMBER_BYTES + row.text.length + (row.time?.length ?? 0) + (row.waits?.length ?? 0) + (row.exit?.length ?? 0);
+    this.fillingBytes += bytes;
+    this.store.noteFilling(this, bytes);
     if (this.filling.length >= BLOCK_ROWS) this.flush();
+  }
+
+  /** When each row was and whether it is a key row, in order, reading only those columns: for merging. */
+  *orders(): Generator<{ at: number; key: boolean }> {
+    for (let block = 0; block < this.blocks.length; block++) {
+      const count = this.blocks[block]!.rows;
+      const columns = new ArrayBuffer(orderColumnsBytes(count));
+      this.store.readInto(this.places[block]!.offset, new Uint8Array(columns));
+      const at = new Float64Array(columns, 0, count);
+      const key = new Uint8Array(columns, 8 * count, count);
+      for (let i = 0; i < count; i++) yield { at: at[i]!, key: key[i] === 1 };
+    }
+    for (const row of this.filling) yield { at: row.at, key: row.key };
   }
 
   /** The last row appended, if any. */
@@ -280,12 +293,11 @@ export class RowStream extends BlockedTimeline {
       }
     }
     const [file, [firstLine, lastLine]] = lines.entries().next().value!;
-    const where = this.store.write(this.fillingText.join('\n') + '\n');
+    const where = this.store.write(encodeBlock(this.filling));
     this.places.push({ ...where, file, firstLine, lastLine, files: lines.size > 1 ? lines : null });
-    this.addBlock(this.filling);
+    this.addBlock({ rows: this.filling.length, keyRows: this.filling.filter((r) => r.key).length, lastAt: this.filling.at(-1)!.at });
     this.store.noteFlushed(this, this.fillingBytes);
     this.filling = [];
-    this.fillingText = [];
     this.fillingBytes = 0;
   }
 
@@ -295,9 +307,9 @@ export class RowStream extends BlockedTimeline {
     return this.store.cached(
       offset,
       () => {
-        const buffer = Buffer.allocUnsafe(bytes);
+        const buffer = new Uint8Array(bytes);
         this.store.readInto(offset, buffer);
-        return decodeRows(buffer);
+        return decodeBlock(buffer, this.blocks[block]!.rows);
       },
       cache,
     );
@@ -330,39 +342,45 @@ export class MergedTimeline extends BlockedTimeline {
   static async merge(store: RowStore, threads: RowStream[], yieldEvery: number): Promise<MergedTimeline> {
     if (threads.length > MAX_MERGED_THREADS) throw new Error(`${threads.length} threads: too many to merge into one timeline`);
     const merged = new MergedTimeline(store, threads);
-    const cursors = threads.map((stream, order) => ({ rows: stream.scan(), row: null as TimelineRow | null, order, position: 0 }));
+    const cursors = threads.map((stream, order) => ({ rows: stream.orders(), row: null as { at: number; key: boolean } | null, order, position: 0 }));
     const heap = new MinHeap<(typeof cursors)[number]>((a, b) => a.row!.at < b.row!.at || (a.row!.at === b.row!.at && a.order < b.order));
     for (const cursor of cursors) {
       cursor.row = cursor.rows.next().value ?? null;
       if (cursor.row) heap.push(cursor);
     }
-    let block: TimelineRow[] = [];
-    let sources: number[] = [];
+    const sources = new Uint16Array(BLOCK_ROWS);
+    let rows = 0;
+    let keyRows = 0;
+    let lastAt = 0;
     let starts = new Int32Array(threads.length);
     let sinceYield = 0;
     const flush = () => {
-      const { offset } = store.write(Buffer.from(new Uint16Array(sources).buffer));
+      const { offset } = store.write(new Uint8Array(sources.buffer, 0, 2 * rows));
       merged.places.push({ offset, starts });
-      merged.addBlock(block);
+      merged.addBlock({ rows, keyRows, lastAt });
       starts = Int32Array.from(cursors, (c) => c.position);
-      block = [];
-      sources = [];
+      rows = 0;
+      keyRows = 0;
     };
     for (let cursor = heap.pop(); cursor; cursor = heap.pop()) {
-      block.push(cursor.row!);
-      sources.push(cursor.order);
+      const { at, key } = cursor.row!;
+      sources[rows++] = cursor.order;
+      lastAt = at;
       merged.totalRows++;
-      if (cursor.row!.key) merged.totalKeyRows++;
+      if (key) {
+        keyRows++;
+        merged.totalKeyRows++;
+      }
       cursor.position++;
       cursor.row = cursor.rows.next().value ?? null;
       if (cursor.row) heap.push(cursor);
-      if (block.length === BLOCK_ROWS) flush();
+      if (rows === BLOCK_ROWS) flush();
       if (++sinceYield >= yieldEvery) {
         sinceYield = 0;
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    if (block.length > 0) flush();
+    if (rows > 0) flush();
     return merged;
   }
 
@@ -408,54 +426,85 @@ export class MergedTimeline extends BlockedTimeline {
   }
 }
 
-// A row is one line of tab-separated fields, the text last: much smaller than JSON and far less
-// garbage to collect, which matters at millions of rows. Text fields escape \, tab and newline.
+// A block of rows is stored in columns: `at`, then the key flags (padded to 8 bytes), then `end`,
+// `durationUs` and `line` (NaN for null), `tid` and `file`, the lengths of `time`, `waits`, `exit`
+// and `text` (-1 for null), and last those strings, UTF-8, one after another. No text is escaped or
+// split, no number printed or parsed: at millions of rows that is most of what storing costs.
 
-const SPECIAL = /[\\\t\n]/;
-const escape = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\t\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n')) : text);
-const unescape = (text: string) => (text.includes('\\') ? text.replace(/\\([\\tn])/g, (_, c) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\')) : text);
-const optional = (value: string | number | null) => (value === null ? '' : typeof value === 'number' ? String(value) : `=${escape(value)}`);
-const numberOrNull = (field: string) => (field === '' ? null : Number(field));
-const textOrNull = (field: string) => (field === '' ? null : unescape(field.slice(1)));
+const FLOAT_COLUMNS = 4;
+const INT_COLUMNS = 6;
+/** Bytes of a row's numbers (its key flag rounded up). */
+const ROW_NUMBER_BYTES = 8 * FLOAT_COLUMNS + 4 * INT_COLUMNS + 1;
 
-export function encodeRow(row: TimelineRow): string {
-  return [
-    row.tid,
-    row.at,
-    optional(row.end),
-    optional(row.time),
-    optional(row.durationUs),
-    row.key ? 1 : 0,
-    optional(row.waits),
-    optional(row.exit),
-    row.file,
-    row.line,
-    escape(row.text),
-  ].join('\t');
+const keyBytes = (count: number) => (count + 7) & ~7;
+/** Bytes of the columns merging reads: `at` and the key flags. */
+const orderColumnsBytes = (count: number) => 8 * count + keyBytes(count);
+const numberBytes = (count: number) => orderColumnsBytes(count) + 8 * (FLOAT_COLUMNS - 1) * count + 4 * INT_COLUMNS * count;
+
+export function encodeBlock(rows: TimelineRow[]): Uint8Array {
+  const count = rows.length;
+  const head = numberBytes(count);
+  let text = '';
+  for (const row of rows) text += (row.time ?? '') + (row.waits ?? '') + (row.exit ?? '') + row.text;
+  const block = new Uint8Array(head + Buffer.byteLength(text));
+  const { buffer } = block;
+  const at = new Float64Array(buffer, 0, count);
+  const key = new Uint8Array(buffer, 8 * count, count);
+  const floats = new Float64Array(buffer, orderColumnsBytes(count), 3 * count);
+  const ints = new Int32Array(buffer, orderColumnsBytes(count) + 24 * count, INT_COLUMNS * count);
+  const length = (value: string | null) => (value === null ? -1 : value.length);
+  rows.forEach((row, i) => {
+    at[i] = row.at;
+    key[i] = row.key ? 1 : 0;
+    floats[i] = row.end ?? NaN;
+    floats[count + i] = row.durationUs ?? NaN;
+    floats[2 * count + i] = row.line;
+    ints[i] = row.tid;
+    ints[count + i] = row.file;
+    ints[2 * count + i] = length(row.time);
+    ints[3 * count + i] = length(row.waits);
+    ints[4 * count + i] = length(row.exit);
+    ints[5 * count + i] = row.text.length;
+  });
+  Buffer.from(buffer).write(text, head, 'utf8');
+  return block;
 }
 
-export function decodeRow(line: string): TimelineRow {
-  const f = line.split('\t');
-  return {
-    tid: Number(f[0]),
-    at: Number(f[1]),
-    end: numberOrNull(f[2]!),
-    time: textOrNull(f[3]!),
-    durationUs: numberOrNull(f[4]!),
-    key: f[5] === '1',
-    waits: textOrNull(f[6]!),
-    exit: textOrNull(f[7]!),
-    file: Number(f[8]),
-    line: Number(f[9]),
-    text: unescape(f[10] ?? ''),
+/** The rows of a block of `count` rows, read whole into `block` (its own buffer, from offset 0). */
+export function decodeBlock(block: Uint8Array, count: number): TimelineRow[] {
+  const { buffer } = block;
+  const at = new Float64Array(buffer, 0, count);
+  const key = new Uint8Array(buffer, 8 * count, count);
+  const floats = new Float64Array(buffer, orderColumnsBytes(count), 3 * count);
+  const ints = new Int32Array(buffer, orderColumnsBytes(count) + 24 * count, INT_COLUMNS * count);
+  // UTF-8 turns a string into as many UTF-16 units as it had (a lone surrogate into U+FFFD), so lengths cut it.
+  const text = Buffer.from(buffer, numberBytes(count), block.byteLength - numberBytes(count)).toString('utf8');
+  let from = 0;
+  const take = (length: number): string | null => {
+    if (length < 0) return null;
+    const value = text.slice(from, from + length);
+    from += length;
+    return value;
   };
-}
-
-function decodeRows(buffer: Buffer): TimelineRow[] {
-  const text = buffer.toString('utf8');
+  const orNull = (value: number) => (Number.isNaN(value) ? null : value);
   const rows: TimelineRow[] = [];
-  for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
-    if (end > start) rows.push(decodeRow(text.slice(start, end)));
+  for (let i = 0; i < count; i++) {
+    const time = take(ints[2 * count + i]!);
+    const waits = take(ints[3 * count + i]!);
+    const exit = take(ints[4 * count + i]!);
+    rows.push({
+      tid: ints[i]!,
+      at: at[i]!,
+      end: orNull(floats[i]!),
+      time,
+      text: take(ints[5 * count + i]!)!,
+      durationUs: orNull(floats[count + i]!),
+      key: key[i] === 1,
+      waits,
+      exit,
+      file: ints[count + i]!,
+      line: floats[2 * count + i]!,
+    });
   }
   return rows;
 }
