@@ -100,6 +100,13 @@ export function splitArgs(args: string): string[] {
   return parts;
 }
 
+/** The first of a call's arguments as splitArgs gives it, without splitting the rest (a read's buffer). */
+export function firstArg(args: string): string | undefined {
+  if (args === '') return undefined;
+  const comma = FLAT_ARGS.test(args) ? args.indexOf(',') : topLevelIndex(args, 0, args.length, COMMA);
+  return (comma < 0 ? args : args.slice(0, comma)).trim();
+}
+
 export function exitText(status: ExitStatus): string {
   if ('code' in status) return `exited ${status.code}`;
   return `killed by ${status.signal}${status.coreDumped ? ' (core dumped)' : ''}`;

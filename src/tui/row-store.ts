@@ -227,7 +227,8 @@ interface RowBlockPlace {
 
 export class RowStream extends BlockedTimeline {
   private readonly places: RowBlockPlace[] = [];
-  private filling: TimelineRow[] = [];
+  /** The unfinished block, as it will be stored (rows kept as objects would live long and cost collections). */
+  private readonly filling = new BlockBuilder();
   private fillingBytes = 0;
   private totalRows = 0;
   private totalKeyRows = 0;
@@ -237,14 +238,12 @@ export class RowStream extends BlockedTimeline {
   }
 
   append(row: TimelineRow): void {
-    this.filling.push(row);
+    const bytes = this.filling.add(row);
     this.totalRows++;
     if (row.key) this.totalKeyRows++;
-    // Counted as stored: its numbers and its text.
-    const bytes = ROW_NUMBER_BYTES + row.text.length + (row.time?.length ?? 0) + (row.waits?.length ?? 0) + (row.exit?.length ?? 0);
     this.fillingBytes += bytes;
     this.store.noteFilling(this, bytes);
-    if (this.filling.length >= BLOCK_ROWS) this.flush();
+    if (this.filling.count >= BLOCK_ROWS) this.flush();
   }
 
   /** When each row was and whether it is a key row, in order, reading only those columns: for merging. */
@@ -257,12 +256,12 @@ export class RowStream extends BlockedTimeline {
       const key = new Uint8Array(columns, 8 * count, count);
       for (let i = 0; i < count; i++) yield { at: at[i]!, key: key[i] === 1 };
     }
-    for (const row of this.filling) yield { at: row.at, key: row.key };
+    for (const row of this.filling.rows()) yield { at: row.at, key: row.key };
   }
 
   /** The last row appended, if any. */
   last(): TimelineRow | null {
-    if (this.filling.length > 0) return this.filling.at(-1)!;
+    if (this.filling.count > 0) return this.filling.rows().at(-1)!;
     return this.blocks.length > 0 ? this.blockRows(this.blocks.length - 1).at(-1)! : null;
   }
 
@@ -282,27 +281,20 @@ export class RowStream extends BlockedTimeline {
 
   /** @internal Writes the unfinished block out. */
   flush(): void {
-    if (this.filling.length === 0) return;
-    const lines = new Map<number, [number, number]>();
-    for (const row of this.filling) {
-      const range = lines.get(row.file);
-      if (!range) lines.set(row.file, [row.line, row.line]);
-      else {
-        range[0] = Math.min(range[0], row.line);
-        range[1] = Math.max(range[1], row.line);
-      }
-    }
+    const filling = this.filling;
+    if (filling.count === 0) return;
+    const lines = filling.lineRanges();
     const [file, [firstLine, lastLine]] = lines.entries().next().value!;
-    const where = this.store.write(encodeBlock(this.filling));
+    const where = this.store.write(filling.block());
     this.places.push({ ...where, file, firstLine, lastLine, files: lines.size > 1 ? lines : null });
-    this.addBlock({ rows: this.filling.length, keyRows: this.filling.filter((r) => r.key).length, lastAt: this.filling.at(-1)!.at });
+    this.addBlock({ rows: filling.count, keyRows: filling.keyRows, lastAt: filling.lastAt });
     this.store.noteFlushed(this, this.fillingBytes);
-    this.filling = [];
+    filling.clear();
     this.fillingBytes = 0;
   }
 
   protected blockRows(block: number, cache = true): TimelineRow[] {
-    if (block >= this.blocks.length) return this.filling;
+    if (block >= this.blocks.length) return this.filling.rows();
     const { offset, bytes } = this.places[block]!;
     return this.store.cached(
       offset,
@@ -433,41 +425,177 @@ export class MergedTimeline extends BlockedTimeline {
 
 const FLOAT_COLUMNS = 4;
 const INT_COLUMNS = 6;
-/** Bytes of a row's numbers (its key flag rounded up). */
-const ROW_NUMBER_BYTES = 8 * FLOAT_COLUMNS + 4 * INT_COLUMNS + 1;
 
 const keyBytes = (count: number) => (count + 7) & ~7;
 /** Bytes of the columns merging reads: `at` and the key flags. */
 const orderColumnsBytes = (count: number) => 8 * count + keyBytes(count);
 const numberBytes = (count: number) => orderColumnsBytes(count) + 8 * (FLOAT_COLUMNS - 1) * count + 4 * INT_COLUMNS * count;
 
+/** A row's numbers while its block is filled: at, end, durationUs, line, tid, file, key, and the lengths of time, waits, exit, text. */
+const ROW_FIELDS = 11;
+
+/**
+ * Rows of a block being filled, kept as they will be stored: their numbers in one array, their
+ * text as UTF-8 in one buffer. Nothing is held between blocks, so a task that stopped costs nothing.
+ */
+class BlockBuilder {
+  count = 0;
+  keyRows = 0;
+  lastAt = 0;
+  private numbers: Float64Array | null = null;
+  private text: Buffer | null = null;
+  private textBytes = 0;
+  /** Sizes to start the next block at: a busy task's blocks are alike. */
+  private rowCapacity = 4;
+  private textCapacity = 256;
+  private decoded: TimelineRow[] | null = null;
+
+  /** Adds a row; returns the bytes it takes. */
+  add(row: TimelineRow): number {
+    const time = row.time ?? '';
+    const waits = row.waits ?? '';
+    const exit = row.exit ?? '';
+    const strings = time + waits + exit + row.text;
+    if (!this.numbers || this.numbers.length < (this.count + 1) * ROW_FIELDS) this.growNumbers();
+    if (!this.text || this.text.length < this.textBytes + 3 * strings.length) this.growText(this.textBytes + 3 * strings.length);
+    const numbers = this.numbers!;
+    const at = this.count * ROW_FIELDS;
+    numbers[at] = row.at;
+    numbers[at + 1] = row.end ?? NaN;
+    numbers[at + 2] = row.durationUs ?? NaN;
+    numbers[at + 3] = row.line;
+    numbers[at + 4] = row.tid;
+    numbers[at + 5] = row.file;
+    numbers[at + 6] = row.key ? 1 : 0;
+    numbers[at + 7] = row.time === null ? -1 : time.length;
+    numbers[at + 8] = row.waits === null ? -1 : waits.length;
+    numbers[at + 9] = row.exit === null ? -1 : exit.length;
+    numbers[at + 10] = row.text.length;
+    const bytes = this.text!.write(strings, this.textBytes, 'utf8');
+    this.textBytes += bytes;
+    this.count++;
+    if (row.key) this.keyRows++;
+    this.lastAt = row.at;
+    this.decoded = null;
+    return 8 * ROW_FIELDS + bytes;
+  }
+
+  /** The rows, decoded once until the next is added (the screen shows a growing tail while reading). */
+  rows(): TimelineRow[] {
+    if (this.count === 0) return [];
+    this.decoded ??= decodeColumns(this.count, (field, row) => this.numbers![row * ROW_FIELDS + field]!, this.text!.toString('utf8', 0, this.textBytes));
+    return this.decoded;
+  }
+
+  /** Per input file, the first and last line of its rows here. */
+  lineRanges(): Map<number, [number, number]> {
+    const lines = new Map<number, [number, number]>();
+    const numbers = this.numbers!;
+    for (let at = 0; at < this.count * ROW_FIELDS; at += ROW_FIELDS) {
+      const file = numbers[at + 5]!;
+      const line = numbers[at + 3]!;
+      const range = lines.get(file);
+      if (!range) lines.set(file, [line, line]);
+      else {
+        range[0] = Math.min(range[0], line);
+        range[1] = Math.max(range[1], line);
+      }
+    }
+    return lines;
+  }
+
+  /** The rows as a stored block (see above). */
+  block(): Uint8Array {
+    const count = this.count;
+    const head = numberBytes(count);
+    const block = new Uint8Array(head + this.textBytes);
+    const { buffer } = block;
+    const at = new Float64Array(buffer, 0, count);
+    const key = new Uint8Array(buffer, 8 * count, count);
+    const floats = new Float64Array(buffer, orderColumnsBytes(count), 3 * count);
+    const ints = new Int32Array(buffer, orderColumnsBytes(count) + 24 * count, INT_COLUMNS * count);
+    const numbers = this.numbers!;
+    for (let i = 0, from = 0; i < count; i++, from += ROW_FIELDS) {
+      at[i] = numbers[from]!;
+      floats[i] = numbers[from + 1]!;
+      floats[count + i] = numbers[from + 2]!;
+      floats[2 * count + i] = numbers[from + 3]!;
+      ints[i] = numbers[from + 4]!;
+      ints[count + i] = numbers[from + 5]!;
+      key[i] = numbers[from + 6]!;
+      ints[2 * count + i] = numbers[from + 7]!;
+      ints[3 * count + i] = numbers[from + 8]!;
+      ints[4 * count + i] = numbers[from + 9]!;
+      ints[5 * count + i] = numbers[from + 10]!;
+    }
+    block.set(this.text!.subarray(0, this.textBytes), head);
+    return block;
+  }
+
+  /** Empties it, and lets its buffers go. */
+  clear(): void {
+    this.count = 0;
+    this.keyRows = 0;
+    this.textBytes = 0;
+    this.decoded = null;
+    this.numbers = null;
+    this.text = null;
+  }
+
+  private growNumbers(): void {
+    const rows = this.numbers ? 2 * (this.numbers.length / ROW_FIELDS) : this.rowCapacity;
+    const numbers = new Float64Array(rows * ROW_FIELDS);
+    if (this.numbers) numbers.set(this.numbers);
+    this.numbers = numbers;
+    this.rowCapacity = rows;
+  }
+
+  private growText(needed: number): void {
+    let bytes = this.text ? 2 * this.text.length : this.textCapacity;
+    while (bytes < needed) bytes *= 2;
+    const text = Buffer.allocUnsafe(bytes);
+    if (this.text) this.text.copy(text, 0, 0, this.textBytes);
+    this.text = text;
+    this.textCapacity = bytes;
+  }
+}
+
 export function encodeBlock(rows: TimelineRow[]): Uint8Array {
-  const count = rows.length;
-  const head = numberBytes(count);
-  let text = '';
-  for (const row of rows) text += (row.time ?? '') + (row.waits ?? '') + (row.exit ?? '') + row.text;
-  const block = new Uint8Array(head + Buffer.byteLength(text));
-  const { buffer } = block;
-  const at = new Float64Array(buffer, 0, count);
-  const key = new Uint8Array(buffer, 8 * count, count);
-  const floats = new Float64Array(buffer, orderColumnsBytes(count), 3 * count);
-  const ints = new Int32Array(buffer, orderColumnsBytes(count) + 24 * count, INT_COLUMNS * count);
-  const length = (value: string | null) => (value === null ? -1 : value.length);
-  rows.forEach((row, i) => {
-    at[i] = row.at;
-    key[i] = row.key ? 1 : 0;
-    floats[i] = row.end ?? NaN;
-    floats[count + i] = row.durationUs ?? NaN;
-    floats[2 * count + i] = row.line;
-    ints[i] = row.tid;
-    ints[count + i] = row.file;
-    ints[2 * count + i] = length(row.time);
-    ints[3 * count + i] = length(row.waits);
-    ints[4 * count + i] = length(row.exit);
-    ints[5 * count + i] = row.text.length;
-  });
-  Buffer.from(buffer).write(text, head, 'utf8');
-  return block;
+  const builder = new BlockBuilder();
+  for (const row of rows) builder.add(row);
+  return builder.block();
+}
+
+/** Rows from their numbers (`field` of `row`, in ROW_FIELDS order) and their strings one after another. */
+function decodeColumns(count: number, number: (field: number, row: number) => number, text: string): TimelineRow[] {
+  let from = 0;
+  const take = (length: number): string | null => {
+    if (length < 0) return null;
+    const value = text.slice(from, from + length);
+    from += length;
+    return value;
+  };
+  const orNull = (value: number) => (Number.isNaN(value) ? null : value);
+  const rows: TimelineRow[] = [];
+  for (let i = 0; i < count; i++) {
+    const time = take(number(7, i));
+    const waits = take(number(8, i));
+    const exit = take(number(9, i));
+    rows.push({
+      tid: number(4, i),
+      at: number(0, i),
+      end: orNull(number(1, i)),
+      time,
+      text: take(number(10, i))!,
+      durationUs: orNull(number(2, i)),
+      key: number(6, i) === 1,
+      waits,
+      exit,
+      file: number(5, i),
+      line: number(3, i),
+    });
+  }
+  return rows;
 }
 
 /** The rows of a block of `count` rows, read whole into `block` (its own buffer, from offset 0). */
@@ -479,32 +607,8 @@ export function decodeBlock(block: Uint8Array, count: number): TimelineRow[] {
   const ints = new Int32Array(buffer, orderColumnsBytes(count) + 24 * count, INT_COLUMNS * count);
   // UTF-8 turns a string into as many UTF-16 units as it had (a lone surrogate into U+FFFD), so lengths cut it.
   const text = Buffer.from(buffer, numberBytes(count), block.byteLength - numberBytes(count)).toString('utf8');
-  let from = 0;
-  const take = (length: number): string | null => {
-    if (length < 0) return null;
-    const value = text.slice(from, from + length);
-    from += length;
-    return value;
-  };
-  const orNull = (value: number) => (Number.isNaN(value) ? null : value);
-  const rows: TimelineRow[] = [];
-  for (let i = 0; i < count; i++) {
-    const time = take(ints[2 * count + i]!);
-    const waits = take(ints[3 * count + i]!);
-    const exit = take(ints[4 * count + i]!);
-    rows.push({
-      tid: ints[i]!,
-      at: at[i]!,
-      end: orNull(floats[i]!),
-      time,
-      text: take(ints[5 * count + i]!)!,
-      durationUs: orNull(floats[count + i]!),
-      key: key[i] === 1,
-      waits,
-      exit,
-      file: ints[count + i]!,
-      line: floats[2 * count + i]!,
-    });
-  }
-  return rows;
+  // Columns by ROW_FIELDS' order.
+  const column = [at, floats, floats, floats, ints, ints, key, ints, ints, ints, ints] as const;
+  const start = [0, 0, count, 2 * count, 0, count, 0, 2 * count, 3 * count, 4 * count, 5 * count];
+  return decodeColumns(count, (field, row) => column[field]![start[field]! + row]!, text);
 }
