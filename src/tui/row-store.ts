@@ -61,6 +61,8 @@ const BLOCK_ROWS = 256;
 /** Rows of unfinished blocks, all streams together, before every stream is flushed. */
 const FILLING_BUDGET_BYTES = 8 << 20;
 const CACHED_BLOCKS = 64;
+/** Blocks are written to the file this many bytes at a time. */
+const PENDING_BYTES = 1 << 20;
 /** A merged timeline names its rows' threads in two bytes: more threads than this are not merged. */
 export const MAX_MERGED_THREADS = 0xffff;
 
@@ -68,6 +70,9 @@ export class RowStore {
   private readonly directory = temporaryDirectory('forkscope-tui-');
   private readonly fd = openSync(join(this.directory.path, 'rows'), 'wx+', 0o600);
   private position = 0;
+  /** Blocks written since the last write to the file, which holds everything before `position - pendingBytes`. */
+  private readonly pending = Buffer.allocUnsafe(PENDING_BYTES);
+  private pendingBytes = 0;
   private fillingBytes = 0;
   private readonly filling = new Set<RowStream>();
   private readonly cache = new Map<number, TimelineRow[]>();
@@ -79,6 +84,7 @@ export class RowStore {
   /** Writes every unfinished block out. */
   flush(): void {
     for (const stream of [...this.filling]) stream.flush();
+    this.writePending();
   }
 
   dispose(): void {
@@ -102,14 +108,27 @@ export class RowStore {
   /** @internal Appends bytes; returns where they are. */
   write(buffer: Uint8Array): { offset: number; bytes: number } {
     const offset = this.position;
-    writeSync(this.fd, buffer, 0, buffer.length, offset);
+    if (this.pendingBytes + buffer.length > PENDING_BYTES) this.writePending();
+    if (buffer.length >= PENDING_BYTES) writeSync(this.fd, buffer, 0, buffer.length, offset);
+    else {
+      this.pending.set(buffer, this.pendingBytes);
+      this.pendingBytes += buffer.length;
+    }
     this.position += buffer.length;
     return { offset, bytes: buffer.length };
   }
 
-  /** @internal Fills `into` from `offset`. */
+  /** @internal Fills `into` from `offset` (what was written there: a block is never part pending, part in the file). */
   readInto(offset: number, into: Uint8Array): void {
-    readSync(this.fd, into, 0, into.byteLength, offset);
+    const inFile = this.position - this.pendingBytes;
+    if (offset >= inFile) into.set(this.pending.subarray(offset - inFile, offset - inFile + into.byteLength));
+    else readSync(this.fd, into, 0, into.byteLength, offset);
+  }
+
+  private writePending(): void {
+    if (this.pendingBytes === 0) return;
+    writeSync(this.fd, this.pending, 0, this.pendingBytes, this.position - this.pendingBytes);
+    this.pendingBytes = 0;
   }
 
   /** @internal A block's rows through a small cache (a scrolling view reads the same blocks again). */
@@ -247,16 +266,16 @@ export class RowStream extends BlockedTimeline {
   }
 
   /** When each row was and whether it is a key row, in order, reading only those columns: for merging. */
-  *orders(): Generator<{ at: number; key: boolean }> {
-    for (let block = 0; block < this.blocks.length; block++) {
-      const count = this.blocks[block]!.rows;
-      const columns = new ArrayBuffer(orderColumnsBytes(count));
-      this.store.readInto(this.places[block]!.offset, new Uint8Array(columns));
-      const at = new Float64Array(columns, 0, count);
-      const key = new Uint8Array(columns, 8 * count, count);
-      for (let i = 0; i < count; i++) yield { at: at[i]!, key: key[i] === 1 };
-    }
-    for (const row of this.filling.rows()) yield { at: row.at, key: row.key };
+  orders(): OrderCursor {
+    return new OrderCursor((block, columns) => {
+      if (block < this.blocks.length) {
+        const count = this.blocks[block]!.rows;
+        this.store.readInto(this.places[block]!.offset, new Uint8Array(columns, 0, orderColumnsBytes(count)));
+        return { at: new Float64Array(columns, 0, count), key: new Uint8Array(columns, 8 * count, count) };
+      }
+      const rows = block === this.blocks.length ? this.filling.rows() : [];
+      return { at: Float64Array.from(rows, (row) => row.at), key: Uint8Array.from(rows, (row) => (row.key ? 1 : 0)) };
+    });
   }
 
   /** The last row appended, if any. */
@@ -308,6 +327,36 @@ export class RowStream extends BlockedTimeline {
   }
 }
 
+/** A thread's rows' `at` and key flag, one row at a time, read a block at a time. */
+class OrderCursor {
+  /** The current row's, after next() said there is one. */
+  at = 0;
+  key = false;
+  private readonly columns = new ArrayBuffer(orderColumnsBytes(BLOCK_ROWS));
+  private atColumn: Float64Array = new Float64Array(0);
+  private keyColumn: Uint8Array = new Uint8Array(0);
+  private block = 0;
+  private index = 0;
+
+  /** `read` gives block `block`'s columns (in `columns` when from disk); past the tail, empty ones. */
+  constructor(private readonly read: (block: number, columns: ArrayBuffer) => { at: Float64Array; key: Uint8Array }) {}
+
+  /** Moves to the next row; false after the last. */
+  next(): boolean {
+    while (this.index >= this.atColumn.length) {
+      const { at, key } = this.read(this.block++, this.columns);
+      if (at.length === 0) return false;
+      this.atColumn = at;
+      this.keyColumn = key;
+      this.index = 0;
+    }
+    this.at = this.atColumn[this.index]!;
+    this.key = this.keyColumn[this.index] === 1;
+    this.index++;
+    return true;
+  }
+}
+
 function lineRange(place: RowBlockPlace, file: number): [number, number] | undefined {
   if (place.files) return place.files.get(file);
   return place.file === file ? [place.firstLine, place.lastLine] : undefined;
@@ -334,12 +383,9 @@ export class MergedTimeline extends BlockedTimeline {
   static async merge(store: RowStore, threads: RowStream[], yieldEvery: number): Promise<MergedTimeline> {
     if (threads.length > MAX_MERGED_THREADS) throw new Error(`${threads.length} threads: too many to merge into one timeline`);
     const merged = new MergedTimeline(store, threads);
-    const cursors = threads.map((stream, order) => ({ rows: stream.orders(), row: null as { at: number; key: boolean } | null, order, position: 0 }));
-    const heap = new MinHeap<(typeof cursors)[number]>((a, b) => a.row!.at < b.row!.at || (a.row!.at === b.row!.at && a.order < b.order));
-    for (const cursor of cursors) {
-      cursor.row = cursor.rows.next().value ?? null;
-      if (cursor.row) heap.push(cursor);
-    }
+    const cursors = threads.map((stream, order) => ({ rows: stream.orders(), order, position: 0 }));
+    const heap = new MinHeap<(typeof cursors)[number]>((a, b) => a.rows.at < b.rows.at || (a.rows.at === b.rows.at && a.order < b.order));
+    for (const cursor of cursors) if (cursor.rows.next()) heap.push(cursor);
     const sources = new Uint16Array(BLOCK_ROWS);
     let rows = 0;
     let keyRows = 0;
@@ -355,7 +401,7 @@ export class MergedTimeline extends BlockedTimeline {
       keyRows = 0;
     };
     for (let cursor = heap.pop(); cursor; cursor = heap.pop()) {
-      const { at, key } = cursor.row!;
+      const { at, key } = cursor.rows;
       sources[rows++] = cursor.order;
       lastAt = at;
       merged.totalRows++;
@@ -364,8 +410,7 @@ export class MergedTimeline extends BlockedTimeline {
         merged.totalKeyRows++;
       }
       cursor.position++;
-      cursor.row = cursor.rows.next().value ?? null;
-      if (cursor.row) heap.push(cursor);
+      if (cursor.rows.next()) heap.push(cursor);
       if (rows === BLOCK_ROWS) flush();
       if (++sinceYield >= yieldEvery) {
         sinceYield = 0;

@@ -103,6 +103,8 @@ const LINES_PER_FILE = 2 ** 32;
 export class TraceIndex {
   private readonly store = new RowStore();
   private readonly fileIds = new Map<string, number>();
+  private lastFile: string | null = null;
+  private lastFileId = 0;
   private readonly bytesByFile = new Map<string, number>();
   private readonly taskStreams = new Map<Task, RowStream>();
   /** The analysis's task tree as it is being built (for the tree shown while reading). */
@@ -115,6 +117,7 @@ export class TraceIndex {
   firstAt = Infinity;
   timed = false;
   private readonly streams = new Set<number>();
+  private lastStream = -1;
   analysis: Analysis | null = null;
   /** The bytes the analysis's second read (naming the lock holders) has read. */
   private readonly secondRead: ReadProgress;
@@ -196,8 +199,12 @@ export class TraceIndex {
   }
 
   private fileId(file: string): number {
+    // Asked for every event, nearly always of the file asked for last.
+    if (file === this.lastFile) return this.lastFileId;
     let id = this.fileIds.get(file);
     if (id === undefined) this.fileIds.set(file, (id = this.fileIds.size));
+    this.lastFile = file;
+    this.lastFileId = id;
     return id;
   }
 
@@ -436,7 +443,10 @@ export class TraceIndex {
     const start = event.kind === 'syscall' ? event.start : event.at;
     const at = this.orderOf(start);
     if (start.us !== null) this.timed = true;
-    this.streams.add(start.stream);
+    if (start.stream !== this.lastStream) {
+      this.streams.add(start.stream);
+      this.lastStream = start.stream;
+    }
     this.firstAt = Math.min(this.firstAt, at);
     const row: TimelineRow = {
       tid: event.tid,
