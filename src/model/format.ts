@@ -10,11 +10,33 @@ import { futexOpName } from './futex.js';
 export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {}): string {
   let args = call.args;
   if (options.symbolic && call.futex) {
-    const parts = splitFirstArgs(args, 2);
-    if (parts) args = `${parts[0]}, ${futexOpName(call.futex)}${parts[2]}`;
+    const name = futexOpName(call.futex);
+    if (!namesOp(args, name)) {
+      const parts = splitFirstArgs(args, 2);
+      if (parts) args = `${parts[0]}, ${name}${parts[2]}`;
+    }
   }
   if (call.result === null) return `${call.name}(${args}${args ? ' ' : ''}<unfinished ...>)`;
   return `${call.name}(${args}) = ${call.result.raw}`;
+}
+
+/** A first argument with nothing that nests or quotes, and no space around it. */
+const PLAIN_FIRST_ARG = /^[^"([{/\s](?:[^"([{/]*[^"([{/\s])?$/;
+
+/**
+ * Whether `args` already print the op as `name`, spaced as callText would: `0x..., NAME, ...`.
+ * The text strace 6 prints, nearly always, kept as it is rather than split and joined again.
+ */
+function namesOp(args: string, name: string): boolean {
+  const comma = args.indexOf(',');
+  const end = comma + 2 + name.length;
+  return (
+    comma > 0 &&
+    args.charCodeAt(comma + 1) === 0x20 &&
+    args.startsWith(name, comma + 2) &&
+    (end === args.length || args.charCodeAt(end) === COMMA) &&
+    PLAIN_FIRST_ARG.test(args.slice(0, comma))
+  );
 }
 
 /** Splits off the first `count` top-level arguments: [arg0, arg1, rest-with-leading-comma]. */

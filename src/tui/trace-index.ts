@@ -106,6 +106,8 @@ export class TraceIndex {
   private lastFile: string | null = null;
   private lastFileId = 0;
   private readonly bytesByFile = new Map<string, number>();
+  private lastReadFile: string | null = null;
+  private bytesOfLastFile = 0;
   private readonly taskStreams = new Map<Task, RowStream>();
   /** The analysis's task tree as it is being built (for the tree shown while reading). */
   private liveTree: TaskTree | null = null;
@@ -420,11 +422,17 @@ export class TraceIndex {
     this.progressNow.events++;
     const where = event.kind === 'syscall' ? event.start.where : event.at.where;
     if (where.offset !== undefined) {
-      const before = this.bytesByFile.get(where.file) ?? 0;
+      // Most events are of the file the last one was read from.
+      const before = where.file === this.lastReadFile ? this.bytesOfLastFile : (this.bytesByFile.get(where.file) ?? 0);
       if (where.offset > before) {
         this.progressNow.bytesRead += where.offset - before;
         this.progressNow.totalBytes = Math.max(this.progressNow.totalBytes, this.progressNow.bytesRead);
         this.bytesByFile.set(where.file, where.offset);
+        this.lastReadFile = where.file;
+        this.bytesOfLastFile = where.offset;
+      } else if (where.file !== this.lastReadFile) {
+        this.lastReadFile = where.file;
+        this.bytesOfLastFile = before;
       }
     }
   }
@@ -441,7 +449,8 @@ export class TraceIndex {
 
   private rowOf(event: Exclude<TraceEvent, { kind: 'warning' }>): TimelineRow {
     const start = event.kind === 'syscall' ? event.start : event.at;
-    const at = this.orderOf(start);
+    const file = this.fileId(start.where.file);
+    const at = start.us ?? file * LINES_PER_FILE + start.where.line;
     if (start.us !== null) this.timed = true;
     if (start.stream !== this.lastStream) {
       this.streams.add(start.stream);
@@ -458,7 +467,7 @@ export class TraceIndex {
       key: event.kind !== 'task',
       waits: null,
       exit: null,
-      file: this.fileId(start.where.file),
+      file,
       line: start.where.line,
     };
     if (event.kind === 'syscall') {
