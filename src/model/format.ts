@@ -20,9 +20,6 @@ export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {
   return `${call.name}(${args}) = ${call.result.raw}`;
 }
 
-/** A first argument with nothing that nests or quotes, and no space around it. */
-const PLAIN_FIRST_ARG = /^[^"([{/\s](?:[^"([{/]*[^"([{/\s])?$/;
-
 /**
  * Whether `args` already print the op as `name`, spaced as callText would: `0x..., NAME, ...`.
  * The text strace 6 prints, nearly always, kept as it is rather than split and joined again.
@@ -35,8 +32,17 @@ function namesOp(args: string, name: string): boolean {
     args.charCodeAt(comma + 1) === 0x20 &&
     args.startsWith(name, comma + 2) &&
     (end === args.length || args.charCodeAt(end) === COMMA) &&
-    PLAIN_FIRST_ARG.test(args.slice(0, comma))
+    isWord(args, 0, comma)
   );
+}
+
+/** Whether text[from, end) is letters, digits and `_` only (a futex word's address: `0x7f...`). */
+function isWord(text: string, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (!((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x30 && ch <= 0x39) || ch === 0x5f)) return false;
+  }
+  return true;
 }
 
 /** Splits off the first `count` top-level arguments: [arg0, arg1, rest-with-leading-comma]. */

@@ -54,8 +54,10 @@ interface Spooled {
   /** Not a call the timeline shows, kept in case a finding quotes it (a pipe's creation, a read that never returned). */
   ifQuoted: boolean;
   /**
-   * The time as shown and a space (none when the log has no times), a tab, and the event's text.
-   * Built by `join`, a flat copy: text made by concatenation would keep the read's whole chunk alive.
+   * The time as shown and a space (none when the log has no times), a tab, and the event's text,
+   * each made safe for a terminal (apart, as the tab between them must stay; the tid shown between
+   * them at the end is plain digits, so the line is the same as if escaped whole). Built by `join`,
+   * a flat copy: text made by concatenation would keep the read's whole chunk alive.
    */
   row: string;
 }
@@ -132,7 +134,7 @@ export class TimelineSpool {
       line: stamp.where.line,
       tid: event.tid,
       ifQuoted,
-      row: [shownTime ? `${shownTime} ` : '', eventText(event) + duration].join('\t'),
+      row: [terminalText(shownTime ? `${shownTime} ` : ''), terminalText(eventText(event) + duration)].join('\t'),
       task,
     });
     if (this.window.size > REORDER_WINDOW) this.release();
@@ -200,7 +202,7 @@ export class TimelineSpool {
         if (line.ifQuoted && !notes) continue;
         const tab = line.row.indexOf('\t');
         const tid = manyThreads || line.tid !== process.pid ? `[${line.tid}] ` : '';
-        const text = terminalText(`${line.row.slice(0, tab)}${tid}${line.row.slice(tab + 1)}`);
+        const text = `${line.row.slice(0, tab)}${tid}${line.row.slice(tab + 1)}`;
         out += `${prefix}${notes ? `${text}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : text}\n`;
         if (out.length >= WRITE_CHUNK) {
           await write(out);
