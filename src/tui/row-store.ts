@@ -476,6 +476,9 @@ const keyBytes = (count: number) => (count + 7) & ~7;
 const orderColumnsBytes = (count: number) => 8 * count + keyBytes(count);
 const numberBytes = (count: number) => orderColumnsBytes(count) + 8 * (FLOAT_COLUMNS - 1) * count + 4 * INT_COLUMNS * count;
 
+/** The most text buffer a block starts with (it grows as its rows need). */
+const MAX_START_TEXT_BYTES = 64 << 10;
+
 /** A row's numbers while its block is filled: at, end, durationUs, line, tid, file, key, and the lengths of time, waits, exit, text. */
 const ROW_FIELDS = 11;
 
@@ -601,7 +604,8 @@ class BlockBuilder {
     const text = Buffer.allocUnsafe(bytes);
     if (this.text) this.text.copy(text, 0, 0, this.textBytes);
     this.text = text;
-    this.textCapacity = bytes;
+    // A block of huge calls (an `strace -s` write) is no reason to start every next block that big.
+    this.textCapacity = Math.min(bytes, MAX_START_TEXT_BYTES);
   }
 }
 
