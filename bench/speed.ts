@@ -2,12 +2,15 @@
 // (bench/biglog.ts writeRealisticLog: 8 worker threads trading 16 locks amid read/write/epoll/
 // mmap/openat/close/clock noise, short-lived forked children, one hung child), it measures in one
 // run, each in its own process: a minimal Node streaming loop (64 KiB chunks, lines split, one
-// regex a line: the floor no reader of this log can beat on one core), `forkscope analyze --json`
-// and `forkscope timeline`, with CPU time (user + system) and peak RSS from /usr/bin/time. Speeds
+// regex a line: the floor no reader of this log can beat on one core), `forkscope analyze --json`,
+// `forkscope timeline`, and the TUI's indexing (what `forkscope tui` does before it is ready: the
+// TraceIndex of src/tui/trace-index.ts reading the log into its row store and merging the threads'
+// timelines, without Ink), with CPU time (user + system) and peak RSS from /usr/bin/time. Speeds
 // are MB of log per CPU second (the machine is shared: wall time says more about the others' load),
 // and shares of the floor measured in the same run.
 //
 //   node dist/bench/speed.js [--before DIR] [MB ...]        default: 20 200
+//   node dist/bench/speed.js --index CLI LOG                 the TUI's indexing alone (run by the above)
 //
 // --before DIR: also measure the build in DIR (a checkout of another commit, built: DIR/dist/src/cli.js)
 // in the same run, for before/after figures that shared the same load.
@@ -84,6 +87,23 @@ async function split(cli: string, log: string): Promise<Split> {
   return { first: second - start, second: cpu() - second, secondBytes: counter.bytes };
 }
 
+/** The TUI's indexing of `log` by the build whose CLI is `cli`, without the screen. */
+async function index(cli: string, log: string): Promise<void> {
+  const dist = join(cli, '../..');
+  const parsers = (await import(pathToFileURL(join(dist, 'parsers/index.js')).href)) as typeof import('../parsers/index.js');
+  const tui = (await import(pathToFileURL(join(dist, 'src/tui/trace-index.js')).href)) as typeof import('../src/tui/trace-index.js');
+  const sources = await parsers.resolveInputs([log]);
+  const traceIndex = new tui.TraceIndex(sources);
+  try {
+    await traceIndex.load();
+    const { phase, error } = traceIndex.progress();
+    if (phase !== 'ready') throw new Error(`indexing ended ${phase}: ${error}`);
+    process.stdout.write(`${traceIndex.analysis!.findings.length} findings\n`);
+  } finally {
+    traceIndex.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const before = args.indexOf('--before');
@@ -93,7 +113,9 @@ async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'forkscope-bench-speed-'));
   try {
     console.log(`speed: realistic strace -f -tt -T log (bench/biglog.ts), one process each; node ${process.version}, ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
-    console.log('build    size     tasks  floor MB/s  analyze MB/s  of floor  analyze RSS  timeline MB/s  of analyze  timeline RSS');
+    console.log(
+      'build    size     tasks  floor MB/s  analyze MB/s  of floor  analyze RSS  timeline MB/s  of analyze  timeline RSS  TUI index MB/s  of analyze  TUI index RSS',
+    );
     const splits: string[] = [];
     for (const megabytes of sizes.length ? sizes : [20, 200]) {
       const log = join(directory, `trace-${megabytes}.log`);
@@ -104,11 +126,14 @@ async function main(): Promise<void> {
       for (const { label, cli } of builds) {
         const analyze = timed([process.execPath, cli, 'analyze', '--json', log]);
         const timeline = timed([process.execPath, cli, 'timeline', log]);
+        const indexing = timed([process.execPath, fileURLToPath(import.meta.url), '--index', cli, log]);
         if (analyze.status !== 1) throw new Error(`analyze exited ${analyze.status}, not 1 (the hang)`);
+        if (indexing.status !== 0) throw new Error(`the TUI's indexing exited ${indexing.status}`);
         console.log(
           `${label.padEnd(6)} ${megabytes.toFixed(0).padStart(5)} MB ${String(tasks).padStart(9)} ${speed(floorRun).toFixed(1).padStart(11)} ${speed(analyze).toFixed(1).padStart(13)}` +
             ` ${`${((100 * speed(analyze)) / speed(floorRun)).toFixed(0)} %`.padStart(9)} ${`${analyze.peakMB.toFixed(0)} MiB`.padStart(12)}` +
-            ` ${speed(timeline).toFixed(1).padStart(14)} ${`${((100 * speed(timeline)) / speed(analyze)).toFixed(0)} %`.padStart(11)} ${`${timeline.peakMB.toFixed(0)} MiB`.padStart(13)}`,
+            ` ${speed(timeline).toFixed(1).padStart(14)} ${`${((100 * speed(timeline)) / speed(analyze)).toFixed(0)} %`.padStart(11)} ${`${timeline.peakMB.toFixed(0)} MiB`.padStart(13)}` +
+            ` ${speed(indexing).toFixed(1).padStart(15)} ${`${((100 * speed(indexing)) / speed(analyze)).toFixed(0)} %`.padStart(11)} ${`${indexing.peakMB.toFixed(0)} MiB`.padStart(14)}`,
         );
         const { first, second, secondBytes } = await split(cli, log);
         splits.push(
@@ -127,4 +152,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--floor') await floor(process.argv[3]!);
+else if (process.argv[2] === '--index') await index(process.argv[3]!, process.argv[4]!);
 else await main();

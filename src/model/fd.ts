@@ -6,7 +6,7 @@
 
 import type { SyscallEvent } from './events.js';
 import { returned } from './events.js';
-import { splitArgs } from './format.js';
+import { firstArg, splitArgs } from './format.js';
 
 /** A descriptor as printed: its number and, with -y, its path (`pipe:[81234]`, `socket:[...]`, a file). */
 export interface FdRef {
@@ -28,6 +28,13 @@ export type FdOp =
   | { op: 'epoll-ctl'; epoll: number; fd: number; add: boolean };
 
 const FD_OPS = new Set(['pipe', 'pipe2', 'socketpair', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64', 'close', 'close_range', 'epoll_ctl']);
+
+const PAIR_CALLS = new Set(['pipe', 'pipe2', 'socketpair']);
+
+/** Whether a call made a pipe or socket pair: by its name first, for a question asked of many calls. */
+export function madeFdPair(call: SyscallEvent): boolean {
+  return PAIR_CALLS.has(call.name) && decodeFdOp(call)?.op === 'pair';
+}
 
 /** What a descriptor call did, or null for any other call (or one that failed). */
 export function decodeFdOp(call: SyscallEvent): FdOp | null {
@@ -110,12 +117,12 @@ export const FD_WAIT_NAMES: readonly string[] = [...READS, ...POLLS];
  * any other call, or one with a timeout (it returns by itself).
  */
 export function decodeFdWait(call: SyscallEvent): FdWait | null {
-  if (!READS.has(call.name) && !POLLS.has(call.name)) return null;
-  const args = splitArgs(call.args);
   if (READS.has(call.name)) {
-    const fd = fdRef(args[0]);
+    const fd = fdRef(firstArg(call.args));
     return fd ? { call: 'read', fds: [fd], alsoOther: false } : null;
   }
+  if (!POLLS.has(call.name)) return null;
+  const args = splitArgs(call.args);
   switch (call.name) {
     case 'poll':
     case 'ppoll': {

@@ -10,17 +10,48 @@ import { futexOpName } from './futex.js';
 export function callText(call: SyscallEvent, options: { symbolic?: boolean } = {}): string {
   let args = call.args;
   if (options.symbolic && call.futex) {
-    const parts = splitFirstArgs(args, 2);
-    if (parts) args = `${parts[0]}, ${futexOpName(call.futex)}${parts[2]}`;
+    const name = futexOpName(call.futex);
+    if (!namesOp(args, name)) {
+      const parts = splitFirstArgs(args, 2);
+      if (parts) args = `${parts[0]}, ${name}${parts[2]}`;
+    }
   }
   if (call.result === null) return `${call.name}(${args}${args ? ' ' : ''}<unfinished ...>)`;
   return `${call.name}(${args}) = ${call.result.raw}`;
 }
 
+/**
+ * Whether `args` already print the op as `name`, spaced as callText would: `0x..., NAME, ...`.
+ * The text strace 6 prints, nearly always, kept as it is rather than split and joined again.
+ */
+function namesOp(args: string, name: string): boolean {
+  const comma = args.indexOf(',');
+  const end = comma + 2 + name.length;
+  return (
+    comma > 0 &&
+    args.charCodeAt(comma + 1) === 0x20 &&
+    args.startsWith(name, comma + 2) &&
+    (end === args.length || args.charCodeAt(end) === COMMA) &&
+    isWord(args, 0, comma)
+  );
+}
+
+/** Whether text[from, end) is letters, digits and `_` only (a futex word's address: `0x7f...`). */
+function isWord(text: string, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (!((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x30 && ch <= 0x39) || ch === 0x5f)) return false;
+  }
+  return true;
+}
+
 /** Splits off the first `count` top-level arguments: [arg0, arg1, rest-with-leading-comma]. */
 function splitFirstArgs(args: string, count: number): [string, string, string] | null {
   const cuts: number[] = [];
-  for (let comma = topLevelIndex(args, 0, args.length, COMMA); comma >= 0 && cuts.length < count; comma = topLevelIndex(args, comma + 1, args.length, COMMA)) cuts.push(comma);
+  // Flat arguments (a futex call's, nearly always) have every comma at the top level.
+  const flat = FLAT_ARGS.test(args);
+  const nextComma = (from: number) => (flat ? args.indexOf(',', from) : topLevelIndex(args, from, args.length, COMMA));
+  for (let comma = nextComma(0); comma >= 0 && cuts.length < count; comma = nextComma(comma + 1)) cuts.push(comma);
   if (cuts.length === 0) return null;
   const first = args.slice(0, cuts[0]);
   const second = cuts.length > 1 ? args.slice(cuts[0]! + 1, cuts[1]) : args.slice(cuts[0]! + 1);
@@ -95,6 +126,13 @@ export function splitArgs(args: string): string[] {
   const last = args.slice(start).trim();
   if (last || parts.length) parts.push(last);
   return parts;
+}
+
+/** The first of a call's arguments as splitArgs gives it, without splitting the rest (a read's buffer). */
+export function firstArg(args: string): string | undefined {
+  if (args === '') return undefined;
+  const comma = FLAT_ARGS.test(args) ? args.indexOf(',') : topLevelIndex(args, 0, args.length, COMMA);
+  return (comma < 0 ? args : args.slice(0, comma)).trim();
 }
 
 export function exitText(status: ExitStatus): string {

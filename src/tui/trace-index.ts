@@ -103,7 +103,11 @@ const LINES_PER_FILE = 2 ** 32;
 export class TraceIndex {
   private readonly store = new RowStore();
   private readonly fileIds = new Map<string, number>();
+  private lastFile: string | null = null;
+  private lastFileId = 0;
   private readonly bytesByFile = new Map<string, number>();
+  private lastReadFile: string | null = null;
+  private bytesOfLastFile = 0;
   private readonly taskStreams = new Map<Task, RowStream>();
   /** The analysis's task tree as it is being built (for the tree shown while reading). */
   private liveTree: TaskTree | null = null;
@@ -115,6 +119,7 @@ export class TraceIndex {
   firstAt = Infinity;
   timed = false;
   private readonly streams = new Set<number>();
+  private lastStream = -1;
   analysis: Analysis | null = null;
   /** The bytes the analysis's second read (naming the lock holders) has read. */
   private readonly secondRead: ReadProgress;
@@ -196,8 +201,12 @@ export class TraceIndex {
   }
 
   private fileId(file: string): number {
+    // Asked for every event, nearly always of the file asked for last.
+    if (file === this.lastFile) return this.lastFileId;
     let id = this.fileIds.get(file);
     if (id === undefined) this.fileIds.set(file, (id = this.fileIds.size));
+    this.lastFile = file;
+    this.lastFileId = id;
     return id;
   }
 
@@ -413,11 +422,17 @@ export class TraceIndex {
     this.progressNow.events++;
     const where = event.kind === 'syscall' ? event.start.where : event.at.where;
     if (where.offset !== undefined) {
-      const before = this.bytesByFile.get(where.file) ?? 0;
+      // Most events are of the file the last one was read from.
+      const before = where.file === this.lastReadFile ? this.bytesOfLastFile : (this.bytesByFile.get(where.file) ?? 0);
       if (where.offset > before) {
         this.progressNow.bytesRead += where.offset - before;
         this.progressNow.totalBytes = Math.max(this.progressNow.totalBytes, this.progressNow.bytesRead);
         this.bytesByFile.set(where.file, where.offset);
+        this.lastReadFile = where.file;
+        this.bytesOfLastFile = where.offset;
+      } else if (where.file !== this.lastReadFile) {
+        this.lastReadFile = where.file;
+        this.bytesOfLastFile = before;
       }
     }
   }
@@ -434,9 +449,13 @@ export class TraceIndex {
 
   private rowOf(event: Exclude<TraceEvent, { kind: 'warning' }>): TimelineRow {
     const start = event.kind === 'syscall' ? event.start : event.at;
-    const at = this.orderOf(start);
+    const file = this.fileId(start.where.file);
+    const at = start.us ?? file * LINES_PER_FILE + start.where.line;
     if (start.us !== null) this.timed = true;
-    this.streams.add(start.stream);
+    if (start.stream !== this.lastStream) {
+      this.streams.add(start.stream);
+      this.lastStream = start.stream;
+    }
     this.firstAt = Math.min(this.firstAt, at);
     const row: TimelineRow = {
       tid: event.tid,
@@ -448,7 +467,7 @@ export class TraceIndex {
       key: event.kind !== 'task',
       waits: null,
       exit: null,
-      file: this.fileId(start.where.file),
+      file,
       line: start.where.line,
     };
     if (event.kind === 'syscall') {

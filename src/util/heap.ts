@@ -51,3 +51,44 @@ export class MinHeap<T> {
     items[j] = held;
   }
 }
+
+/**
+ * A min-queue for items that mostly arrive in order (a trace's lines by when they started): an
+ * item not before the last in-order one is appended to a sorted run, the others go to a heap, and
+ * the least of the run's first and the heap's top comes out. Pops the same items as a MinHeap.
+ */
+export class MostlySortedQueue<T> {
+  private run: T[] = [];
+  private runStart = 0;
+  private readonly heap: MinHeap<T>;
+
+  constructor(private readonly before: (a: T, b: T) => boolean) {
+    this.heap = new MinHeap(before);
+  }
+
+  get size(): number {
+    return this.run.length - this.runStart + this.heap.size;
+  }
+
+  push(item: T): void {
+    const last = this.run.length > this.runStart ? this.run[this.run.length - 1]! : undefined;
+    if (last === undefined || !this.before(item, last)) this.run.push(item);
+    else this.heap.push(item);
+  }
+
+  pop(): T | undefined {
+    const first = this.runStart < this.run.length ? this.run[this.runStart] : undefined;
+    const top = this.heap.peek();
+    if (first === undefined || (top !== undefined && this.before(top, first))) return this.heap.pop();
+    this.run[this.runStart++] = undefined as T;
+    // The run's taken head is dropped now and then, not at every pop.
+    if (this.runStart === this.run.length) {
+      this.run = [];
+      this.runStart = 0;
+    } else if (this.runStart >= 4096 && this.runStart * 2 >= this.run.length) {
+      this.run = this.run.slice(this.runStart);
+      this.runStart = 0;
+    }
+    return first;
+  }
+}

@@ -11,11 +11,12 @@
 import type { Analysis } from '../analysis/types.js';
 import { returned } from '../model/events.js';
 import type { SyscallEvent, TraceEvent } from '../model/events.js';
-import { decodeFdOp, decodeFdWait } from '../model/fd.js';
+import { decodeFdWait, madeFdPair } from '../model/fd.js';
 import { eventText } from '../model/format.js';
 import type { Process, Task, TaskTree } from '../model/tree.js';
-import { MinHeap } from '../util/heap.js';
+import { MinHeap, MostlySortedQueue } from '../util/heap.js';
 import { GroupedSpool } from '../util/spool.js';
+import type { SpoolCodec, SpoolCursor } from '../util/spool.js';
 import { styleFor } from './style.js';
 import { terminalText } from './terminal-text.js';
 import type { TraceClock } from './times.js';
@@ -43,14 +44,6 @@ const REORDER_WINDOW = 50_000;
 /** Output is handed to `write` in chunks of about this many characters. */
 const WRITE_CHUNK = 64 << 10;
 
-/** A line held to be put in start order, as it will be spooled (`row`: a Spooled's fields, tab-separated). */
-interface Held {
-  key: number;
-  order: number;
-  task: Task;
-  row: string;
-}
-
 /** A line as spooled: its place in the trace, whose it is, and its text without the tid column. */
 interface Spooled {
   key: number;
@@ -60,13 +53,48 @@ interface Spooled {
   tid: number;
   /** Not a call the timeline shows, kept in case a finding quotes it (a pipe's creation, a read that never returned). */
   ifQuoted: boolean;
-  text: string;
+  /**
+   * The time as shown and a space (none when the log has no times), a tab, and the event's text,
+   * each made safe for a terminal (apart, as the tab between them must stay; the tid shown between
+   * them at the end is plain digits, so the line is the same as if escaped whole). Built by `join`,
+   * a flat copy: text made by concatenation would keep the read's whole chunk alive.
+   */
+  row: string;
+}
+
+/** A line held to be put in start order, and the task whose group it is spooled in. */
+interface Held extends Spooled {
+  task: Task;
 }
 
 /** A call outside the shown ones that a pipe-held-open finding may rest on. */
 function mayBeQuoted(event: SyscallEvent): boolean {
-  return decodeFdOp(event)?.op === 'pair' || (!returned(event) && decodeFdWait(event) !== null);
+  return madeFdPair(event) || (!returned(event) && decodeFdWait(event) !== null);
 }
+
+/** A spooled line in a spilled file: its fields tab-separated, the text last (a trace's text holds no newline). */
+const SPOOLED_LINES: SpoolCodec<Spooled> = {
+  bytes: (line) => line.row.length + 64,
+  encode: (line) => `${line.key}\t${line.order}\t${line.fileId}\t${line.line}\t${line.tid}\t${line.ifQuoted ? 1 : 0}\t${line.row}`,
+  decode: (text) => {
+    const fields: string[] = [];
+    let from = 0;
+    for (let i = 0; i < 6; i++) {
+      const tab = text.indexOf('\t', from);
+      fields.push(text.slice(from, tab));
+      from = tab + 1;
+    }
+    return {
+      key: Number(fields[0]),
+      order: Number(fields[1]),
+      fileId: Number(fields[2]),
+      line: Number(fields[3]),
+      tid: Number(fields[4]),
+      ifQuoted: fields[5] === '1',
+      row: text.slice(from),
+    };
+  },
+};
 
 export interface TimelineOptions {
   /** Only this process and its descendants. */
@@ -79,11 +107,10 @@ export interface TimelineOptions {
 }
 
 export class TimelineSpool {
-  private readonly spool = new GroupedSpool<Task>();
+  private readonly spool = new GroupedSpool<Task, Spooled>(SPOOLED_LINES);
   // A call is read when it completes; shown where it started, through a bounded reorder window.
-  // Each held line is one small object and its row: tens of thousands stay held, and survive
-  // collections.
-  private readonly window = new MinHeap<Held>((a, b) => a.key < b.key || (a.key === b.key && a.order < b.order));
+  // Each held line is one small object: tens of thousands stay held, and survive collections.
+  private readonly window = new MostlySortedQueue<Held>((a, b) => a.key < b.key || (a.key === b.key && a.order < b.order));
   private order = 0;
   private readonly fileIds = new Map<string, number>();
 
@@ -99,12 +126,17 @@ export class TimelineSpool {
     if (!task) return;
     const stamp = event.kind === 'syscall' ? event.start : event.at;
     const shownTime = this.options.clock ? this.options.clock.shown(stamp.text) : stamp.text;
-    const time = shownTime ? `${shownTime} ` : '';
     const duration = event.kind === 'syscall' && event.durationUs !== null ? ` <${(event.durationUs / 1e6).toFixed(6)}>` : '';
-    const key = stamp.us ?? stamp.seq;
-    const order = this.order++;
-    const row = [key, order, this.fileId(stamp.where.file), stamp.where.line, event.tid, ifQuoted ? 1 : 0, `${time}\t${eventText(event)}${duration}`].join('\t');
-    this.window.push({ key, order, task, row });
+    this.window.push({
+      key: stamp.us ?? stamp.seq,
+      order: this.order++,
+      fileId: this.fileId(stamp.where.file),
+      line: stamp.where.line,
+      tid: event.tid,
+      ifQuoted,
+      row: [terminalText(shownTime ? `${shownTime} ` : ''), terminalText(eventText(event) + duration)].join('\t'),
+      task,
+    });
     if (this.window.size > REORDER_WINDOW) this.release();
   }
 
@@ -119,8 +151,8 @@ export class TimelineSpool {
   }
 
   private release(): void {
-    const { task, row } = this.window.pop()!;
-    this.spool.add(task, row);
+    const held = this.window.pop()!;
+    this.spool.add(held.task, held);
   }
 
   private fileId(file: string): number {
@@ -132,14 +164,16 @@ export class TimelineSpool {
   private async writeSections(analysis: Analysis, tree: TaskTree, write: (chunk: string) => Promise<void> | void): Promise<void> {
     const { options } = this;
     const style = styleFor(options.color);
-    const annotations = new Map<string, string[]>();
+    // Notes by file id, then line.
+    const annotations = new Map<number, Map<number, string[]>>();
     for (const finding of analysis.findings) {
       for (const e of finding.evidence) {
         const fileId = this.fileIds.get(e.file);
         if (fileId === undefined) continue;
-        const key = `${fileId}:${e.line}`;
-        const notes = annotations.get(key) ?? [];
-        if (!notes.includes(ROLE_LABELS[e.role])) annotations.set(key, [...notes, ROLE_LABELS[e.role]]);
+        let byLine = annotations.get(fileId);
+        if (!byLine) annotations.set(fileId, (byLine = new Map()));
+        const notes = byLine.get(e.line) ?? [];
+        if (!notes.includes(ROLE_LABELS[e.role])) byLine.set(e.line, [...notes, ROLE_LABELS[e.role]]);
       }
     }
 
@@ -154,66 +188,56 @@ export class TimelineSpool {
     for (const root of roots) visit(root, '', false);
     if (options.pid !== undefined && ordered.length === 0) throw new Error(`no process ${options.pid} in the trace`);
 
+    // Lines are gathered into chunks; only a full chunk waits for the writer.
     let out = '';
-    const emit = async (text: string) => {
-      out += text;
-      if (out.length >= WRITE_CHUNK) {
-        await write(out);
-        out = '';
-      }
-    };
     let first = true;
     for (const { process, prefix } of ordered) {
-      if (!first) await emit('----\n');
+      if (!first) out += '----\n';
       first = false;
-      await emit(`${prefix}${style.bold(terminalText(sectionTitle(process)))}\n`);
-      const showTid = (tid: number) => process.threads.length > 1 || tid !== process.pid;
-      for await (const line of this.mergedLines(process.threads)) {
-        const notes = annotations.get(`${line.fileId}:${line.line}`);
+      out += `${prefix}${style.bold(terminalText(sectionTitle(process)))}\n`;
+      const manyThreads = process.threads.length > 1;
+      const lines = this.mergedLines(process.threads);
+      for (let line = lines.next(); line; line = lines.next()) {
+        const notes = annotations.get(line.fileId)?.get(line.line);
         if (line.ifQuoted && !notes) continue;
-        const tab = line.text.indexOf('\t');
-        const text = terminalText(`${line.text.slice(0, tab)}${showTid(line.tid) ? `[${line.tid}] ` : ''}${line.text.slice(tab + 1)}`);
-        await emit(`${prefix}${notes ? `${text}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : text}\n`);
+        const tab = line.row.indexOf('\t');
+        const tid = manyThreads || line.tid !== process.pid ? `[${line.tid}] ` : '';
+        const text = `${line.row.slice(0, tab)}${tid}${line.row.slice(tab + 1)}`;
+        out += `${prefix}${notes ? `${text}   ${style.yellow(`<-- ${notes.join('; ')}`)}` : text}\n`;
+        if (out.length >= WRITE_CHUNK) {
+          await write(out);
+          out = '';
+        }
       }
     }
     if (out) await write(out);
   }
 
-  /** The spooled lines of these threads, merged by where they started. */
-  private async *mergedLines(threads: Task[]): AsyncGenerator<Spooled> {
-    const heads = new MinHeap<{ line: Spooled; source: AsyncGenerator<string> }>(
+  /** The spooled lines of these threads, merged by where they started: a cursor. */
+  private mergedLines(threads: Task[]): { next(): Spooled | undefined } {
+    if (threads.length === 1) return this.spool.items(threads[0]!);
+    const heads = new MinHeap<{ line: Spooled; source: SpoolCursor<Spooled> }>(
       (a, b) => a.line.key < b.line.key || (a.line.key === b.line.key && a.line.order < b.line.order),
     );
-    const advance = async (source: AsyncGenerator<string>) => {
-      const next = await source.next();
-      if (!next.done) heads.push({ line: parseSpooled(next.value), source });
-    };
-    for (const task of threads) await advance(this.spool.lines(task));
-    while (heads.size > 0) {
-      const { line, source } = heads.pop()!;
-      yield line;
-      await advance(source);
+    for (const task of threads) {
+      const source = this.spool.items(task);
+      const line = source.next();
+      if (line) heads.push({ line, source });
     }
+    return {
+      next: () => {
+        const head = heads.pop();
+        if (!head) return undefined;
+        const { line } = head;
+        const next = head.source.next();
+        if (next) {
+          head.line = next;
+          heads.push(head);
+        }
+        return line;
+      },
+    };
   }
-}
-
-function parseSpooled(text: string): Spooled {
-  const fields: string[] = [];
-  let from = 0;
-  for (let i = 0; i < 6; i++) {
-    const tab = text.indexOf('\t', from);
-    fields.push(text.slice(from, tab));
-    from = tab + 1;
-  }
-  return {
-    key: Number(fields[0]),
-    order: Number(fields[1]),
-    fileId: Number(fields[2]),
-    line: Number(fields[3]),
-    tid: Number(fields[4]),
-    ifQuoted: fields[5] === '1',
-    text: text.slice(from),
-  };
 }
 
 function sectionTitle(process: Process): string {
