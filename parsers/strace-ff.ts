@@ -25,10 +25,10 @@ const MAX_HELD_FILES = 200;
 const OUTPUT_BATCH = 4096;
 /**
  * Lines of a file parsed at once when the merge needs its next event. One would hold the fewest
- * events, but each switch to another file's reader state misses the cache: with 2,000 files, 1 or
- * 16 lines at a time cost 10-25 % more CPU than 32 (bench/README.md, ff.js).
+ * events, but each switch to another file's reader state misses the cache: with 2,000 files, 1,
+ * 16 or 32 lines at a time cost 30, 15 or 5-10 % more CPU than 64 (bench/README.md, ff.js).
  */
-const PARSE_AHEAD = 32;
+const PARSE_AHEAD = 64;
 
 export interface FfReadOptions extends Pick<StraceReadOptions, 'calls' | 'counter'> {
   /** Filled with each file's index (a compressed file gets none: it is read from its start only). */
