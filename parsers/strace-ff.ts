@@ -1,9 +1,9 @@
 // Format: the files of `strace -ff -o PREFIX`: one file per thread (not per process), named
 // `PREFIX.TID`, whose lines carry no pid column. Reference: strace(1), option -ff.
 // Each file is its own stream. With timestamps (-t, -tt, -ttt) the files are merged into one
-// sequence of events by time, a k-way merge holding one chunk of each file's lines and parsing a
-// line only when the merge needs that file's next event; without them (or with -r, whose deltas
-// run across files) they are read one after another, and only each thread's own order is known.
+// sequence of events by time, a k-way merge holding one chunk of each file's lines (as bytes) and
+// parsing a file's lines only as the merge needs its next events; without them (or with -r, whose
+// deltas run across files) they are read one after another, and only each thread's own order is known.
 
 import type { TraceEvent } from '../src/model/events.js';
 import { TraceClock } from './assemble.js';
