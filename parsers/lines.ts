@@ -95,6 +95,54 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
 
 /** Lines a chunk at a time: one await per chunk, not per line, for the parsers' hot loops. */
 export async function* readLineBatches(path: string, options: ReadLinesOptions = {}): AsyncGenerator<ReadLine[]> {
+  for await (const batch of readLineChunks(path, options)) yield batch.lines();
+}
+
+/**
+ * The lines of one chunk, each decoded only when asked for: a reader that holds the chunks of
+ * thousands of files at once (a `-ff` merge) holds their bytes, not an object and a string per
+ * line that would outlive the young-generation collections. A batch is good until the next one
+ * is asked for: its bytes are in a buffer the next chunk is read into.
+ */
+export class LineBatch {
+  length = 0;
+  /** The bytes of each line: the chunk's buffer, or a copy for a line that began in an earlier chunk. */
+  private readonly sources: Buffer[] = [];
+  /** FIELDS numbers a line: its start and end in its source, its line number, its byte offset in the file, whether truncated (1). */
+  private readonly fields: number[] = [];
+
+  line(i: number): ReadLine {
+    const fields = this.fields;
+    const at = i * FIELDS;
+    return { text: this.sources[i]!.toString('utf8', fields[at]!, fields[at + 1]!), line: fields[at + 2]!, offset: fields[at + 3]!, truncated: fields[at + 4] === 1 };
+  }
+
+  lines(): ReadLine[] {
+    const lines: ReadLine[] = [];
+    for (let i = 0; i < this.length; i++) lines.push(this.line(i));
+    return lines;
+  }
+
+  add(source: Buffer, start: number, end: number, line: number, offset: number, truncated: boolean): void {
+    const at = this.length * FIELDS;
+    const fields = this.fields;
+    this.sources[this.length++] = source;
+    fields[at] = start;
+    fields[at + 1] = end;
+    fields[at + 2] = line;
+    fields[at + 3] = offset;
+    fields[at + 4] = truncated ? 1 : 0;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}
+
+const FIELDS = 5;
+
+/** Lines a chunk at a time, decoded as asked for (see LineBatch). */
+export async function* readLineChunks(path: string, options: ReadLinesOptions = {}): AsyncGenerator<LineBatch> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const reader = openByteSource(path, { reopen: options.reopen });
   try {
@@ -112,9 +160,10 @@ async function* splitLines(
   firstLine: number,
   follow: Follow | undefined,
   counter: ByteCounter | undefined,
-): AsyncGenerator<ReadLine[]> {
-  // Two buffers: the next chunk is read into one while the other is split.
+): AsyncGenerator<LineBatch> {
+  // Two buffers: the next chunk is read into one while the other's lines are used.
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  const batch = new LineBatch();
   let turn = 0;
   let position = start;
   let lineNumber = firstLine;
@@ -125,7 +174,7 @@ async function* splitLines(
   let lineBytes = 0;
 
   /** Ends the current line with chunk[from, to) (no Buffer made for it unless earlier chunks hold its start). */
-  const finishLine = (chunk: Buffer, from: number, to: number): ReadLine => {
+  const finishLine = (chunk: Buffer, from: number, to: number): void => {
     let whole = chunk;
     let start = from;
     let end = to;
@@ -139,12 +188,11 @@ async function* splitLines(
     end = Math.min(end, start + MAX_LINE_BYTES);
     const truncated = lineBytes > MAX_LINE_BYTES;
     if (!truncated && end > start && whole[end - 1] === 0x0d) end--;
-    const line: ReadLine = { text: whole.toString('utf8', start, end), line: lineNumber++, offset: lineStart, truncated };
+    batch.add(whole, start, end, lineNumber++, lineStart, truncated);
     lineStart += lineBytes + 1;
     head = [];
     headBytes = 0;
     lineBytes = 0;
-    return line;
   };
 
   const readAhead = (into: Buffer) => {
@@ -168,10 +216,10 @@ async function* splitLines(
     const chunk = buffers[turn]!.subarray(0, bytesRead);
     turn ^= 1;
     reading = readAhead(buffers[turn]!);
-    const batch: ReadLine[] = [];
+    batch.clear();
     let from = 0;
     for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
-      batch.push(finishLine(chunk, from, nl));
+      finishLine(chunk, from, nl);
       from = nl + 1;
     }
     if (from < chunk.length) {
@@ -186,5 +234,9 @@ async function* splitLines(
     }
     if (batch.length > 0) yield batch;
   }
-  if (lineBytes > 0) yield [finishLine(Buffer.alloc(0), 0, 0)];
+  if (lineBytes > 0) {
+    batch.clear();
+    finishLine(Buffer.alloc(0), 0, 0);
+    yield batch;
+  }
 }

@@ -1,20 +1,20 @@
 // Format: the files of `strace -ff -o PREFIX`: one file per thread (not per process), named
 // `PREFIX.TID`, whose lines carry no pid column. Reference: strace(1), option -ff.
 // Each file is its own stream. With timestamps (-t, -tt, -ttt) the files are merged into one
-// sequence of events by time, a k-way merge holding one chunk of each file; without them (or with
-// -r, whose deltas run across files) they are read one after another, and only each thread's own
-// order is known.
+// sequence of events by time, a k-way merge holding one chunk of each file's lines (as bytes) and
+// parsing a file's lines only as the merge needs its next events; without them (or with -r, whose
+// deltas run across files) they are read one after another, and only each thread's own order is known.
 
 import type { TraceEvent } from '../src/model/events.js';
-import { MinHeap } from '../src/util/heap.js';
 import { TraceClock } from './assemble.js';
 import { BlockReading } from './futex-index.js';
 import type { FutexIndex } from './futex-index.js';
 import { tidOfFfFile } from './formats.js';
 import { DEFAULT_CHUNK_BYTES } from './lines.js';
 import { compressionOf } from './source.js';
-import { readStraceLog } from './strace.js';
-import type { StraceReadOptions } from './strace.js';
+import type { LineBatch, ReadLine } from './lines.js';
+import { straceReader } from './strace.js';
+import type { StraceReadOptions, StraceReader } from './strace.js';
 import type { InputStats } from './types.js';
 
 /** Bytes of all files read ahead at once: the merge's memory stays bounded however many threads ran. */
@@ -23,6 +23,12 @@ const MIN_CHUNK_BYTES = 4 << 10;
 const MAX_HELD_FILES = 200;
 /** Events handed on together. */
 const OUTPUT_BATCH = 4096;
+/**
+ * Lines of a file parsed at once when the merge needs its next event. One would hold the fewest
+ * events, but each switch to another file's reader state misses the cache: with 2,000 files, 1,
+ * 16 or 32 lines at a time cost 30, 15 or 5-10 % more CPU than 64 (bench/README.md, ff.js).
+ */
+const PARSE_AHEAD = 64;
 
 export interface FfReadOptions extends Pick<StraceReadOptions, 'calls' | 'counter'> {
   /** Filled with each file's index (a compressed file gets none: it is read from its start only). */
@@ -32,7 +38,7 @@ export interface FfReadOptions extends Pick<StraceReadOptions, 'calls' | 'counte
 }
 
 export async function* readStraceFf(files: string[], stats: InputStats, newStream: () => number, options: FfReadOptions = {}): AsyncGenerator<TraceEvent[]> {
-  const cursors: EventCursor[] = [];
+  const cursors: FileCursor[] = [];
   try {
     yield* merge(files, stats, newStream, cursors, options);
   } finally {
@@ -45,7 +51,7 @@ async function* merge(
   files: string[],
   stats: InputStats,
   newStream: () => number,
-  cursors: EventCursor[],
+  cursors: FileCursor[],
   { calls, counter, index, blocks }: FfReadOptions,
 ): AsyncGenerator<TraceEvent[]> {
   const clock = new TraceClock(false);
@@ -58,11 +64,11 @@ async function* merge(
     const options: StraceReadOptions = { tid: tidOfFfFile(file) ?? 0, clock, chunkBytes, reopen, calls, counter };
     if (index && compressionOf(file) === null) options.index = index.add(file, stream);
     if (blocks) options.blocks = blocks.get(file) ?? new BlockReading([], null);
-    cursors.push(new EventCursor(readStraceLog(file, stats, stream, options)));
+    cursors.push(new FileCursor(straceReader(file, stats, stream, options)));
   }
   // One file at a time: thousands of files are never all opened at once.
   const heads: (TraceEvent | null)[] = [];
-  for (const cursor of cursors) heads.push(await cursor.next());
+  for (const cursor of cursors) heads.push(await cursor.read());
   if (clock.deltasDropped) {
     stats.warnings++;
     yield [
@@ -80,61 +86,184 @@ async function* merge(
     }
     return;
   }
-  // The next event of every file, ordered by time (untimed last, ties by file).
-  type Head = { event: TraceEvent; key: number; cursor: number };
-  const heap = new MinHeap<Head>((a, b) => a.key < b.key || (a.key === b.key && a.cursor < b.cursor));
+  // The files by the time of their next event (untimed last, ties by file).
+  const heap = new FileHeap(cursors.length);
   heads.forEach((event, cursor) => {
-    if (event) heap.push({ event, key: mergeKey(event) ?? Infinity, cursor });
+    if (event) heap.push(cursor, mergeKey(event) ?? Infinity);
   });
   let out: TraceEvent[] = [];
-  for (let head = heap.pop(); head; head = heap.pop()) {
-    out.push(head.event);
+  while (heap.size > 0) {
+    const taken = heap.top();
+    out.push(heads[taken]!);
     if (out.length >= OUTPUT_BATCH) {
       yield out;
       out = [];
     }
-    const cursor = cursors[head.cursor]!;
-    const event = cursor.buffered() ? cursor.take() : await cursor.next();
-    if (event) heap.push({ event, key: mergeKey(event) ?? Infinity, cursor: head.cursor });
+    const cursor = cursors[taken]!;
+    const event = cursor.next() ?? (await cursor.read());
+    heads[taken] = event;
+    if (event) heap.replaceTop(mergeKey(event) ?? Infinity);
+    else heap.removeTop();
   }
   if (out.length > 0) yield out;
 }
 
-/** Reads a batched event stream one event at a time. */
-class EventCursor {
-  private batch: TraceEvent[] = [];
-  private index = 0;
+/**
+ * One file's events one at a time. Its lines are read a chunk at a time and held as bytes, and
+ * parsed a few at a time as its events are taken: the merge holds each file's bytes and a few
+ * events, not thousands of events it takes much later (events made long before they are used
+ * outlive the young-generation collections, and are out of the cache when used).
+ */
+class FileCursor {
+  private readonly batches: AsyncGenerator<LineBatch>;
+  private batch: LineBatch | null = null;
+  /** The next line to read (decoded already: the line before it was read with it as its next). */
+  private upcoming: ReadLine | undefined;
+  /** The index in `batch` of the line after `upcoming`. */
+  private after = 0;
+  private events: TraceEvent[] = [];
+  private nextEvent = 0;
+  /** The line read last waits for this before its events are all out. */
+  private waiting: Promise<void> | undefined;
+  private ended = false;
 
-  constructor(private readonly source: AsyncGenerator<TraceEvent[]>) {}
-
-  /** Whether take() has an event without reading more. */
-  buffered(): boolean {
-    return this.index < this.batch.length;
+  constructor(private readonly reader: StraceReader) {
+    this.batches = reader.lineBatches();
   }
 
-  take(): TraceEvent {
-    return this.batch[this.index++]!;
-  }
-
-  async next(): Promise<TraceEvent | null> {
-    while (this.index >= this.batch.length) {
-      const read = await this.source.next();
-      if (read.done) return null;
-      this.batch = read.value;
-      this.index = 0;
+  /** The next event from the lines held; undefined when it takes a read (`read`), or the file ended. */
+  next(): TraceEvent | undefined {
+    while (this.nextEvent >= this.events.length) {
+      if (this.waiting || !this.upcoming) return undefined;
+      for (let n = 0; n < PARSE_AHEAD && this.upcoming && !this.waiting; n++) this.readLine();
+      this.events = this.reader.take();
+      this.nextEvent = 0;
     }
-    return this.batch[this.index++]!;
+    return this.events[this.nextEvent++];
+  }
+
+  /** The next event, reading on as it needs; null at the file's end. */
+  async read(): Promise<TraceEvent | null> {
+    for (let event = this.next(); ; event = this.next()) {
+      if (event) return event;
+      if (!(await this.readOn())) return null;
+    }
+  }
+
+  /** Reads what the next event waits for: false when nothing is left to read. */
+  private async readOn(): Promise<boolean> {
+    if (this.waiting) {
+      await this.waiting;
+      this.waiting = undefined;
+    } else if (this.ended) return false;
+    else {
+      const read = await this.batches.next();
+      if (read.done) {
+        await this.reader.finish();
+        this.ended = true;
+      } else {
+        this.batch = read.value;
+        this.upcoming = this.batch.length > 0 ? this.batch.line(0) : undefined;
+        this.after = 1;
+      }
+    }
+    this.events = this.reader.take();
+    this.nextEvent = 0;
+    return true;
+  }
+
+  private readLine(): void {
+    const line = this.upcoming!;
+    const batch = this.batch!;
+    this.upcoming = this.after < batch.length ? batch.line(this.after++) : undefined;
+    this.waiting = this.reader.read(line, this.upcoming);
   }
 
   async close(): Promise<void> {
-    await this.source.return(undefined);
+    await this.batches.return(undefined);
   }
 
   /** The events not taken yet, a batch at a time. */
   async *rest(): AsyncGenerator<TraceEvent[]> {
-    if (this.index < this.batch.length) yield this.batch.slice(this.index);
-    this.batch = [];
-    yield* this.source;
+    for (;;) {
+      while (!this.waiting && this.upcoming) this.readLine();
+      const events = this.events.slice(this.nextEvent).concat(this.reader.take());
+      this.events = [];
+      this.nextEvent = 0;
+      if (events.length > 0) yield events;
+      if (!(await this.readOn())) return;
+    }
+  }
+}
+
+/**
+ * A min-heap of files keyed by the time of each one's next event, ties to the earlier file: numbers
+ * in typed arrays, so a pass through it reads no event and makes no object.
+ */
+class FileHeap {
+  private readonly keys: Float64Array;
+  /** Heap order: file numbers. */
+  private readonly files: Int32Array;
+  size = 0;
+
+  constructor(files: number) {
+    this.keys = new Float64Array(files);
+    this.files = new Int32Array(files);
+  }
+
+  /** The file whose event is next. */
+  top(): number {
+    return this.files[0]!;
+  }
+
+  push(file: number, key: number): void {
+    this.keys[file] = key;
+    const files = this.files;
+    let i = this.size++;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      const above = files[up]!;
+      if (!this.before(file, above)) break;
+      files[i] = above;
+      i = up;
+    }
+    files[i] = file;
+  }
+
+  /** The top file's next event has this key. */
+  replaceTop(key: number): void {
+    this.keys[this.files[0]!] = key;
+    this.siftDown(this.files[0]!);
+  }
+
+  /** The top file has no event left. */
+  removeTop(): void {
+    const last = this.files[--this.size]!;
+    if (this.size > 0) this.siftDown(last);
+  }
+
+  /** Places `file` from the top down. */
+  private siftDown(file: number): void {
+    const files = this.files;
+    const size = this.size;
+    let i = 0;
+    for (;;) {
+      let least = 2 * i + 1;
+      if (least >= size) break;
+      const right = least + 1;
+      if (right < size && this.before(files[right]!, files[least]!)) least = right;
+      const below = files[least]!;
+      if (!this.before(below, file)) break;
+      files[i] = below;
+      i = least;
+    }
+    files[i] = file;
+  }
+
+  private before(a: number, b: number): boolean {
+    const keyA = this.keys[a]!;
+    const keyB = this.keys[b]!;
+    return keyA < keyB || (keyA === keyB && a < b);
   }
 }
 

@@ -18,8 +18,8 @@ import type { SourceLine, Stamp, TraceEvent } from '../src/model/events.js';
 import { CallAssembler, EventSink, TraceClock } from './assemble.js';
 import type { ClockState } from './assemble.js';
 import type { BlockReading, BlockStart, FileFutexIndex } from './futex-index.js';
-import { readLineBatches } from './lines.js';
-import type { ReadLine, ReadLinesOptions } from './lines.js';
+import { readLineBatches, readLineChunks } from './lines.js';
+import type { LineBatch, ReadLine, ReadLinesOptions } from './lines.js';
 import { OLD_STRACE_MESSAGE, STRACE_MESSAGE, parseStraceLine, scanLead, scanWholeCall } from './strace-line.js';
 import type { LineBody, LineParse, LineTime, ParsedLine } from './strace-line.js';
 import { CALLS_TO_CHECK } from './types.js';
@@ -72,6 +72,42 @@ export async function* readStraceLog(
   stream: number,
   options: StraceReadOptions = {},
 ): AsyncGenerator<TraceEvent[]> {
+  const reader = straceReader(file, stats, stream, options);
+  for await (const batch of reader.lineBatches()) {
+    let next = batch.length > 0 ? batch.line(0) : undefined;
+    for (let i = 1; next; i++) {
+      const line = next;
+      next = i < batch.length ? batch.line(i) : undefined;
+      const waiting = reader.read(line, next);
+      if (waiting) await waiting;
+    }
+    const events = reader.take();
+    if (events.length > 0) yield events;
+  }
+  await reader.finish();
+  const events = reader.take();
+  if (events.length > 0) yield events;
+}
+
+/**
+ * One log's reading, a line at a time: its caller takes the events whenever it likes, so a merge
+ * of many files parses a line only when it needs that file's next event.
+ */
+export interface StraceReader {
+  /** The file's lines, a batch per chunk (a second read: only its blocks, each from the state it starts in). */
+  lineBatches(): AsyncGenerator<LineBatch>;
+  /**
+   * Reads a line of lineBatches (in order; `next`: the line after it in its batch). A promise, to
+   * await before the next line, when its events wait for the task of the log's unprefixed lines to be found.
+   */
+  read(line: ReadLine, next: ReadLine | undefined): Promise<void> | undefined;
+  /** The end of the file: the calls still open come out. */
+  finish(): Promise<void>;
+  /** The events that came out since the last take. */
+  take(): TraceEvent[];
+}
+
+export function straceReader(file: string, stats: InputStats, stream: number, options: StraceReadOptions = {}): StraceReader {
   const index = options.index ?? null;
   const sink = new EventSink(stats, index);
   const assembler = new CallAssembler(sink);
@@ -85,7 +121,20 @@ export async function* readStraceLog(
   let cutLine: { text: string; where: SourceLine } | null = null;
   /** A call line that stops before its `)` with no `<unfinished ...>`: its rest may come on a later line. */
   let cutCall: { text: string; where: SourceLine; parsed: ParsedLine; linesAfter: number } | null = null;
-  const feed = async (parsed: ParsedLine, where: SourceLine) => {
+  /**
+   * What waits (in order) for the task of the unprefixed lines, which a scan of the file finds:
+   * set once a line needs it, until the line's reader awaits the scan.
+   */
+  let waiting: (() => void)[] = [];
+  const warn = (where: SourceLine, message: string) => {
+    if (waiting.length > 0) waiting.push(() => sink.warn(where, message));
+    else sink.warn(where, message);
+  };
+  const feed = (parsed: ParsedLine, where: SourceLine) => {
+    if (waiting.length > 0) {
+      waiting.push(() => feed(parsed, where));
+      return;
+    }
     const body = parsed.body;
     if (body.kind === 'message' && withPid) {
       if (body.detached !== undefined && body.detached === unprefixedTid) ownerDetached = true;
@@ -96,7 +145,14 @@ export async function* readStraceLog(
     }
     let tid = options.tid ?? parsed.pid;
     // Frames, messages and blank lines belong to no task of their own: no need to find one.
-    if (tid === null) tid = ownsNoTask(body) ? 0 : (unprefixedTid ??= await firstTaskOf(file));
+    if (tid === null) {
+      if (ownsNoTask(body)) tid = 0;
+      else if (unprefixedTid !== null) tid = unprefixedTid;
+      else {
+        waiting.push(() => feed(parsed, where));
+        return;
+      }
+    }
     const stamp: Stamp = { us: timeOf(parsed, where), text: parsed.time?.text ?? null, stream, seq: where.line, where };
     if (stamp.us !== null) latestEnd = Math.max(latestEnd, stamp.us + (body.kind === 'call' ? (body.durationUs ?? 0) : 0));
     sink.at = where.offset ?? null;
@@ -199,82 +255,84 @@ export async function* readStraceLog(
   };
   const read = { chunkBytes: options.chunkBytes, reopen: options.reopen, counter: options.counter };
   const blocks = options.blocks;
-  async function* lineBatches(): AsyncGenerator<ReadLine[]> {
+  async function* lineBatches(): AsyncGenerator<LineBatch> {
     if (!blocks) {
-      yield* readLineBatches(file, { ...read, follow: options.follow });
+      yield* readLineChunks(file, { ...read, follow: options.follow });
       return;
     }
     // The first read checked that the file's calls are system calls.
     sink.calls = Math.max(sink.calls, CALLS_TO_CHECK);
     for (const [i, run] of blocks.runs.entries()) {
       resume(run.start);
-      yield* readLineBatches(file, { ...read, start: run.start.offset, firstLine: run.start.line, end: run.end });
+      yield* readLineChunks(file, { ...read, start: run.start.offset, firstLine: run.start.line, end: run.end });
       // A call whose rest is in blocks not read would come out as never returned.
       assembler.dropPending((start) => blocks.continues(start.where.offset, i));
     }
   }
-  for await (const batch of lineBatches()) {
-    for (let i = 0; i < batch.length; i++) {
-      const line = batch[i]!;
-      const next = batch[i + 1];
-      stats.lines++;
-      // A block starts where nothing read carries over to the line (no cut line, no -k frame of the call before).
-      if (index !== null && line.offset >= index.nextBlockAt && cutLine === null && cutCall === null && !isFrameLine(line.text)) {
-        index.startBlock(blockStart(line));
-      }
-      if (selection !== 'all' && next && cutLine === null && cutCall === null && !line.truncated && sink.calls >= CALLS_TO_CHECK && leftOut(line, next)) {
-        continue;
-      }
-      let where: SourceLine = { file, line: line.line, offset: line.offset };
-      let text = line.text;
-      if (cutLine !== null) {
-        // The call is placed where it began.
-        text = cutLine.text + text;
-        where = cutLine.where;
-        cutLine = null;
-      }
-      if (text.includes('strace: Process ')) {
-        const message = STRACE_MESSAGE.exec(text);
-        if (message && message.index > 0 && !/^(\[pid\s+\d+\]\s*)?$/.test(text.slice(0, message.index))) {
-          cutLine = { text: text.slice(0, message.index), where };
-          text = message[0];
-        }
-      }
-      if (line.truncated) sink.warn(where, 'line longer than 1 MiB, cut');
-      let parsed = parseStraceLine(text, withPid);
-      if (cutCall !== null) {
-        // A line that is no line of its own but completes the cut call is its rest (a paste or
-        // the program's output on the terminal split the call): the call is placed where it began.
-        const joined: LineParse | null = 'error' in parsed ? parseStraceLine(cutCall.text + text, withPid) : null;
-        if (joined && !('error' in joined) && joined.body.kind === 'call') {
-          parsed = joined;
-          where = cutCall.where;
-          cutCall = null;
-        } else if (!('error' in parsed) || ++cutCall.linesAfter > MAX_LINES_INTO_CUT_CALL) {
-          sink.warn(cutCall.where, `${cutCall.parsed.body.kind === 'unfinished' ? cutCall.parsed.body.name : 'a call'} cut before its ")" and no later line completes it: read as never returned`);
-          await feed(cutCall.parsed, cutCall.where);
-          cutCall = null;
-        }
-      }
-      if ('error' in parsed) {
-        sink.warn(where, `${parsed.error}: ${excerpt(text)}`);
-        continue;
-      }
-      if (parsed.body.kind === 'unfinished' && parsed.body.cut) {
-        cutCall = { text, where, parsed, linesAfter: 0 };
-        continue;
-      }
-      await feed(parsed, where);
+  /** Runs what waited for the task of the unprefixed lines, once found. */
+  const findFirstTask = async () => {
+    unprefixedTid ??= await firstTaskOf(file);
+    const held = waiting;
+    waiting = [];
+    for (const run of held) run();
+  };
+  const readLine = (line: ReadLine, next: ReadLine | undefined): Promise<void> | undefined => {
+    stats.lines++;
+    // A block starts where nothing read carries over to the line (no cut line, no -k frame of the call before).
+    if (index !== null && line.offset >= index.nextBlockAt && cutLine === null && cutCall === null && !isFrameLine(line.text)) {
+      index.startBlock(blockStart(line));
     }
-    const events = sink.take();
-    if (events.length > 0) yield events;
-  }
-  // A log that ends inside a call (strace killed, a -ff file) ends so: no rest to wait for.
-  if (cutCall !== null) await feed(cutCall.parsed, cutCall.where);
-  sink.at = null;
-  assembler.finish();
-  const events = sink.take();
-  if (events.length > 0) yield events;
+    if (selection !== 'all' && next && cutLine === null && cutCall === null && !line.truncated && sink.calls >= CALLS_TO_CHECK && leftOut(line, next)) {
+      return undefined;
+    }
+    let where: SourceLine = { file, line: line.line, offset: line.offset };
+    let text = line.text;
+    if (cutLine !== null) {
+      // The call is placed where it began.
+      text = cutLine.text + text;
+      where = cutLine.where;
+      cutLine = null;
+    }
+    if (text.includes('strace: Process ')) {
+      const message = STRACE_MESSAGE.exec(text);
+      if (message && message.index > 0 && !/^(\[pid\s+\d+\]\s*)?$/.test(text.slice(0, message.index))) {
+        cutLine = { text: text.slice(0, message.index), where };
+        text = message[0];
+      }
+    }
+    if (line.truncated) warn(where, 'line longer than 1 MiB, cut');
+    let parsed = parseStraceLine(text, withPid);
+    if (cutCall !== null) {
+      // A line that is no line of its own but completes the cut call is its rest (a paste or
+      // the program's output on the terminal split the call): the call is placed where it began.
+      const joined: LineParse | null = 'error' in parsed ? parseStraceLine(cutCall.text + text, withPid) : null;
+      if (joined && !('error' in joined) && joined.body.kind === 'call') {
+        parsed = joined;
+        where = cutCall.where;
+        cutCall = null;
+      } else if (!('error' in parsed) || ++cutCall.linesAfter > MAX_LINES_INTO_CUT_CALL) {
+        warn(cutCall.where, `${cutCall.parsed.body.kind === 'unfinished' ? cutCall.parsed.body.name : 'a call'} cut before its ")" and no later line completes it: read as never returned`);
+        feed(cutCall.parsed, cutCall.where);
+        cutCall = null;
+      }
+    }
+    if ('error' in parsed) warn(where, `${parsed.error}: ${excerpt(text)}`);
+    else if (parsed.body.kind === 'unfinished' && parsed.body.cut) cutCall = { text, where, parsed, linesAfter: 0 };
+    else feed(parsed, where);
+    return waiting.length > 0 ? findFirstTask() : undefined;
+  };
+  return {
+    lineBatches,
+    read: readLine,
+    async finish() {
+      // A log that ends inside a call (strace killed, a -ff file) ends so: no rest to wait for.
+      if (cutCall !== null) feed(cutCall.parsed, cutCall.where);
+      if (waiting.length > 0) await findFirstTask();
+      sink.at = null;
+      assembler.finish();
+    },
+    take: () => sink.take(),
+  };
 }
 
 function ownsNoTask(body: LineBody): boolean {
