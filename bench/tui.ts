@@ -17,7 +17,7 @@
 // DEBUG_TUI=1 prints the screen of a press that showed nothing.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -278,11 +278,21 @@ function record(session: Session, result: number | 'lost' | 'gave up', whileInde
   return !stopAt(whileIndexing)(session.capture()) && result !== 'gave up';
 }
 
-function directorySize(directory: string): number {
+/** Bytes of the files under `directory`, and of those the process holds open that were made there and have no name any more (the row store). */
+function storeSize(directory: string, pid: number): number {
   let bytes = 0;
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     const path = join(directory, entry.name);
-    bytes += entry.isDirectory() ? directorySize(path) : statSync(path).size;
+    bytes += entry.isDirectory() ? storeSize(path, 0) : statSync(path).size;
+  }
+  if (pid === 0) return bytes;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (target.startsWith(`${directory}/`) && target.endsWith(' (deleted)')) bytes += statSync(`/proc/${pid}/fd/${fd}`).size;
+    } catch {
+      // closed meanwhile
+    }
   }
   return bytes;
 }
@@ -330,7 +340,7 @@ async function measure(log: string, rowStores: string): Promise<Figures> {
     await presses(session, 'timeline', ['k', 'j'], false, after);
 
     const peakKb = memoryKb(session.pid, 'VmHWM');
-    const rowStoreMB = directorySize(rowStores) / (1 << 20);
+    const rowStoreMB = storeSize(rowStores, session.pid) / (1 << 20);
     const quitStarted = now();
     session.send('q');
     let quitMs: number | null = null;

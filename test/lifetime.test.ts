@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync 
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { buildSample, forkscope, killMarked, marked, markedProcesses, startHung } from './helpers/live.js';
+import { buildSample, forkscope, killMarked, marked, markedProcesses, startHung, unnamedFilesUnder } from './helpers/live.js';
 import { CLI, REPO, repoPath } from './helpers/repo.js';
 
 const BACKENDS = ['strace', 'bpftrace'] as const;
@@ -196,10 +196,11 @@ describe('nothing outlives forkscope', () => {
     }
   });
 
-  it('attach --duration: a SIGKILL of forkscope leaves no target traced or stopped', async () => {
+  it('attach --duration: a SIGKILL of forkscope leaves no target traced or stopped, and no file', async () => {
     const program = await startHung([cMutex], env);
     const tree = markedProcesses(mark);
-    const running = start(['attach', '--duration', '60', String(program.pid)], env);
+    const temporary = mkdtempSync(join(work, 'tmp-'));
+    const running = start(['attach', '--duration', '60', String(program.pid)], { ...env, TMPDIR: temporary });
     try {
       await until('strace to attach', () => tracers(tree).some((t) => t !== 0));
       const started = childrenOf(running.cli.pid!);
@@ -208,6 +209,7 @@ describe('nothing outlives forkscope', () => {
       await until('the tree to be untraced', () => tracers(tree).every((t) => t === 0), 5000);
       await until('strace to be gone', () => !started.some(isAlive), 5000);
       for (const pid of tree) assert.doesNotMatch(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '', /^[tT]/, `${pid} left stopped`);
+      assert.deepEqual(readdirSync(temporary), [], 'no watch log left');
     } finally {
       stopGroup(running);
       process.kill(-program.pid!, 'SIGKILL');
@@ -222,7 +224,8 @@ describe('nothing outlives forkscope', () => {
       const running = start(['attach', '--duration', '60', String(program.pid)], { ...env, TMPDIR: temporary });
       try {
         await until('strace to attach', () => tracers(tree).some((t) => t !== 0));
-        assert.equal(readdirSync(temporary).length, 1, 'the watch log is there');
+        assert.equal(unnamedFilesUnder(running.cli.pid!, temporary).length, 1, 'the watch log is open, with no name');
+        assert.deepEqual(readdirSync(temporary), [], 'nothing of it on disk');
         process.kill(running.cli.pid!, signal);
         const { code } = await running.closed;
         assert.equal(code, 128 + constants.signals[signal], running.output.stderr);

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { buildSample, killMarked, marked, markedProcesses, startHung } from './helpers/live.js';
+import { buildSample, killMarked, marked, markedProcesses, startHung, unnamedFilesUnder } from './helpers/live.js';
 import { CLI, REPO } from './helpers/repo.js';
 import { TmuxSession } from './helpers/tmux.js';
 
@@ -119,13 +119,15 @@ describe('forkscope tui in tmux', () => {
       const { tui, sttyChanged } = openTui(SEED_002, 100, 30, { TMPDIR: temporary });
       try {
         await tui.waitFor(/🔒 18972 HUNG/);
-        assert.equal(readdirSync(temporary).length, 1, 'the row store is there while it runs');
+        const node = Number(execFileSync('pgrep', ['-P', String(tui.panePid()), 'node'], { encoding: 'utf8' }).trim().split('\n')[0]);
+        assert.equal(unnamedFilesUnder(node, temporary).length, 1, 'the row store is open while it runs, with no name');
+        assert.deepEqual(readdirSync(temporary), [], 'nothing of it on disk');
         stop(tui);
         const screen = await tui.waitFor(/forkscope exited \d+/);
         assert.match(screen, new RegExp(`forkscope exited ${code}`));
         assert.equal(sttyChanged(), false);
         assert.equal(tui.alternateScreen(), false, 'the alternate screen is left');
-        assert.deepEqual(readdirSync(temporary), [], 'the row store is removed');
+        assert.deepEqual(readdirSync(temporary), [], 'nothing left');
       } finally {
         tui.kill();
       }

@@ -3,7 +3,7 @@
 
 import { execa } from 'execa';
 import { closeSync, openSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { endsWithin, findExecutable, sleep } from '../../collectors/collector.js';
 import { dyingWithForkscope } from '../../collectors/containment.js';
 import { readTrace, resolveInputs } from '../../parsers/index.js';
@@ -17,7 +17,7 @@ import { alive, readStat, readText, sleepSync } from '../proc/tree.js';
 import { atExit } from '../util/lifetime.js';
 import { sayOnStderr } from '../util/output.js';
 import { withProgress } from '../views/progress.js';
-import { temporaryDirectory } from '../util/temporary.js';
+import { anonymousFile } from '../util/temporary.js';
 import { renderJson } from '../views/json.js';
 import { wantsColor } from '../views/style.js';
 import { terminalText } from '../views/terminal-text.js';
@@ -33,7 +33,8 @@ export async function run(pid: number, options: AttachOptions): Promise<number> 
   const problem = cannotExamine(pid);
   if (problem) throw new Error(problem);
   let snapshot = snapshotTree(pid);
-  const workDir = temporaryDirectory('forkscope-attach-');
+  // strace writes the watch log by name; the file has none, so even a SIGKILL leaves nothing.
+  const watchLog = anonymousFile('forkscope-attach-');
   try {
     let analysis: Analysis;
     if (options.tui) {
@@ -44,7 +45,7 @@ export async function run(pid: number, options: AttachOptions): Promise<number> 
         const duration = options.duration;
         const since = Date.now();
         const watching = { describe: () => `watching the tree with strace -p: ${Math.floor((Date.now() - since) / 1000)} of ${duration} s` };
-        const watch = () => watchTree(snapshot, sleep(duration * 1000), join(workDir.path, 'watch.strace'));
+        const watch = () => watchTree(snapshot, sleep(duration * 1000), watchLog.path);
         // --json is read by programs: nothing on stderr that a program did not ask for.
         const { after, summary } = options.json ? await watch() : await withProgress(watching, watch);
         snapshot = after;
@@ -62,7 +63,7 @@ export async function run(pid: number, options: AttachOptions): Promise<number> 
     }
     return analysis.findings.length > 0 ? EXIT_HANG : EXIT_OK;
   } finally {
-    workDir.remove();
+    watchLog.close();
   }
 }
 

@@ -1,15 +1,14 @@
 // Timeline rows for the TUI, kept on disk rather than in memory. A thread's timeline is a list of
-// blocks of rows in one temporary file; memory holds a few numbers per block of BLOCK_ROWS rows,
-// plus the rows of blocks still being filled, so the TUI of a multi-gigabyte log costs megabytes.
+// blocks of rows in one temporary file (with no name: nothing is left however the TUI ends); memory
+// holds a few numbers per block of BLOCK_ROWS rows, plus the rows of blocks still being filled, so the TUI of a multi-gigabyte log costs megabytes.
 // A process's timeline, its threads' rows in trace order, is not a copy: it stores which thread
 // each row comes from (two bytes a row, on disk) and where each thread stands at each block.
 // A list view asks for the rows it shows and nothing else. A block is stored in columns (binary
 // numbers, then its text): merging reads only the columns of when each row was and whether it is a
 // key row, not the text.
 
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { temporaryDirectory } from '../util/temporary.js';
+import { readSync, writeSync } from 'node:fs';
+import { anonymousFile } from '../util/temporary.js';
 import { MinHeap } from '../util/heap.js';
 
 /** One line of a timeline, as stored. */
@@ -67,8 +66,8 @@ const PENDING_BYTES = 1 << 20;
 export const MAX_MERGED_THREADS = 0xffff;
 
 export class RowStore {
-  private readonly directory = temporaryDirectory('forkscope-tui-');
-  private readonly fd = openSync(join(this.directory.path, 'rows'), 'wx+', 0o600);
+  private readonly file = anonymousFile('forkscope-tui-');
+  private readonly fd = this.file.fd;
   private position = 0;
   /** Blocks written since the last write to the file, which holds everything before `position - pendingBytes`. */
   private readonly pending = Buffer.allocUnsafe(PENDING_BYTES);
@@ -88,8 +87,7 @@ export class RowStore {
   }
 
   dispose(): void {
-    closeSync(this.fd);
-    this.directory.remove();
+    this.file.close();
   }
 
   /** @internal A stream holds `bytes` more of an unfinished block. */

@@ -5,7 +5,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupRun } from './group.js';
 import { childrenOf } from '../../src/proc/tree.js';
@@ -122,4 +122,27 @@ export async function startHung(argv: string[], env: NodeJS.ProcessEnv, settleMs
     }
   }
   throw new Error(`${argv.join(' ')} did not hang within 15 s`);
+}
+
+/**
+ * The files process `pid` holds open that were made under `directory` and have no name any more
+ * (forkscope's temporary files: nothing of them is left on disk however it ends).
+ */
+export function unnamedFilesUnder(pid: number, directory: string): string[] {
+  const held: string[] = [];
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return held;
+  }
+  for (const fd of fds) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (target.startsWith(`${directory}/`) && target.endsWith(' (deleted)')) held.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return held;
 }
