@@ -28,7 +28,7 @@ export { parseStraceLine } from './strace-line.js';
 /** Lines read to detect a format. */
 const DETECT_LINES = 50;
 
-/** What stdin was spooled to, per process; the file is removed when the process exits. */
+/** What stdin was spooled to, per process (a file with no name, gone with the process). */
 let stdinSpool: string | null = null;
 
 export interface ResolveOptions {
@@ -195,13 +195,13 @@ async function hasPlashSections(file: string): Promise<boolean> {
 
 async function spoolStdin(): Promise<string> {
   if (stdinSpool) return stdinSpool;
-  // Removed however the process ends, also on a signal while stdin is still being read. (Loaded
-  // here: the exit handlers are not needed to read files.)
-  const { temporaryDirectory } = await import('../src/util/temporary.js');
-  const file = join(temporaryDirectory('forkscope-stdin-').path, 'stdin');
-  await pipeline(process.stdin, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-  stdinSpool = file;
-  return file;
+  // A file with no name: nothing is left however the process ends, a SIGKILL while stdin is still
+  // being read included; the readers open it as /proc/PID/fd/N. (Loaded here: reading files needs none.)
+  const { anonymousFile } = await import('../src/util/temporary.js');
+  const spool = anonymousFile('forkscope-stdin-');
+  await pipeline(process.stdin, createWriteStream('', { fd: spool.fd, autoClose: false }));
+  stdinSpool = spool.path;
+  return spool.path;
 }
 
 /** Zeroed counts for each source, for one read of them. */
