@@ -1,12 +1,13 @@
 // Items grouped by key, read back group after group: kept in memory up to a budget, then spilled
-// as lines of text to one temporary file per group, so regrouping a multi-gigabyte log needs
-// bounded memory. Items in memory are never encoded: a log whose groups fit is not written out.
+// as lines of text to one temporary file, so regrouping a multi-gigabyte log needs bounded memory.
+// The file has no name (util/temporary.ts: nothing is left however the process ends) and holds
+// every group: each spill appends a run of lines a group, and the group keeps where its runs are.
+// Items in memory are never encoded: a log whose groups fit is not written out.
 
-import { appendFileSync, closeSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { readSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { temporaryDirectory } from './temporary.js';
-import type { TemporaryDirectory } from './temporary.js';
+import { anonymousFile } from './temporary.js';
+import type { AnonymousFile } from './temporary.js';
 
 /** How items are counted against the budget and written to and read from a spilled file (one line each, no `\n`). */
 export interface SpoolCodec<V> {
@@ -15,14 +16,16 @@ export interface SpoolCodec<V> {
   decode(line: string): V;
 }
 
-/** Bytes read from a spilled file at a time. */
+/** Bytes read from the spilled file at a time. */
 const READ_CHUNK = 1 << 20;
 
 export class GroupedSpool<K, V> {
   private readonly memory = new Map<K, V[]>();
-  private readonly fileIds = new Map<K, number>();
+  /** Each group's runs in the file, in the order spilled: offset, bytes, offset, bytes... */
+  private readonly runs = new Map<K, number[]>();
   private bufferedBytes = 0;
-  private directory: TemporaryDirectory | null = null;
+  private file: AnonymousFile | null = null;
+  private fileBytes = 0;
 
   constructor(
     private readonly codec: SpoolCodec<V>,
@@ -39,37 +42,42 @@ export class GroupedSpool<K, V> {
 
   /** One group's items, in the order they were added: a cursor (a plain method, for millions of items). */
   items(key: K): SpoolCursor<V> {
-    const id = this.fileIds.get(key);
-    const path = id !== undefined && this.directory ? join(this.directory.path, String(id)) : null;
-    return new SpoolCursor(this.codec, path, this.memory.get(key) ?? []);
+    return new SpoolCursor(this.codec, this.file?.fd ?? null, this.runs.get(key) ?? [], this.memory.get(key) ?? []);
   }
 
-  /** Removes the temporary files. */
+  /** Closes the temporary file (it has no name: closed, it is gone). */
   dispose(): void {
-    this.directory?.remove();
-    this.directory = null;
+    this.file?.close();
+    this.file = null;
   }
 
   private spill(): void {
-    this.directory ??= temporaryDirectory('forkscope-spool-');
+    this.file ??= anonymousFile('forkscope-spool-');
     for (const [key, items] of this.memory) {
       if (items.length === 0) continue;
-      let id = this.fileIds.get(key);
-      if (id === undefined) this.fileIds.set(key, (id = this.fileIds.size));
       let text = '';
       for (const item of items) text += this.codec.encode(item) + '\n';
-      appendFileSync(join(this.directory.path, String(id)), text);
+      const bytes = Buffer.from(text);
+      for (let written = 0; written < bytes.length; ) {
+        written += writeSync(this.file.fd, bytes, written, bytes.length - written, this.fileBytes + written);
+      }
+      const runs = this.runs.get(key);
+      if (runs) runs.push(this.fileBytes, bytes.length);
+      else this.runs.set(key, [this.fileBytes, bytes.length]);
+      this.fileBytes += bytes.length;
       items.length = 0;
     }
     this.bufferedBytes = 0;
   }
 }
 
-/** Reads a group back: its spilled file a chunk at a time, then its items in memory. */
+/** Reads a group back: its runs in the spilled file a chunk at a time, then its items in memory. */
 export class SpoolCursor<V> {
-  private fd: number | null = null;
   private readonly decoder = new StringDecoder('utf8');
-  private chunk: Buffer | null = null;
+  private readonly chunk: Buffer | null;
+  /** The run being read, and how far. */
+  private run = 0;
+  private readInRun = 0;
   /** Decoded lines of the file not yet taken, from `from`. */
   private text = '';
   private from = 0;
@@ -77,18 +85,16 @@ export class SpoolCursor<V> {
 
   constructor(
     private readonly codec: SpoolCodec<V>,
-    path: string | null,
+    private readonly fd: number | null,
+    private readonly runs: number[],
     private readonly memory: V[],
   ) {
-    if (path !== null) {
-      this.fd = openSync(path, 'r');
-      this.chunk = Buffer.allocUnsafe(READ_CHUNK);
-    }
+    this.chunk = fd !== null && runs.length > 0 ? Buffer.allocUnsafe(READ_CHUNK) : null;
   }
 
   /** The next item, or undefined after the last. */
   next(): V | undefined {
-    if (this.fd !== null) {
+    if (this.chunk !== null) {
       const line = this.nextLine();
       if (line !== null) return this.codec.decode(line);
     }
@@ -103,19 +109,33 @@ export class SpoolCursor<V> {
         this.from = end + 1;
         return line;
       }
-      const read = readSync(this.fd!, this.chunk!);
+      const read = this.readChunk();
       const rest = this.text.slice(this.from);
       this.from = 0;
       if (read > 0) {
         this.text = rest + this.decoder.write(this.chunk!.subarray(0, read));
         continue;
       }
-      closeSync(this.fd!);
-      this.fd = null;
-      this.chunk = null;
       this.text = '';
-      const last = rest + this.decoder.end();
-      return last ? last : null;
+      // Every run ends with a whole line.
+      return null;
     }
+  }
+
+  /** Reads on from the runs: the bytes read, 0 after the last run. */
+  private readChunk(): number {
+    while (this.run < this.runs.length) {
+      const offset = this.runs[this.run]!;
+      const bytes = this.runs[this.run + 1]!;
+      if (this.readInRun < bytes) {
+        const read = readSync(this.fd!, this.chunk!, 0, Math.min(this.chunk!.length, bytes - this.readInRun), offset + this.readInRun);
+        if (read === 0) break;
+        this.readInRun += read;
+        return read;
+      }
+      this.run += 2;
+      this.readInRun = 0;
+    }
+    return 0;
   }
 }
