@@ -25,6 +25,7 @@
 import { compareStamps } from '../src/model/events.js';
 import type { FutexCallWindow, Stamp, SyscallEvent } from '../src/model/events.js';
 import type { StraceResume } from './strace.js';
+import { firstIndex } from '../src/util/search.js';
 
 /** Block size when the caller does not say: about 80 blocks for a 20 MB log. */
 export const DEFAULT_BLOCK_BYTES = 256 << 10;
@@ -89,14 +90,8 @@ class WordCalls {
 
   /** The marked blocks in [from, to]. */
   *within(from: number, to: number): Generator<number> {
-    let low = 0;
-    let high = this.blocks.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (this.blocks[middle]! < from) low = middle + 1;
-      else high = middle;
-    }
-    for (let i = low; i < this.blocks.length && this.blocks[i]! <= to; i++) yield this.blocks[i]!;
+    const { blocks } = this;
+    for (let i = firstIndex(blocks.length, (j) => blocks[j]! >= from); i < blocks.length && blocks[i]! <= to; i++) yield blocks[i]!;
   }
 }
 
@@ -124,15 +119,10 @@ export class FileFutexIndex {
 
   blockOf(offset: number): number {
     const { blocks } = this;
-    let low = 0;
-    let high = blocks.length - 1;
-    if (high >= 0 && offset >= blocks[high]!.offset) return high;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (blocks[middle]!.offset <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return low;
+    // Most calls are in the block being read.
+    const last = blocks.length - 1;
+    if (last >= 0 && offset >= blocks[last]!.offset) return last;
+    return Math.max(0, firstIndex(blocks.length, (i) => blocks[i]!.offset > offset) - 1);
   }
 
   /** A futex call was emitted; `emittedAt`: the line being read then (null at the end of the file). */
@@ -354,18 +344,6 @@ export class BlockPlan {
 
 const wordAndTid = (word: string, tid: number) => `${word} ${tid}`;
 
-/** The first i in [0, length) for which `past(i)`, when it is false up to some i and true from there (length: none). */
-function firstIndex(length: number, past: (i: number) => boolean): number {
-  let low = 0;
-  let high = length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (past(middle)) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-}
-
 /**
  * The calls a read gave of one thread on one word in one file, in the order read. A thread is in
  * one call at a time and a file's times only go forward, so their starts, ends and blocks only grow
@@ -495,14 +473,8 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
 /** Whether [first, last] meets one of the sorted, disjoint `ranges`. */
 function overlapsAny(ranges: [number, number][], first: number, last: number): boolean {
   // The first range that does not end before `first`.
-  let low = 0;
-  let high = ranges.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (ranges[middle]![1] < first) low = middle + 1;
-    else high = middle;
-  }
-  return low < ranges.length && ranges[low]![0] <= last;
+  const i = firstIndex(ranges.length, (j) => ranges[j]![1] >= first);
+  return i < ranges.length && ranges[i]![0] <= last;
 }
 
 function forEachSpan(word: WordCalls, visit: (first: number, last: number) => void): void {

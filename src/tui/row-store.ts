@@ -8,6 +8,7 @@
 // key row, not the text.
 
 import { readSync, writeSync } from 'node:fs';
+import { firstIndex } from '../util/search.js';
 import { anonymousFile } from '../util/temporary.js';
 import { MinHeap } from '../util/heap.js';
 
@@ -171,16 +172,10 @@ abstract class BlockedTimeline implements Timeline {
   }
 
   indexAt(filter: RowFilter, at: number): number {
-    let low = 0;
-    let high = this.blocks.length;
     // The first block whose last row is after `at`; the answer is in it or just before it.
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.blocks[mid]!.lastAt <= at) low = mid + 1;
-      else high = mid;
-    }
-    let index = this.before(filter, low) - 1;
-    for (const row of this.filtered(filter, low)) {
+    const block = firstIndex(this.blocks.length, (i) => this.blocks[i]!.lastAt > at);
+    let index = this.before(filter, block) - 1;
+    for (const row of this.filtered(filter, block)) {
       if (row.at > at) break;
       index++;
     }
@@ -216,14 +211,8 @@ abstract class BlockedTimeline implements Timeline {
 
   /** The block holding index `index` of the filtered list. */
   private blockOf(filter: RowFilter, index: number): number {
-    let low = 0;
-    let high = this.blocks.length;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.before(filter, mid) <= index) low = mid;
-      else high = mid - 1;
-    }
-    return low;
+    // The last of blocks 0..blocks.length (the tail) that starts at or before `index`.
+    return Math.max(0, firstIndex(this.blocks.length + 1, (block) => this.before(filter, block) > index) - 1);
   }
 }
 
@@ -428,15 +417,9 @@ export class MergedTimeline extends BlockedTimeline {
       const position = thread.find('all', file, line);
       if (position < 0) continue;
       // The row is in the last block at whose start this thread had not yet passed `position`.
-      let low = 0;
-      let high = this.places.length - 1;
-      while (low < high) {
-        const mid = (low + high + 1) >> 1;
-        if (this.places[mid]!.starts[order]! <= position) low = mid;
-        else high = mid - 1;
-      }
-      const at = this.filtered(filter, low).findIndex((row) => row.file === file && row.line === line);
-      if (at >= 0) return this.before(filter, low) + at;
+      const block = Math.max(0, firstIndex(this.places.length, (i) => this.places[i]!.starts[order]! > position) - 1);
+      const at = this.filtered(filter, block).findIndex((row) => row.file === file && row.line === line);
+      if (at >= 0) return this.before(filter, block) + at;
     }
     return -1;
   }
