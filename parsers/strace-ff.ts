@@ -6,6 +6,7 @@
 // deltas run across files) they are read one after another, and only each thread's own order is known.
 
 import type { TraceEvent } from '../src/model/events.js';
+import { MinHeap } from '../src/util/heap.js';
 import { TraceClock } from './assemble.js';
 import { BlockReading } from './futex-index.js';
 import type { FutexIndex } from './futex-index.js';
@@ -86,14 +87,18 @@ async function* merge(
     }
     return;
   }
-  // The files by the time of their next event (untimed last, ties by file).
-  const heap = new FileHeap(cursors.length);
+  // The files by the time of their next event (untimed last, ties by file): file numbers, keyed
+  // in a typed array, so a pass through the heap reads no event.
+  const keys = new Float64Array(cursors.length);
+  const heap = new MinHeap<number>((a, b) => keys[a]! < keys[b]! || (keys[a] === keys[b] && a < b));
   heads.forEach((event, cursor) => {
-    if (event) heap.push(cursor, mergeKey(event) ?? Infinity);
+    if (!event) return;
+    keys[cursor] = mergeKey(event) ?? Infinity;
+    heap.push(cursor);
   });
   let out: TraceEvent[] = [];
   while (heap.size > 0) {
-    const taken = heap.top();
+    const taken = heap.pop()!;
     out.push(heads[taken]!);
     if (out.length >= OUTPUT_BATCH) {
       yield out;
@@ -102,8 +107,10 @@ async function* merge(
     const cursor = cursors[taken]!;
     const event = cursor.next() ?? (await cursor.read());
     heads[taken] = event;
-    if (event) heap.replaceTop(mergeKey(event) ?? Infinity);
-    else heap.removeTop();
+    if (event) {
+      keys[taken] = mergeKey(event) ?? Infinity;
+      heap.push(taken);
+    }
   }
   if (out.length > 0) yield out;
 }
@@ -193,77 +200,6 @@ class FileCursor {
       if (events.length > 0) yield events;
       if (!(await this.readOn())) return;
     }
-  }
-}
-
-/**
- * A min-heap of files keyed by the time of each one's next event, ties to the earlier file: numbers
- * in typed arrays, so a pass through it reads no event and makes no object.
- */
-class FileHeap {
-  private readonly keys: Float64Array;
-  /** Heap order: file numbers. */
-  private readonly files: Int32Array;
-  size = 0;
-
-  constructor(files: number) {
-    this.keys = new Float64Array(files);
-    this.files = new Int32Array(files);
-  }
-
-  /** The file whose event is next. */
-  top(): number {
-    return this.files[0]!;
-  }
-
-  push(file: number, key: number): void {
-    this.keys[file] = key;
-    const files = this.files;
-    let i = this.size++;
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      const above = files[up]!;
-      if (!this.before(file, above)) break;
-      files[i] = above;
-      i = up;
-    }
-    files[i] = file;
-  }
-
-  /** The top file's next event has this key. */
-  replaceTop(key: number): void {
-    this.keys[this.files[0]!] = key;
-    this.siftDown(this.files[0]!);
-  }
-
-  /** The top file has no event left. */
-  removeTop(): void {
-    const last = this.files[--this.size]!;
-    if (this.size > 0) this.siftDown(last);
-  }
-
-  /** Places `file` from the top down. */
-  private siftDown(file: number): void {
-    const files = this.files;
-    const size = this.size;
-    let i = 0;
-    for (;;) {
-      let least = 2 * i + 1;
-      if (least >= size) break;
-      const right = least + 1;
-      if (right < size && this.before(files[right]!, files[least]!)) least = right;
-      const below = files[least]!;
-      if (!this.before(below, file)) break;
-      files[i] = below;
-      i = least;
-    }
-    files[i] = file;
-  }
-
-  private before(a: number, b: number): boolean {
-    const keyA = this.keys[a]!;
-    const keyB = this.keys[b]!;
-    return keyA < keyB || (keyA === keyB && a < b);
   }
 }
 
