@@ -85,6 +85,12 @@ interface Arrival {
   call: SyscallEvent;
 }
 
+/** What a history kept of one thread's calls in one stream: its windows, then the calls it takes from the sweep's bounded lists. */
+interface Kept {
+  windows: SideWindows<Arrival>;
+  later: Arrival[];
+}
+
 /** How a fork is placed against a stream's calls: by line in its own stream, by time in another, or not at all. */
 type Placing = 'line' | 'time' | 'none';
 
@@ -190,12 +196,12 @@ class ThreadWordSweep {
   }
 
   /** After the last call: what each history kept, with the calls it takes from the bounded lists (those come after). */
-  finish(): Map<Follower, { windows: SideWindows<Arrival>; later: Arrival[] }> {
+  finish(): Map<Follower, Kept> {
     this.nextByLine = this.startFollowing(this.byLine, this.nextByLine, this.byLine.length, false);
     this.nextByTime = this.startFollowing(this.byTime, this.nextByTime, this.byTime.length, false);
     const all = this.all.unordered();
     const untimed = this.untimed.unordered();
-    const kept = new Map<Follower, { windows: SideWindows<Arrival>; later: Arrival[] }>();
+    const kept = new Map<Follower, Kept>();
     for (const follower of this.followers) {
       const { windows, placing } = follower;
       kept.set(follower, { windows, later: placing === 'none' ? all : placing === 'time' ? untimed : [] });
@@ -254,7 +260,7 @@ export class HolderCollector {
 
   /** After the last call: each history's threads' calls on its word, in the order of each thread's first call. */
   finish(): LockHistory[] {
-    const kept = new Map<LockHistory, Map<number, { windows: SideWindows<Arrival>; later: Arrival[] }[]>>();
+    const kept = new Map<LockHistory, Map<number, Kept[]>>();
     for (const sweep of this.sweeps.values()) {
       for (const [{ history }, part] of sweep.finish()) {
         let byTid = kept.get(history);
@@ -274,7 +280,7 @@ export class HolderCollector {
  * One thread's calls kept for one history, from each stream it had calls in. Each side's calls are
  * added in the order read, so what two streams kept merges into what one list would have kept.
  */
-function merged(parts: { windows: SideWindows<Arrival>; later: Arrival[] }[]): ThreadLockHistory {
+function merged(parts: Kept[]): ThreadLockHistory {
   const sided: { arrival: Arrival; side: Side }[] = [];
   for (const { windows, later } of parts) {
     const take = (arrivals: Arrival[], side: Side) => {
