@@ -17,12 +17,13 @@
 // DEBUG_TUI=1 prints the screen of a press that showed nothing.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MAIN, writeLog } from './biglog.js';
+import { unnamedFilesUnder } from '../test/helpers/live.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
 const COLUMNS = 120;
@@ -286,10 +287,9 @@ function storeSize(directory: string, pid: number): number {
     bytes += entry.isDirectory() ? storeSize(path, 0) : statSync(path).size;
   }
   if (pid === 0) return bytes;
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+  for (const held of unnamedFilesUnder(pid, directory)) {
     try {
-      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      if (target.startsWith(`${directory}/`) && target.endsWith(' (deleted)')) bytes += statSync(`/proc/${pid}/fd/${fd}`).size;
+      bytes += statSync(held).size;
     } catch {
       // closed meanwhile
     }

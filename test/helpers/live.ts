@@ -126,7 +126,8 @@ export async function startHung(argv: string[], env: NodeJS.ProcessEnv, settleMs
 
 /**
  * The files process `pid` holds open that were made under `directory` and have no name any more
- * (forkscope's temporary files: nothing of them is left on disk however it ends).
+ * (forkscope's temporary files: nothing of them is left on disk however it ends), as the
+ * /proc/PID/fd/N names that reach them.
  */
 export function unnamedFilesUnder(pid: number, directory: string): string[] {
   const held: string[] = [];
@@ -139,7 +140,7 @@ export function unnamedFilesUnder(pid: number, directory: string): string[] {
   for (const fd of fds) {
     try {
       const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      if (target.startsWith(`${directory}/`) && target.endsWith(' (deleted)')) held.push(target);
+      if (target.startsWith(`${directory}/`) && target.endsWith(' (deleted)')) held.push(`/proc/${pid}/fd/${fd}`);
     } catch {
       // closed meanwhile
     }
